@@ -1,0 +1,246 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// config is every setting of the rounds command, after validation.
+type config struct {
+	Domain        string
+	Listen        string
+	Protocol      string
+	Database      string
+	DataDir       string
+	AllowPrivate  []netip.Prefix
+	LogLevel      slog.Level
+	LogFormat     string
+	JobWorkers    int
+	JobTimeout    time.Duration
+	ShutdownGrace time.Duration
+}
+
+// rawConfig holds the settings as given, before validation.
+type rawConfig struct {
+	domain, listen, protocol, database, dataDir, allowPrivate string
+	logLevel, logFormat                                       string
+	jobWorkers                                                string
+	jobTimeout, shutdownGrace                                 string
+}
+
+// settingError is a bad setting value: it names the flag and its variable.
+type settingError struct {
+	flag   string
+	value  string
+	reason string
+}
+
+func (e *settingError) Error() string {
+	return fmt.Sprintf("invalid --%s (%s) %q: %s", e.flag, envName(e.flag), e.value, e.reason)
+}
+
+func envName(flagName string) string {
+	return "ROUNDS_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// addCommonFlags registers the settings every subcommand that touches the
+// database needs.
+func addCommonFlags(fs *flag.FlagSet, rc *rawConfig) {
+	fs.StringVar(&rc.domain, "domain", "localhost:8080", "public host name, with the port when it is not 80 or 443")
+	fs.StringVar(&rc.protocol, "protocol", "", "https or http (default: http for localhost, https otherwise)")
+	fs.StringVar(&rc.database, "database", "sqlite:rounds-data/rounds.db", "sqlite:PATH or a postgres:// URL")
+	fs.StringVar(&rc.dataDir, "data-dir", "rounds-data", "directory for media and other files")
+	fs.StringVar(&rc.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&rc.logFormat, "log-format", "text", "text or json")
+}
+
+// addServeFlags registers the settings only the server needs.
+func addServeFlags(fs *flag.FlagSet, rc *rawConfig) {
+	fs.StringVar(&rc.listen, "listen", "127.0.0.1:8080", "address to listen on")
+	fs.StringVar(&rc.allowPrivate, "allow-private-addresses", "", "comma-separated CIDRs that outgoing federation requests may reach (e.g. 127.0.0.0/8)")
+	fs.StringVar(&rc.jobWorkers, "job-workers", "20", "how many background jobs run at once")
+	fs.StringVar(&rc.jobTimeout, "job-timeout", "1m", "how long one background job may run")
+	fs.StringVar(&rc.shutdownGrace, "shutdown-grace", "30s", "how long shutdown waits for requests and jobs in flight")
+}
+
+// parseFlags parses args into fs, then fills every flag not given on the
+// command line from its ROUNDS_* environment variable: a flag wins.
+func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errFlagsReported // the flag package has printed it
+	}
+	if fs.NArg() > 0 {
+		return &usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		if err != nil || given[f.Name] {
+			return
+		}
+		if v := getenv(envName(f.Name)); v != "" {
+			if e := fs.Set(f.Name, v); e != nil {
+				err = &settingError{flag: f.Name, value: v, reason: e.Error()}
+			}
+		}
+	})
+	return err
+}
+
+// validate turns raw settings into a config, or the first bad setting.
+// serve says whether the server-only settings were registered.
+func (rc *rawConfig) validate(serve bool) (*config, error) {
+	c := &config{DataDir: rc.dataDir, LogFormat: rc.logFormat}
+
+	domain := strings.ToLower(strings.TrimSpace(rc.domain))
+	if err := checkDomain(domain); err != nil {
+		return nil, &settingError{"domain", rc.domain, err.Error()}
+	}
+	c.Domain = domain
+
+	switch rc.protocol {
+	case "":
+		host := domain
+		if h, _, err := net.SplitHostPort(domain); err == nil {
+			host = h
+		}
+		c.Protocol = "https"
+		if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+			c.Protocol = "http"
+		}
+	case "http", "https":
+		c.Protocol = rc.protocol
+	default:
+		return nil, &settingError{"protocol", rc.protocol, "must be http or https"}
+	}
+
+	switch {
+	case strings.HasPrefix(rc.database, "sqlite:"):
+		if strings.TrimPrefix(rc.database, "sqlite:") == "" {
+			return nil, &settingError{"database", rc.database, "give a file path after sqlite:"}
+		}
+	case strings.HasPrefix(rc.database, "postgres://"), strings.HasPrefix(rc.database, "postgresql://"):
+	default:
+		return nil, &settingError{"database", rc.database, "must be sqlite:PATH or a postgres:// URL"}
+	}
+	c.Database = rc.database
+
+	if strings.TrimSpace(rc.dataDir) == "" {
+		return nil, &settingError{"data-dir", rc.dataDir, "must not be empty"}
+	}
+
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(rc.logLevel)); err != nil {
+		return nil, &settingError{"log-level", rc.logLevel, "must be debug, info, warn or error"}
+	}
+	c.LogLevel = lvl
+	if rc.logFormat != "text" && rc.logFormat != "json" {
+		return nil, &settingError{"log-format", rc.logFormat, "must be text or json"}
+	}
+
+	if !serve {
+		return c, nil
+	}
+
+	host, port, err := net.SplitHostPort(rc.listen)
+	if err != nil {
+		return nil, &settingError{"listen", rc.listen, "must be HOST:PORT, such as 127.0.0.1:8080"}
+	}
+	if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+		return nil, &settingError{"listen", rc.listen, "the port must be a number from 0 to 65535"}
+	}
+	if host != "" && host != "localhost" && net.ParseIP(host) == nil {
+		return nil, &settingError{"listen", rc.listen, "the host must be an IP address or localhost"}
+	}
+	c.Listen = rc.listen
+
+	for _, part := range strings.Split(rc.allowPrivate, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(part)
+		if err != nil {
+			return nil, &settingError{"allow-private-addresses", rc.allowPrivate, fmt.Sprintf("%q is not a CIDR such as 127.0.0.0/8", part)}
+		}
+		c.AllowPrivate = append(c.AllowPrivate, p.Masked())
+	}
+
+	n, err := strconv.Atoi(rc.jobWorkers)
+	if err != nil || n < 1 || n > 1000 {
+		return nil, &settingError{"job-workers", rc.jobWorkers, "must be a whole number from 1 to 1000"}
+	}
+	c.JobWorkers = n
+	if c.JobTimeout, err = positiveDuration(rc.jobTimeout); err != nil {
+		return nil, &settingError{"job-timeout", rc.jobTimeout, err.Error()}
+	}
+	if c.ShutdownGrace, err = positiveDuration(rc.shutdownGrace); err != nil {
+		return nil, &settingError{"shutdown-grace", rc.shutdownGrace, err.Error()}
+	}
+	return c, nil
+}
+
+func positiveDuration(s string) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, errors.New("must be a duration such as 30s or 2m")
+	}
+	return d, nil
+}
+
+// checkDomain accepts a host name or IP address, with an optional port, and
+// nothing else (no scheme, path or user).
+func checkDomain(d string) error {
+	if d == "" {
+		return errors.New("must not be empty")
+	}
+	if strings.Contains(d, "://") || strings.ContainsAny(d, "/?#@ ") {
+		return errors.New("give only the host name (and port), such as rounds.example.org")
+	}
+	host := d
+	if h, port, err := net.SplitHostPort(d); err == nil {
+		p, err := strconv.Atoi(port)
+		if err != nil || p < 1 || p > 65535 {
+			return errors.New("the port must be a number from 1 to 65535")
+		}
+		host = h
+	}
+	if net.ParseIP(host) != nil {
+		return nil
+	}
+	if len(host) > 253 {
+		return errors.New("the host name is too long")
+	}
+	for _, label := range strings.Split(host, ".") {
+		if label == "" || len(label) > 63 {
+			return errors.New("is not a valid host name")
+		}
+		for i, r := range label {
+			ok := r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' && i > 0 && i < len(label)-1
+			if !ok {
+				return errors.New("is not a valid host name")
+			}
+		}
+	}
+	return nil
+}
+
+func newLogger(c *config) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.LogLevel}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}

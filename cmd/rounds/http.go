@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+
+	"rounds/storage"
+)
+
+// maxRequestBody caps request bodies unless a route sets its own cap (media
+// uploads will).
+const maxRequestBody = 1 << 20
+
+type httpOptions struct {
+	Log *slog.Logger
+	DB  *storage.DB
+	UI  http.Handler
+}
+
+// newHTTPHandler assembles the server's routes and the middleware every
+// request passes through.
+func newHTTPHandler(o httpOptions) http.Handler {
+	r := chi.NewRouter()
+	r.Use(middleware.RequestID)
+	r.Use(requestLog(o.Log))
+	r.Use(recoverPanics(o.Log))
+	r.Use(limitBody(maxRequestBody))
+
+	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeStatus(w, http.StatusOK, `{"status":"ok"}`)
+	})
+	r.Get("/readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := o.DB.Ping(ctx); err != nil {
+			o.Log.Error("readiness check failed", "error", err)
+			writeStatus(w, http.StatusServiceUnavailable, `{"status":"unavailable","error":"the database does not answer"}`)
+			return
+		}
+		writeStatus(w, http.StatusOK, `{"status":"ok"}`)
+	})
+	r.Mount("/", o.UI)
+	return r
+}
+
+func writeStatus(w http.ResponseWriter, code int, body string) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	_, _ = w.Write([]byte(body))
+}
+
+// requestLog writes one structured line per request.
+func requestLog(log *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			start := time.Now()
+			ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+			next.ServeHTTP(ww, r)
+			status := ww.Status()
+			if status == 0 {
+				status = http.StatusOK
+			}
+			level := slog.LevelInfo
+			if status >= 500 {
+				level = slog.LevelError
+			} else if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
+				level = slog.LevelDebug
+			}
+			log.LogAttrs(r.Context(), level, "request",
+				slog.String("id", middleware.GetReqID(r.Context())),
+				slog.String("method", r.Method),
+				slog.String("path", r.URL.Path),
+				slog.Int("status", status),
+				slog.Int("bytes", ww.BytesWritten()),
+				slog.Duration("duration", time.Since(start)),
+				slog.String("remote", r.RemoteAddr),
+			)
+		})
+	}
+}
+
+// recoverPanics turns a panic in a handler into a 500 and a log line with
+// the stack, instead of a dropped connection.
+func recoverPanics(log *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			defer func() {
+				v := recover()
+				if v == nil {
+					return
+				}
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				log.Error("panic serving request",
+					"id", middleware.GetReqID(r.Context()), "path", r.URL.Path,
+					"panic", v, "stack", string(debug.Stack()))
+				writeStatus(w, http.StatusInternalServerError, `{"error":"internal server error"}`)
+			}()
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// limitBody caps how much of a request body a handler can read; reading past
+// it fails, and handlers answer 413.
+func limitBody(n int64) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.ContentLength > n {
+				writeStatus(w, http.StatusRequestEntityTooLarge, `{"error":"the request body is too large"}`)
+				return
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, n)
+			next.ServeHTTP(w, r)
+		})
+	}
+}

@@ -1,0 +1,119 @@
+// Command rounds is the Rounds server: a federated microblog for clinicians.
+//
+//	rounds [serve] [flags]   run the server (the default)
+//	rounds migrate [flags]   bring the database schema up to date
+//	rounds admin ...         manage accounts from the shell
+//	rounds version           print the version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0"
+
+const usage = `Rounds is a federated microblog server for clinicians.
+
+Usage:
+  rounds [serve] [flags]      run the server (the default command)
+  rounds migrate [flags]      bring the database schema up to date
+  rounds admin account create --username U [--email E] [--password P] [--role user|moderator|admin|owner]
+  rounds admin account list [--pending] [--suspended]
+  rounds admin account approve|suspend|unsuspend USERNAME
+  rounds admin account reset-password USERNAME [--password P]
+  rounds version              print the version
+
+Every flag can also be set with the environment variable ROUNDS_<FLAG>, for
+example --domain with ROUNDS_DOMAIN; a flag on the command line wins.
+Run 'rounds COMMAND -h' for the flags of a command.
+`
+
+// exitUsage is the exit code for a command line that cannot be understood.
+const exitUsage = 2
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}
+
+// run carries out one command line and returns the process exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	cmd := "serve"
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "serve":
+		err = serveCommand(ctx, args, stderr, getenv, serveHooks{})
+	case "migrate":
+		err = migrateCommand(ctx, args, stdout, stderr, getenv)
+	case "admin":
+		err = adminCommand(ctx, args, stdout, stderr, getenv)
+	case "version":
+		fmt.Fprintf(stdout, "rounds %s\n", version)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "rounds: unknown command %q\n\n%s", cmd, usage)
+		return exitUsage
+	}
+	return exitCode(err, stderr)
+}
+
+// usageError is a command line that cannot be understood.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	var se *settingError
+	var ue *usageError
+	switch {
+	case errors.As(err, &se):
+		fmt.Fprintf(stderr, "rounds: %v\n", err)
+		return exitUsage
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "rounds: %v\n\n%s", err, usage)
+		return exitUsage
+	case errors.Is(err, errFlagsReported):
+		return exitUsage
+	}
+	fmt.Fprintf(stderr, "rounds: %v\n", err)
+	return 1
+}
+
+// errFlagsReported means the flag package already printed the problem and
+// the command's usage.
+var errFlagsReported = errors.New("bad flags")
+
+// parseCommand parses a subcommand's flags and validates them.
+func parseCommand(name string, args []string, stderr io.Writer, getenv func(string) string, serve bool, extra func(fs *flag.FlagSet)) (*config, error) {
+	fs := flag.NewFlagSet("rounds "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var rc rawConfig
+	addCommonFlags(fs, &rc)
+	if serve {
+		addServeFlags(fs, &rc)
+	}
+	if extra != nil {
+		extra(fs)
+	}
+	if err := parseFlags(fs, args, getenv); err != nil {
+		return nil, err
+	}
+	return rc.validate(serve)
+}

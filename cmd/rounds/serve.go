@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"rounds/social"
+	"rounds/storage"
+	"rounds/ui"
+)
+
+// serveHooks lets a test add to the server it starts (a job kind of its own).
+type serveHooks struct {
+	registerWorkers func(jobs *storage.Jobs, db *storage.DB)
+}
+
+func serveCommand(ctx context.Context, args []string, stderr io.Writer, getenv func(string) string, hooks serveHooks) error {
+	cfg, err := parseCommand("serve", args, stderr, getenv, true, nil)
+	if err != nil {
+		return err
+	}
+	return serve(ctx, cfg, newLogger(cfg), hooks)
+}
+
+// serve runs the server until ctx ends, then shuts down gracefully: it stops
+// taking connections, finishes requests in flight and lets running jobs end.
+func serve(ctx context.Context, cfg *config, log *slog.Logger, hooks serveHooks) error {
+	started := time.Now()
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	db, err := storage.Open(ctx, cfg.Database)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	for _, m := range applied {
+		log.Info("applied migration", "name", m)
+	}
+
+	jobs := storage.NewJobs(db, storage.JobsOptions{
+		Workers: cfg.JobWorkers,
+		Timeout: cfg.JobTimeout,
+		Logger:  log,
+	})
+	svc := social.New(social.Options{DB: db, Jobs: jobs, Domain: cfg.Domain, Protocol: cfg.Protocol, Logger: log})
+	if hooks.registerWorkers != nil {
+		hooks.registerWorkers(jobs, db)
+	}
+
+	handler := newHTTPHandler(httpOptions{
+		Log: log,
+		DB:  db,
+		UI:  ui.New(ui.Options{Social: svc, Logger: log}),
+	})
+
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+
+	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopJobs()
+	jobsRunning := false
+	if err := jobs.Start(jobsCtx); err == nil {
+		jobsRunning = true
+	} else if !errors.Is(err, storage.ErrNoWorkers) {
+		srv.Close()
+		return fmt.Errorf("start jobs: %w", err)
+	}
+
+	log.Info("Rounds is serving",
+		"url", svc.BaseURL(), "listen", ln.Addr().String(), "version", version,
+		"database", string(db.Dialect()), "startup", time.Since(started).Round(time.Millisecond))
+	if err := announceSignIn(ctx, svc, log); err != nil {
+		log.Error("could not make a setup link", "error", err)
+	}
+
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests and jobs in flight", "grace", cfg.ShutdownGrace)
+	shutCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
+	defer cancel()
+	err = srv.Shutdown(shutCtx)
+	if jobsRunning {
+		err = errors.Join(err, jobs.Stop(shutCtx))
+	}
+	if err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// announceSignIn tells the person who started the server how to get in: a
+// one-time setup link while there is no admin.
+func announceSignIn(ctx context.Context, svc *social.Service, log *slog.Logger) error {
+	need, err := svc.NeedsSetup(ctx)
+	if err != nil || !need {
+		return err
+	}
+	link, err := svc.NewSetupLink(ctx)
+	if err != nil {
+		return err
+	}
+	log.Warn("No admin yet. Open this one-time link within an hour to create the first admin account (or run: rounds admin account create --username NAME --role admin)", "setup_url", link)
+	return nil
+}
+

@@ -1,0 +1,38 @@
+// Package migrations holds Rounds' database schema as embedded SQL files, one
+// source of truth for SQLite and PostgreSQL. Files are text/template documents:
+// the few types that differ between the two dialects are written as {{.Name}}
+// placeholders filled in by Dialect.
+package migrations
+
+import (
+	"embed"
+	"fmt"
+
+	"github.com/uptrace/bun/migrate"
+)
+
+//go:embed *.sql
+var files embed.FS
+
+// Dialect is the template data for one database dialect.
+type Dialect struct {
+	// Timestamp is a column type for a point in time.
+	Timestamp string
+	// Bytes is a column type for raw bytes.
+	Bytes string
+}
+
+// SQLite and Postgres are the template data for the two supported dialects.
+var (
+	SQLite   = Dialect{Timestamp: "TIMESTAMP", Bytes: "BLOB"}
+	Postgres = Dialect{Timestamp: "TIMESTAMPTZ", Bytes: "BYTEA"}
+)
+
+// All returns every migration of Rounds' own schema, in order.
+func All() (*migrate.Migrations, error) {
+	m := migrate.NewMigrations()
+	if err := m.Discover(files); err != nil {
+		return nil, fmt.Errorf("discover migrations: %w", err)
+	}
+	return m, nil
+}

@@ -1,0 +1,95 @@
+// Package social is Rounds' domain: accounts, statuses, relationships,
+// timelines, moderation and clinical safety. Every rule about what may happen
+// lives here once, whoever asks: a Mastodon app, a web page, a remote server
+// or the admin CLI.
+package social
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"rounds/storage"
+)
+
+// Options configures a Service.
+type Options struct {
+	DB   *storage.DB
+	Jobs *storage.Jobs
+	// Domain is the public host name, with a port when not 80 or 443.
+	Domain string
+	// Protocol is "https" or "http".
+	Protocol string
+	Logger   *slog.Logger
+	// Now returns the current time; tests may replace it.
+	Now func() time.Time
+}
+
+// Service is the domain layer that every front end calls.
+type Service struct {
+	db     *storage.DB
+	jobs   *storage.Jobs
+	domain string
+	base   string
+	log    *slog.Logger
+	now    func() time.Time
+}
+
+// New returns a Service.
+func New(opts Options) *Service {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Service{
+		db:     opts.DB,
+		jobs:   opts.Jobs,
+		domain: opts.Domain,
+		base:   opts.Protocol + "://" + opts.Domain,
+		log:    opts.Logger,
+		now:    func() time.Time { return opts.Now().UTC() },
+	}
+}
+
+// BaseURL is the server's public origin, such as "https://rounds.example".
+func (s *Service) BaseURL() string { return s.base }
+
+// Domain is the server's public host name.
+func (s *Service) Domain() string { return s.domain }
+
+// Errors the domain returns; each front end maps them to its own answers.
+var (
+	ErrNotFound  = errors.New("not found")
+	ErrForbidden = errors.New("not allowed")
+	ErrConflict  = errors.New("already exists")
+)
+
+// ValidationError says which input was refused and why, in words a person
+// can act on.
+type ValidationError struct {
+	Field  string
+	Reason string
+}
+
+func (e *ValidationError) Error() string {
+	if e.Field == "" {
+		return e.Reason
+	}
+	return fmt.Sprintf("%s %s", e.Field, e.Reason)
+}
+
+func invalid(field, reason string) error { return &ValidationError{Field: field, Reason: reason} }
+
+// domainErr maps storage errors onto the domain's.
+func domainErr(err error) error {
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		return fmt.Errorf("%w", ErrNotFound)
+	case errors.Is(err, storage.ErrConflict):
+		return fmt.Errorf("%w: %v", ErrConflict, err)
+	}
+	return err
+}

@@ -1,0 +1,165 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Account is a person or service, local (Domain == "") or remote.
+type Account struct {
+	bun.BaseModel `bun:"table:accounts"`
+
+	ID             int64  `bun:",pk"`
+	Username       string `bun:",notnull"`
+	Domain         string `bun:",notnull"`
+	DisplayName    string `bun:",notnull"`
+	Note           string `bun:",notnull"`
+	URI            string `bun:"uri,notnull"`
+	URL            string `bun:"url,notnull"`
+	InboxURL       string `bun:",notnull"`
+	SharedInboxURL string `bun:",notnull"`
+	OutboxURL      string `bun:",notnull"`
+	FollowersURL   string `bun:",notnull"`
+	FollowingURL   string `bun:",notnull"`
+	FeaturedURL    string `bun:",notnull"`
+	AvatarURL      string `bun:",notnull"`
+	HeaderURL      string `bun:",notnull"`
+	KeyID          string `bun:",notnull"`
+	PublicKeyPEM   string `bun:"public_key_pem,notnull"`
+	PrivateKeyPEM  string `bun:"private_key_pem,notnull"`
+	Fields         string `bun:",notnull"` // JSON array of {name, value, verified_at}
+	Locked         bool   `bun:",notnull"`
+	Discoverable   bool   `bun:",notnull"`
+	Indexable      bool   `bun:",notnull"`
+	Bot            bool   `bun:",notnull"`
+	ActorType      string `bun:",notnull"`
+	SuspendedAt    *time.Time
+	FetchedAt      *time.Time
+	CreatedAt      time.Time `bun:",notnull"`
+	UpdatedAt      time.Time `bun:",notnull"`
+}
+
+// Local reports whether the account lives on this server.
+func (a *Account) Local() bool { return a.Domain == "" }
+
+// Suspended reports whether the account is suspended.
+func (a *Account) Suspended() bool { return a.SuspendedAt != nil }
+
+// User is a local person who signs in; each has one Account.
+type User struct {
+	bun.BaseModel `bun:"table:users,alias:u"`
+
+	ID           int64   `bun:",pk"`
+	AccountID    int64   `bun:",notnull"`
+	Email        *string // nil when no email was given
+	PasswordHash string  `bun:",notnull"`
+	Role         string  `bun:",notnull"`
+	Approved     bool    `bun:",notnull"`
+	Reason       string  `bun:",notnull"`
+	ConfirmedAt  *time.Time
+	LastSignInAt *time.Time
+	CreatedAt    time.Time `bun:",notnull"`
+	UpdatedAt    time.Time `bun:",notnull"`
+
+	Account *Account `bun:"rel:belongs-to,join:account_id=id"`
+}
+
+// InsertLocalAccount stores a new local account and its user. It returns
+// ErrConflict when the username or email is taken.
+func (q queries) InsertLocalAccount(ctx context.Context, a *Account, u *User) error {
+	if _, err := q.w.NewInsert().Model(a).Exec(ctx); err != nil {
+		if isUniqueViolation(err) {
+			return fmt.Errorf("username %q: %w", a.Username, ErrConflict)
+		}
+		return fmt.Errorf("insert account: %w", err)
+	}
+	u.AccountID = a.ID
+	if _, err := q.w.NewInsert().Model(u).Exec(ctx); err != nil {
+		if isUniqueViolation(err) {
+			return fmt.Errorf("email: %w", ErrConflict)
+		}
+		return fmt.Errorf("insert user: %w", err)
+	}
+	u.Account = a
+	return nil
+}
+
+// LocalUserByUsername returns the user whose account has username
+// (case-insensitively), with its account.
+func (q queries) LocalUserByUsername(ctx context.Context, username string) (*User, error) {
+	u := new(User)
+	err := q.r.NewSelect().Model(u).Relation("Account").
+		Where("lower(account.username) = ?", strings.ToLower(username)).
+		Where("account.domain = ''").
+		Scan(ctx)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	return u, nil
+}
+
+// UserFilter narrows ListUsers.
+type UserFilter struct {
+	// Pending keeps only users waiting for approval.
+	Pending bool
+	// Suspended keeps only suspended users.
+	Suspended bool
+	Limit     int
+}
+
+// ListUsers returns local users with their accounts, oldest first.
+func (q queries) ListUsers(ctx context.Context, f UserFilter) ([]*User, error) {
+	var users []*User
+	sel := q.r.NewSelect().Model(&users).Relation("Account").OrderExpr("u.id ASC")
+	if f.Pending {
+		sel = sel.Where("u.approved = ?", false)
+	}
+	if f.Suspended {
+		sel = sel.Where("account.suspended_at IS NOT NULL")
+	}
+	if f.Limit > 0 {
+		sel = sel.Limit(int64(f.Limit))
+	}
+	if err := sel.Scan(ctx); err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	return users, nil
+}
+
+// CountUsersWithRole counts local users holding any of roles.
+func (q queries) CountUsersWithRole(ctx context.Context, roles ...string) (int, error) {
+	n, err := q.r.NewSelect().Model((*User)(nil)).Where("role IN (?)", bun.In(roles)).Count(ctx)
+	return int(n), err
+}
+
+// UpdateUser saves the given columns of u.
+func (q queries) UpdateUser(ctx context.Context, u *User, columns ...string) error {
+	u.UpdatedAt = time.Now().UTC()
+	columns = append(columns, "updated_at")
+	res, err := q.w.NewUpdate().Model(u).Column(columns...).WherePK().Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("update user: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// UpdateAccount saves the given columns of a.
+func (q queries) UpdateAccount(ctx context.Context, a *Account, columns ...string) error {
+	a.UpdatedAt = time.Now().UTC()
+	columns = append(columns, "updated_at")
+	res, err := q.w.NewUpdate().Model(a).Column(columns...).WherePK().Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("update account: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}

@@ -1,0 +1,104 @@
+// Package ui serves Rounds' own web pages, rendered on the server with
+// html/template from embedded templates and one stylesheet. The pages work
+// without JavaScript.
+package ui
+
+import (
+	"embed"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"rounds/social"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Options configures the web pages.
+type Options struct {
+	Social *social.Service
+	Logger *slog.Logger
+}
+
+type handler struct {
+	social *social.Service
+	log    *slog.Logger
+	pages  map[string]*template.Template
+}
+
+// New returns the handler for every web page route.
+func New(opts Options) http.Handler {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	h := &handler{social: opts.Social, log: opts.Logger, pages: parsePages()}
+	return h.routes()
+}
+
+func (h *handler) routes() http.Handler {
+	r := chi.NewRouter()
+	r.Use(securityHeaders)
+	static, _ := fs.Sub(staticFS, "static")
+	r.Handle("/static/*", http.StripPrefix("/static/", http.FileServerFS(static)))
+	r.Get("/", h.home)
+	r.Get("/setup/{token}", h.setupShow)
+	r.Post("/setup/{token}", h.setupCheck)
+	r.NotFound(h.notFound)
+	return r
+}
+
+func parsePages() map[string]*template.Template {
+	pages := map[string]*template.Template{}
+	names, _ := fs.Glob(templateFS, "templates/*.html")
+	for _, n := range names {
+		if n == "templates/layout.html" {
+			continue
+		}
+		t := template.Must(template.ParseFS(templateFS, "templates/layout.html", n))
+		pages[n[len("templates/"):len(n)-len(".html")]] = t
+	}
+	return pages
+}
+
+// render writes page with data inside the layout.
+func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, page string, data map[string]any) {
+	t, ok := h.pages[page]
+	if !ok {
+		h.log.Error("no such page template", "page", page)
+		http.Error(w, "internal server error", http.StatusInternalServerError)
+		return
+	}
+	if data == nil {
+		data = map[string]any{}
+	}
+	data["Domain"] = h.social.Domain()
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	if err := t.ExecuteTemplate(w, "layout", data); err != nil {
+		h.log.Error("render page", "page", page, "error", err)
+	}
+}
+
+func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {
+	h.render(w, r, http.StatusNotFound, "not_found", nil)
+}
+
+// securityHeaders sets the headers every page carries: no inline script, no
+// framing, no sniffing.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self' https: data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		next.ServeHTTP(w, r)
+	})
+}
