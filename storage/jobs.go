@@ -74,7 +74,7 @@ func NewJobs(db *DB, opts JobsOptions) *Jobs {
 		opts.Timeout = time.Minute
 	}
 	if opts.RescueAfter <= opts.Timeout {
-		opts.RescueAfter = opts.Timeout + 30*time.Second
+		opts.RescueAfter = opts.Timeout + max(opts.Timeout/2, time.Second)
 	}
 	if opts.PollInterval <= 0 {
 		opts.PollInterval = time.Second
@@ -94,9 +94,10 @@ func (j *Jobs) riverClient() (*river.Client[*sql.Tx], error) {
 			FetchPollInterval:    j.opts.PollInterval,
 			FetchCooldown:        min(100*time.Millisecond, j.opts.PollInterval),
 			Logger:               j.opts.Logger.With("component", "jobs"),
-			// SQLite has no LISTEN/NOTIFY: workers poll, and a local insert
-			// wakes them at once anyway.
-			PollOnly:            j.db.dialect == SQLite,
+			// Both drivers run over database/sql (so jobs share bun's
+			// transactions), which has no LISTEN: workers poll, and an
+			// insert from this process wakes them at once anyway.
+			PollOnly:            true,
 			SkipUnknownJobCheck: false,
 		}
 		if j.hasWorkers() {

@@ -73,12 +73,23 @@ func (db *DB) CheckSchema(ctx context.Context) error {
 	if err := checkNotNewer(ctx, migrator); err != nil {
 		return err
 	}
-	missing, err := migrator.MissingMigrations(ctx)
+	all, err := migrator.MigrationsWithStatus(ctx)
 	if err != nil {
 		return fmt.Errorf("read applied migrations: %w", err)
 	}
-	if len(missing) > 0 {
+	if len(all.Unapplied()) > 0 {
 		return ErrSchemaOutdated
+	}
+	rm, err := db.riverMigrator()
+	if err != nil {
+		return err
+	}
+	res, err := rm.Validate(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("check job queue schema: %w", err)
+	}
+	if !res.OK {
+		return fmt.Errorf("%w (job queue: %s)", ErrSchemaOutdated, strings.Join(res.Messages, "; "))
 	}
 	return nil
 }

@@ -21,6 +21,8 @@ type httpOptions struct {
 	Log *slog.Logger
 	DB  *storage.DB
 	UI  http.Handler
+	// Extra adds routes (tests use it).
+	Extra func(r chi.Router)
 }
 
 // newHTTPHandler assembles the server's routes and the middleware every
@@ -45,6 +47,9 @@ func newHTTPHandler(o httpOptions) http.Handler {
 		}
 		writeStatus(w, http.StatusOK, `{"status":"ok"}`)
 	})
+	if o.Extra != nil {
+		o.Extra(r)
+	}
 	r.Mount("/", o.UI)
 	return r
 }

@@ -11,6 +11,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/go-chi/chi/v5"
+
 	"rounds/social"
 	"rounds/storage"
 	"rounds/ui"
@@ -19,6 +21,7 @@ import (
 // serveHooks lets a test add to the server it starts (a job kind of its own).
 type serveHooks struct {
 	registerWorkers func(jobs *storage.Jobs, db *storage.DB)
+	routes          func(r chi.Router)
 }
 
 func serveCommand(ctx context.Context, args []string, stderr io.Writer, getenv func(string) string, hooks serveHooks) error {
@@ -60,9 +63,10 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, hooks serveHooks)
 	}
 
 	handler := newHTTPHandler(httpOptions{
-		Log: log,
-		DB:  db,
-		UI:  ui.New(ui.Options{Social: svc, Logger: log}),
+		Log:   log,
+		DB:    db,
+		UI:    ui.New(ui.Options{Social: svc, Logger: log}),
+		Extra: hooks.routes,
 	})
 
 	ln, err := net.Listen("tcp", cfg.Listen)
@@ -130,4 +134,3 @@ func announceSignIn(ctx context.Context, svc *social.Service, log *slog.Logger) 
 	log.Warn("No admin yet. Open this one-time link within an hour to create the first admin account (or run: rounds admin account create --username NAME --role admin)", "setup_url", link)
 	return nil
 }
-
