@@ -163,3 +163,78 @@ func (q queries) UpdateAccount(ctx context.Context, a *Account, columns ...strin
 	}
 	return nil
 }
+
+// AccountByID returns the account with id.
+func (q queries) AccountByID(ctx context.Context, id int64) (*Account, error) {
+	a := new(Account)
+	if err := q.r.NewSelect().Model(a).Where("id = ?", id).Scan(ctx); err != nil {
+		return nil, notFound(err)
+	}
+	return a, nil
+}
+
+// AccountByURI returns the account whose ActivityPub id is uri.
+func (q queries) AccountByURI(ctx context.Context, uri string) (*Account, error) {
+	a := new(Account)
+	if err := q.r.NewSelect().Model(a).Where("uri = ?", uri).Scan(ctx); err != nil {
+		return nil, notFound(err)
+	}
+	return a, nil
+}
+
+// AccountByKeyID returns the account owning the public key keyID.
+func (q queries) AccountByKeyID(ctx context.Context, keyID string) (*Account, error) {
+	a := new(Account)
+	if err := q.r.NewSelect().Model(a).Where("key_id = ?", keyID).Limit(1).Scan(ctx); err != nil {
+		return nil, notFound(err)
+	}
+	return a, nil
+}
+
+// AccountByUsername returns the account username@domain (domain "" for
+// local), case-insensitively.
+func (q queries) AccountByUsername(ctx context.Context, username, domain string) (*Account, error) {
+	a := new(Account)
+	err := q.r.NewSelect().Model(a).
+		Where("lower(username) = ?", strings.ToLower(username)).
+		Where("domain = ?", strings.ToLower(domain)).
+		Scan(ctx)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	return a, nil
+}
+
+// UpsertRemoteAccount stores a remote account by its URI, updating what a
+// fresh fetch says; a.ID is set to the stored row's.
+func (q queries) UpsertRemoteAccount(ctx context.Context, a *Account) error {
+	existing, err := q.AccountByURI(ctx, a.URI)
+	switch {
+	case err == nil:
+		a.ID = existing.ID
+		a.CreatedAt = existing.CreatedAt
+		a.SuspendedAt = existing.SuspendedAt
+		_, err = q.w.NewUpdate().Model(a).WherePK().
+			ExcludeColumn("id", "created_at", "suspended_at", "private_key_pem").Exec(ctx)
+		return err
+	case err == ErrNotFound:
+		if a.ID == 0 {
+			a.ID = NewID()
+		}
+		if _, err := q.w.NewInsert().Model(a).Exec(ctx); err != nil {
+			if isUniqueViolation(err) {
+				return fmt.Errorf("remote account %s: %w", a.URI, ErrConflict)
+			}
+			return fmt.Errorf("insert remote account: %w", err)
+		}
+		return nil
+	default:
+		return err
+	}
+}
+
+// CountLocalUsers counts local users who may sign in.
+func (q queries) CountLocalUsers(ctx context.Context) (int, error) {
+	n, err := q.r.NewSelect().Model((*User)(nil)).Where("approved = ?", true).Count(ctx)
+	return int(n), err
+}

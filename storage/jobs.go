@@ -77,7 +77,7 @@ func NewJobs(db *DB, opts JobsOptions) *Jobs {
 		opts.RescueAfter = opts.Timeout + max(opts.Timeout/2, time.Second)
 	}
 	if opts.PollInterval <= 0 {
-		opts.PollInterval = time.Second
+		opts.PollInterval = 200 * time.Millisecond
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -120,6 +120,25 @@ func (j *Jobs) InsertTx(ctx context.Context, tx Tx, args river.JobArgs, opts *ri
 	}
 	if _, err := c.InsertTx(ctx, tx.SQLTx(), args, opts); err != nil {
 		return fmt.Errorf("insert %s job: %w", args.Kind(), err)
+	}
+	return nil
+}
+
+// InsertManyTx adds many jobs inside tx at once.
+func (j *Jobs) InsertManyTx(ctx context.Context, tx Tx, args []river.JobArgs) error {
+	if len(args) == 0 {
+		return nil
+	}
+	c, err := j.riverClient()
+	if err != nil {
+		return err
+	}
+	params := make([]river.InsertManyParams, len(args))
+	for i, a := range args {
+		params[i] = river.InsertManyParams{Args: a}
+	}
+	if _, err := c.InsertManyTx(ctx, tx.SQLTx(), params); err != nil {
+		return fmt.Errorf("insert %d jobs: %w", len(args), err)
 	}
 	return nil
 }

@@ -21,6 +21,8 @@ type httpOptions struct {
 	Log *slog.Logger
 	DB  *storage.DB
 	UI  http.Handler
+	// Federation adds the ActivityPub routes.
+	Federation func(r chi.Router)
 	// Extra adds routes (tests use it).
 	Extra func(r chi.Router)
 }
@@ -47,6 +49,9 @@ func newHTTPHandler(o httpOptions) http.Handler {
 		}
 		writeStatus(w, http.StatusOK, `{"status":"ok"}`)
 	})
+	if o.Federation != nil {
+		o.Federation(r)
+	}
 	if o.Extra != nil {
 		o.Extra(r)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"rounds/federation"
 	"rounds/social"
 	"rounds/storage"
 	"rounds/ui"
@@ -22,6 +23,7 @@ import (
 type serveHooks struct {
 	registerWorkers func(jobs *storage.Jobs, db *storage.DB)
 	routes          func(r chi.Router)
+	started         func(svc *social.Service, fed *federation.Federation)
 }
 
 func serveCommand(ctx context.Context, args []string, stderr io.Writer, getenv func(string) string, hooks serveHooks) error {
@@ -58,16 +60,30 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, hooks serveHooks)
 		Logger:  log,
 	})
 	svc := social.New(social.Options{DB: db, Jobs: jobs, Domain: cfg.Domain, Protocol: cfg.Protocol, Logger: log})
+	fed := federation.New(federation.Options{
+		Social: svc,
+		Jobs:   jobs,
+		Client: federation.NewClient(federation.ClientOptions{
+			AllowPrivate: cfg.AllowPrivate,
+			UserAgent:    fmt.Sprintf("Rounds/%s (+%s/)", version, svc.BaseURL()),
+		}),
+		Logger:  log,
+		Version: version,
+	})
 	if hooks.registerWorkers != nil {
 		hooks.registerWorkers(jobs, db)
 	}
 
 	handler := newHTTPHandler(httpOptions{
-		Log:   log,
-		DB:    db,
-		UI:    ui.New(ui.Options{Social: svc, Logger: log}),
-		Extra: hooks.routes,
+		Log:        log,
+		DB:         db,
+		UI:         ui.New(ui.Options{Social: svc, Logger: log}),
+		Federation: fed.Routes,
+		Extra:      hooks.routes,
 	})
+	if hooks.started != nil {
+		hooks.started(svc, fed)
+	}
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {

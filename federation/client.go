@@ -1,0 +1,347 @@
+package federation
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Errors returned by Client, to be checked with errors.Is.
+var (
+	// ErrTooLarge means the response body exceeded ClientOptions.MaxBody;
+	// a remote server must not be able to make us buffer without bound.
+	ErrTooLarge = errors.New("federation: response body too large")
+	// ErrForbiddenAddress means a URL resolved (or redirected) to an
+	// address we refuse to connect to, such as loopback or a private
+	// network, so that remote input cannot make us probe our own network.
+	ErrForbiddenAddress = errors.New("federation: forbidden destination address")
+)
+
+var errTooManyRedirects = errors.New("federation: too many redirects")
+
+const (
+	defaultTimeout   = 10 * time.Second
+	defaultMaxBody   = 1 << 20
+	defaultUserAgent = "Rounds"
+	maxRedirects     = 2
+	// How much of an unwanted response body we read so the connection can
+	// go back to the pool; past this it is cheaper to drop the connection.
+	maxDrain = 64 << 10
+
+	acceptActivity = `application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"`
+	contentType    = "application/activity+json"
+)
+
+// ClientOptions configures NewClient; zero values get safe defaults.
+type ClientOptions struct {
+	// AllowPrivate lists prefixes that may be reached even though they are
+	// loopback or private, for tests and single-network deployments.
+	AllowPrivate []netip.Prefix
+	// Timeout bounds a whole request including the body; default 10s.
+	Timeout time.Duration
+	// MaxBody caps a response body in bytes; default 1 MiB.
+	MaxBody int64
+	// UserAgent identifies us to remote admins, e.g.
+	// "Rounds/0.1.0 (+https://host/)".
+	UserAgent string
+}
+
+// Client is the single outgoing HTTP client for federation. Every
+// connection it opens, redirects included, is checked at dial time, so DNS
+// answers cannot steer it to internal addresses. It is safe for concurrent
+// use and keeps connections alive, since deliveries cluster on few hosts.
+type Client struct {
+	hc        *http.Client
+	maxBody   int64
+	userAgent string
+}
+
+// StatusError reports a non-2xx response; delivery queues use StatusCode
+// to tell permanent from transient failures and RetryAfter to back off.
+type StatusError struct {
+	// StatusCode is the HTTP status the remote server answered with.
+	StatusCode int
+	// RetryAfter is the server's Retry-After, 0 when absent or unparseable.
+	RetryAfter time.Duration
+	// URL is the URL as the caller passed it, not where a redirect led.
+	URL string
+}
+
+// Error describes the response without its body, which is remote input.
+func (e *StatusError) Error() string {
+	msg := fmt.Sprintf("federation: %s answered %d %s", e.URL, e.StatusCode, http.StatusText(e.StatusCode))
+	if e.RetryAfter > 0 {
+		msg += fmt.Sprintf(" (retry after %s)", e.RetryAfter)
+	}
+	return msg
+}
+
+type signerKey struct{}
+
+// NewClient builds a Client from o, filling in defaults.
+func NewClient(o ClientOptions) *Client {
+	if o.Timeout <= 0 {
+		o.Timeout = defaultTimeout
+	}
+	if o.MaxBody <= 0 {
+		o.MaxBody = defaultMaxBody
+	}
+	if o.UserAgent == "" {
+		o.UserAgent = defaultUserAgent
+	}
+	allow := append([]netip.Prefix(nil), o.AllowPrivate...)
+	dialer := &net.Dialer{
+		Timeout:   o.Timeout,
+		KeepAlive: 30 * time.Second,
+		// Control runs on the resolved address of every connection
+		// attempt, after DNS, so rebinding tricks cannot get past it.
+		Control: func(network, address string, _ syscall.RawConn) error {
+			return checkDialAddress(address, allow)
+		},
+	}
+	tr := &http.Transport{
+		// No proxy: through a proxy the dial check would only see the
+		// proxy's address.
+		Proxy:                 nil,
+		DialContext:           dialer.DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          256,
+		MaxIdleConnsPerHost:   32,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   o.Timeout,
+		ExpectContinueTimeout: time.Second,
+	}
+	c := &Client{maxBody: o.MaxBody, userAgent: o.UserAgent}
+	c.hc = &http.Client{
+		Transport:     tr,
+		Timeout:       o.Timeout,
+		CheckRedirect: checkRedirect,
+	}
+	return c
+}
+
+// checkRedirect limits redirects, never follows one for a POST (the
+// delivery must reach the inbox it was addressed to), and re-signs a signed
+// GET for its new target instead of forwarding a signature made for the
+// first URL to a host that could replay it.
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	if via[0].Method != http.MethodGet && via[0].Method != http.MethodHead {
+		return http.ErrUseLastResponse
+	}
+	if len(via) > maxRedirects {
+		return fmt.Errorf("%w: more than %d", errTooManyRedirects, maxRedirects)
+	}
+	if err := checkScheme(req.URL); err != nil {
+		return err
+	}
+	req.Header.Del("Signature")
+	req.Header.Del("Host")
+	req.Header.Del("Date")
+	if s, ok := req.Context().Value(signerKey{}).(*Signer); ok && s != nil {
+		if err := SignRequest(req, nil, s); err != nil {
+			return fmt.Errorf("re-sign redirect: %w", err)
+		}
+	}
+	return nil
+}
+
+func checkScheme(u *url.URL) error {
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("federation: unsupported URL scheme %q", u.Scheme)
+	}
+	if u.Host == "" {
+		return errors.New("federation: URL has no host")
+	}
+	return nil
+}
+
+// Get fetches an ActivityStreams document, signed with s when s is not nil
+// (authorized fetch). It returns the body, ErrTooLarge past MaxBody, or a
+// *StatusError for a non-2xx answer.
+func (c *Client) Get(ctx context.Context, rawURL string, s *Signer) ([]byte, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("federation: get: %w", err)
+	}
+	if err := checkScheme(u); err != nil {
+		return nil, err
+	}
+	if s != nil {
+		ctx = context.WithValue(ctx, signerKey{}, s)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("federation: get: %w", err)
+	}
+	req.Header.Set("Accept", acceptActivity)
+	req.Header.Set("User-Agent", c.userAgent)
+	if s != nil {
+		if err := SignRequest(req, nil, s); err != nil {
+			return nil, err
+		}
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("federation: get %s: %w", rawURL, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		drain(resp.Body)
+		return nil, newStatusError(resp, rawURL, time.Now())
+	}
+	if resp.ContentLength > c.maxBody {
+		return nil, fmt.Errorf("%w: %s declares %d bytes, limit %d", ErrTooLarge, rawURL, resp.ContentLength, c.maxBody)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
+	if err != nil {
+		return nil, fmt.Errorf("federation: get %s: read body: %w", rawURL, err)
+	}
+	if int64(len(body)) > c.maxBody {
+		return nil, fmt.Errorf("%w: %s exceeds %d bytes", ErrTooLarge, rawURL, c.maxBody)
+	}
+	return body, nil
+}
+
+// Post delivers an activity to an inbox, signed with s, which is required
+// because inboxes refuse unsigned deliveries. Redirects are not followed.
+// It returns nil on 2xx and a *StatusError otherwise.
+func (c *Client) Post(ctx context.Context, rawURL string, body []byte, s *Signer) error {
+	if s == nil {
+		return errors.New("federation: post: a signer is required")
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return fmt.Errorf("federation: post: %w", err)
+	}
+	if err := checkScheme(u); err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("federation: post: %w", err)
+	}
+	req.Header.Set("Content-Type", contentType)
+	req.Header.Set("Accept", acceptActivity)
+	req.Header.Set("User-Agent", c.userAgent)
+	if err := SignRequest(req, body, s); err != nil {
+		return err
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("federation: post %s: %w", rawURL, err)
+	}
+	defer resp.Body.Close()
+	drain(resp.Body)
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return newStatusError(resp, rawURL, time.Now())
+	}
+	return nil
+}
+
+func drain(r io.Reader) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(r, maxDrain))
+}
+
+func newStatusError(resp *http.Response, rawURL string, now time.Time) *StatusError {
+	return &StatusError{
+		StatusCode: resp.StatusCode,
+		RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), now),
+		URL:        rawURL,
+	}
+}
+
+// parseRetryAfter reads delay-seconds or an HTTP date; anything else, or a
+// date in the past, yields 0.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n <= 0 || n > int64(365*24*time.Hour/time.Second) {
+			return 0
+		}
+		return time.Duration(n) * time.Second
+	}
+	t, err := http.ParseTime(v)
+	if err != nil {
+		return 0
+	}
+	if d := t.Sub(now); d > 0 {
+		return d
+	}
+	return 0
+}
+
+// Blocked ranges that the netip predicates do not cover.
+var forbiddenPrefixes = []netip.Prefix{
+	netip.MustParsePrefix("0.0.0.0/8"),      // "this network"
+	netip.MustParsePrefix("100.64.0.0/10"),  // carrier-grade NAT
+	netip.MustParsePrefix("192.0.0.0/24"),   // IETF protocol assignments
+	netip.MustParsePrefix("198.18.0.0/15"),  // benchmarking
+	netip.MustParsePrefix("240.0.0.0/4"),    // reserved, includes broadcast
+	netip.MustParsePrefix("::/96"),          // deprecated IPv4-compatible
+	netip.MustParsePrefix("fec0::/10"),      // deprecated site-local
+	netip.MustParsePrefix("64:ff9b:1::/48"), // local-use NAT64
+}
+
+var (
+	nat64Prefix  = netip.MustParsePrefix("64:ff9b::/96")
+	sixToFourNet = netip.MustParsePrefix("2002::/16")
+)
+
+// checkDialAddress is the dial-time guard: address is the resolved
+// "ip:port" about to be connected to.
+func checkDialAddress(address string, allow []netip.Prefix) error {
+	ap, err := netip.ParseAddrPort(address)
+	if err != nil {
+		return fmt.Errorf("%w: unparseable address %q", ErrForbiddenAddress, address)
+	}
+	addr := ap.Addr().WithZone("")
+	for _, p := range allow {
+		if p.Contains(addr) || p.Contains(addr.Unmap()) {
+			return nil
+		}
+	}
+	if forbiddenAddr(addr) {
+		return fmt.Errorf("%w: %s", ErrForbiddenAddress, addr)
+	}
+	return nil
+}
+
+// forbiddenAddr reports whether a connection to a would reach something
+// other than the public internet. IPv6 forms that embed an IPv4 address
+// (mapped, NAT64, 6to4) are judged by the embedded address.
+func forbiddenAddr(a netip.Addr) bool {
+	a = a.Unmap()
+	if a.Is6() {
+		b := a.As16()
+		switch {
+		case nat64Prefix.Contains(a):
+			return forbiddenAddr(netip.AddrFrom4([4]byte(b[12:16])))
+		case sixToFourNet.Contains(a):
+			return forbiddenAddr(netip.AddrFrom4([4]byte(b[2:6])))
+		}
+	}
+	if !a.IsValid() || a.IsLoopback() || a.IsPrivate() || a.IsUnspecified() ||
+		a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() ||
+		a.IsInterfaceLocalMulticast() || a.IsMulticast() {
+		return true
+	}
+	for _, p := range forbiddenPrefixes {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}

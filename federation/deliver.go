@@ -1,0 +1,281 @@
+package federation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"rounds/social"
+	"rounds/storage"
+)
+
+// publishWorker turns a local action into an activity and queues its
+// deliveries.
+type publishWorker struct {
+	river.WorkerDefaults[social.PublishArgs]
+	f *Federation
+}
+
+func (w *publishWorker) Work(ctx context.Context, job *river.Job[social.PublishArgs]) error {
+	out, inboxes, err := w.f.buildActivity(ctx, job.Args)
+	if errors.Is(err, social.ErrNotFound) {
+		// What the activity was about is gone (a follow undone before it
+		// was sent): nothing to say.
+		return river.JobCancel(err)
+	}
+	if err != nil {
+		return err
+	}
+	return w.f.social.QueueDelivery(ctx, out, inboxes)
+}
+
+func inboxOf(a *storage.Account) string {
+	if a.SharedInboxURL != "" {
+		return a.SharedInboxURL
+	}
+	return a.InboxURL
+}
+
+func (f *Federation) buildActivity(ctx context.Context, p social.PublishArgs) (social.Outgoing, []string, error) {
+	actor, err := f.social.AccountByID(ctx, p.AccountID)
+	if err != nil {
+		return social.Outgoing{}, nil, err
+	}
+	var act ActivityDoc
+	var inboxes []string
+	out := social.Outgoing{AccountID: actor.ID}
+	switch p.Type {
+	case social.PublishFollow:
+		fl, err := f.social.FollowByID(ctx, p.FollowID)
+		if err != nil {
+			return out, nil, err
+		}
+		target, err := f.social.AccountByID(ctx, fl.TargetAccountID)
+		if err != nil {
+			return out, nil, err
+		}
+		act = ActivityDoc{ID: fl.URI, Type: "Follow", Actor: actor.URI, ObjectID: target.URI, To: []string{target.URI}}
+		inboxes = []string{target.InboxURL}
+	case social.PublishUndoFollow:
+		target, err := f.social.AccountByID(ctx, p.TargetAccountID)
+		if err != nil {
+			return out, nil, err
+		}
+		act = ActivityDoc{
+			ID: p.ActivityURI + "/undo", Type: "Undo", Actor: actor.URI, To: []string{target.URI},
+			ObjectID: p.ActivityURI,
+			Activity: &ActivityDoc{ID: p.ActivityURI, Type: "Follow", Actor: actor.URI, ObjectID: target.URI},
+		}
+		inboxes = []string{target.InboxURL}
+	case social.PublishAccept:
+		fl, err := f.social.FollowByID(ctx, p.FollowID)
+		if err != nil {
+			return out, nil, err
+		}
+		follower, err := f.social.AccountByID(ctx, fl.AccountID)
+		if err != nil {
+			return out, nil, err
+		}
+		act = ActivityDoc{
+			ID: fmt.Sprintf("%s#accepts/follows/%d", actor.URI, fl.ID), Type: "Accept", Actor: actor.URI,
+			To: []string{follower.URI}, ObjectID: fl.URI,
+			Activity: &ActivityDoc{ID: fl.URI, Type: "Follow", Actor: follower.URI, ObjectID: actor.URI},
+		}
+		inboxes = []string{follower.InboxURL}
+	case social.PublishCreate:
+		st, err := f.social.StatusByID(ctx, p.StatusID)
+		if err != nil {
+			return out, nil, err
+		}
+		note, err := f.noteDoc(ctx, st, actor)
+		if err != nil {
+			return out, nil, err
+		}
+		act = ActivityDoc{ID: st.URI + "/activity", Type: "Create", Actor: actor.URI, To: note.To, Cc: note.Cc, Published: st.CreatedAt, ObjectID: st.URI, Note: &note}
+		out.StatusID = st.ID
+		if inboxes, err = f.statusInboxes(ctx, st, actor); err != nil {
+			return out, nil, err
+		}
+	case social.PublishDelete:
+		act = ActivityDoc{
+			ID: p.ObjectURI + "#delete", Type: "Delete", Actor: actor.URI,
+			To: []string{PublicCollection}, Cc: []string{actor.FollowersURL}, ObjectID: p.ObjectURI,
+		}
+		if inboxes, err = f.social.FollowerInboxes(ctx, actor); err != nil {
+			return out, nil, err
+		}
+	case social.PublishLike:
+		act = ActivityDoc{ID: p.ActivityURI, Type: "Like", Actor: actor.URI, ObjectID: p.ObjectURI}
+	case social.PublishUndoLike:
+		act = ActivityDoc{
+			ID: p.ActivityURI + "/undo", Type: "Undo", Actor: actor.URI, ObjectID: p.ActivityURI,
+			Activity: &ActivityDoc{ID: p.ActivityURI, Type: "Like", Actor: actor.URI, ObjectID: p.ObjectURI},
+		}
+	case social.PublishAnnounce:
+		boost, err := f.social.StatusByID(ctx, p.StatusID)
+		if err != nil {
+			return out, nil, err
+		}
+		orig, err := f.social.StatusByID(ctx, *boost.ReblogOfID)
+		if err != nil {
+			return out, nil, err
+		}
+		act = ActivityDoc{
+			ID: boost.URI, Type: "Announce", Actor: actor.URI, Published: boost.CreatedAt,
+			To: []string{PublicCollection}, Cc: []string{orig.Account.URI, actor.FollowersURL}, ObjectID: orig.URI,
+		}
+		if inboxes, err = f.social.FollowerInboxes(ctx, actor); err != nil {
+			return out, nil, err
+		}
+	case social.PublishUndoBoost:
+		act = ActivityDoc{
+			ID: p.ActivityURI + "/undo", Type: "Undo", Actor: actor.URI, ObjectID: p.ActivityURI,
+			To: []string{PublicCollection}, Cc: []string{actor.FollowersURL},
+			Activity: &ActivityDoc{ID: p.ActivityURI, Type: "Announce", Actor: actor.URI, ObjectID: p.ObjectURI},
+		}
+		if inboxes, err = f.social.FollowerInboxes(ctx, actor); err != nil {
+			return out, nil, err
+		}
+	case social.PublishUpdate:
+		st, err := f.social.StatusByID(ctx, p.StatusID)
+		if err != nil {
+			return out, nil, err
+		}
+		note, err := f.noteDoc(ctx, st, actor)
+		if err != nil {
+			return out, nil, err
+		}
+		act = ActivityDoc{
+			ID: fmt.Sprintf("%s#updates/%d", st.URI, st.EditedAt.UnixMilli()), Type: "Update", Actor: actor.URI,
+			To: note.To, Cc: note.Cc, Published: *st.EditedAt, ObjectID: st.URI, Note: &note,
+		}
+		out.StatusID = st.ID
+		if inboxes, err = f.statusInboxes(ctx, st, actor); err != nil {
+			return out, nil, err
+		}
+	case social.PublishBlock, social.PublishUndoBlock:
+		target, err := f.social.AccountByID(ctx, p.TargetAccountID)
+		if err != nil {
+			return out, nil, err
+		}
+		act = ActivityDoc{ID: p.ActivityURI, Type: "Block", Actor: actor.URI, ObjectID: target.URI, To: []string{target.URI}}
+		if p.Type == social.PublishUndoBlock {
+			inner := act
+			act = ActivityDoc{ID: p.ActivityURI + "/undo", Type: "Undo", Actor: actor.URI, ObjectID: p.ActivityURI, To: []string{target.URI}, Activity: &inner}
+		}
+	default:
+		return out, nil, river.JobCancel(fmt.Errorf("unknown activity %q", p.Type))
+	}
+	inboxes = append(inboxes, p.Inboxes...)
+	body, err := MarshalActivity(act)
+	if err != nil {
+		return out, nil, err
+	}
+	out.URI, out.Body = act.ID, body
+	return out, inboxes, nil
+}
+
+// statusInboxes is where a status goes: its author's followers (one shared
+// inbox per server) unless it is direct, and the remote accounts it
+// mentions.
+func (f *Federation) statusInboxes(ctx context.Context, st *storage.Status, author *storage.Account) ([]string, error) {
+	var inboxes []string
+	var err error
+	if st.Visibility != social.VisibilityDirect {
+		if inboxes, err = f.social.FollowerInboxes(ctx, author); err != nil {
+			return nil, err
+		}
+	}
+	mentioned, err := f.social.MentionedAccounts(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range mentioned {
+		if !m.Local() {
+			inboxes = append(inboxes, inboxOf(m))
+		}
+	}
+	return inboxes, nil
+}
+
+// deliverWorker sends one stored activity to one inbox, signed by its actor.
+type deliverWorker struct {
+	river.WorkerDefaults[social.DeliverArgs]
+	f *Federation
+}
+
+// Timeout keeps a hung remote server from holding a worker: the client's own
+// timeout is 10 s.
+func (w *deliverWorker) Timeout(*river.Job[social.DeliverArgs]) time.Duration {
+	return 30 * time.Second
+}
+
+// NextRetry waits about as Mastodon does: attempt^4 + 15 s plus jitter,
+// 2 to 3 days over 16 attempts.
+func (w *deliverWorker) NextRetry(job *river.Job[social.DeliverArgs]) time.Time {
+	n := job.Attempt
+	wait := time.Duration(n*n*n*n+15) * time.Second
+	jitter := time.Duration(job.ID%30) * time.Duration(n) * time.Second
+	return time.Now().Add(wait + jitter)
+}
+
+func (w *deliverWorker) Work(ctx context.Context, job *river.Job[social.DeliverArgs]) error {
+	f, d := w.f, job.Args
+	u, err := url.Parse(d.Inbox)
+	if err != nil {
+		return river.JobCancel(fmt.Errorf("inbox %q: %w", d.Inbox, err))
+	}
+	domain := u.Host
+	if down, err := f.social.DomainUnavailable(ctx, domain); err != nil {
+		return err
+	} else if down {
+		_ = f.social.RecordDeliveryResult(ctx, d, domain, storage.DeliveryFailed, "skipped: the server has been unreachable for days", job.Attempt)
+		return river.JobCancel(fmt.Errorf("%s is marked unavailable", domain))
+	}
+	act, err := f.social.OutboxActivity(ctx, d.ActivityID)
+	if err != nil {
+		return river.JobCancel(err)
+	}
+	actor, err := f.social.AccountByID(ctx, act.AccountID)
+	if err != nil {
+		return river.JobCancel(err)
+	}
+	signer, err := f.signerFor(actor)
+	if err != nil {
+		return river.JobCancel(err)
+	}
+	err = f.client.Post(ctx, d.Inbox, []byte(act.Body), signer)
+	if err == nil {
+		return f.social.RecordDeliveryResult(ctx, d, domain, storage.DeliveryDelivered, "", job.Attempt)
+	}
+	var se *StatusError
+	if errors.As(err, &se) {
+		switch {
+		case se.StatusCode == http.StatusTooManyRequests:
+			_ = f.social.RecordDeliveryResult(ctx, d, domain, storage.DeliveryPending, err.Error(), job.Attempt)
+			wait := se.RetryAfter
+			if wait <= 0 {
+				wait = time.Minute
+			}
+			return river.JobSnooze(wait)
+		case se.StatusCode >= 400 && se.StatusCode < 500 && se.StatusCode != http.StatusRequestTimeout:
+			// The server understood and refused: trying again will not help.
+			_ = f.social.RecordDeliveryResult(ctx, d, domain, storage.DeliveryFailed, "refused with "+strconv.Itoa(se.StatusCode), job.Attempt)
+			return river.JobCancel(err)
+		}
+	}
+	state := storage.DeliveryPending
+	if job.Attempt >= job.MaxAttempts {
+		state = storage.DeliveryFailed
+	}
+	if rerr := f.social.RecordDeliveryResult(ctx, d, domain, state, err.Error(), job.Attempt); rerr != nil {
+		f.log.Warn("record delivery", "error", rerr)
+	}
+	return err
+}

@@ -1,0 +1,137 @@
+// Package federation speaks ActivityPub for Rounds: WebFinger, NodeInfo and
+// host-meta; actor, status and collection documents; the inboxes, with HTTP
+// signatures verified; and the durable jobs that deliver activities and
+// fetch remote actors. What an activity means is decided in social.
+package federation
+
+import (
+	"context"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/go-chi/chi/v5"
+
+	"rounds/social"
+	"rounds/storage"
+)
+
+// Options configures the federation layer.
+type Options struct {
+	Social *social.Service
+	Jobs   *storage.Jobs
+	Client *Client
+	Logger *slog.Logger
+	// Version is Rounds' version, published in NodeInfo.
+	Version string
+	// OpenRegistrations is published in NodeInfo.
+	OpenRegistrations bool
+}
+
+// Federation serves the ActivityPub routes and works the delivery jobs.
+type Federation struct {
+	social  *social.Service
+	jobs    *storage.Jobs
+	client  *Client
+	log     *slog.Logger
+	version string
+	openReg bool
+
+	keys    sync.Map // keyId -> *rsa.PrivateKey, parsed local keys
+	fetchMu sync.Mutex
+}
+
+// New returns the federation layer and registers its job workers with
+// o.Jobs.
+func New(o Options) *Federation {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	f := &Federation{social: o.Social, jobs: o.Jobs, client: o.Client, log: o.Logger, version: o.Version, openReg: o.OpenRegistrations}
+	storage.AddWorker(o.Jobs, &publishWorker{f: f})
+	storage.AddWorker(o.Jobs, &deliverWorker{f: f})
+	return f
+}
+
+// Routes adds the federation routes to r.
+func (f *Federation) Routes(r chi.Router) {
+	r.Get("/.well-known/webfinger", f.webfinger)
+	r.Get("/.well-known/host-meta", f.hostMeta)
+	r.Get("/.well-known/nodeinfo", f.nodeinfoLinks)
+	r.Get("/nodeinfo/{version}", f.nodeinfo)
+	r.Get("/actor", f.instanceActor)
+	r.Post("/actor/inbox", f.inbox)
+	r.Post("/inbox", f.inbox)
+	r.Post("/users/{username}/inbox", f.inbox)
+	r.Get("/users/{username}", f.actor)
+	r.Get("/users/{username}/outbox", f.outbox)
+	r.Get("/users/{username}/followers", f.followers)
+	r.Get("/users/{username}/following", f.following)
+	r.Get("/users/{username}/collections/featured", f.featured)
+	r.Get("/users/{username}/statuses/{id}", f.status)
+}
+
+// signerFor returns the signer of local account a.
+func (f *Federation) signerFor(a *storage.Account) (*Signer, error) {
+	if k, ok := f.keys.Load(a.KeyID); ok {
+		return &Signer{KeyID: a.KeyID, Key: k.(*rsa.PrivateKey)}, nil
+	}
+	block, _ := pem.Decode([]byte(a.PrivateKeyPEM))
+	if block == nil {
+		return nil, fmt.Errorf("account %s has no private key", a.URI)
+	}
+	key, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("parse private key of %s: %w", a.URI, err)
+	}
+	rk, ok := key.(*rsa.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("the key of %s is not RSA", a.URI)
+	}
+	f.keys.Store(a.KeyID, rk)
+	return &Signer{KeyID: a.KeyID, Key: rk}, nil
+}
+
+// instanceSigner signs the server's own fetches.
+func (f *Federation) instanceSigner(ctx context.Context) (*Signer, error) {
+	a, err := f.social.InstanceActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return f.signerFor(a)
+}
+
+// wantsActivityJSON reports whether a request asks for ActivityStreams
+// rather than a web page.
+func wantsActivityJSON(r *http.Request) bool {
+	accept := r.Header.Get("Accept")
+	return strings.Contains(accept, "application/activity+json") ||
+		strings.Contains(accept, "application/ld+json") ||
+		strings.Contains(accept, "application/json")
+}
+
+func writeActivityJSON(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", "application/activity+json; charset=utf-8")
+	w.Header().Set("Vary", "Accept")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+func writeJSONError(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, "{\"error\":%q}", msg)
+}
+
+func (f *Federation) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	f.log.Error("federation request failed", "path", r.URL.Path, "error", err)
+	writeJSONError(w, http.StatusInternalServerError, "internal server error")
+}
+
+func isNotFound(err error) bool { return errors.Is(err, social.ErrNotFound) }

@@ -1,0 +1,223 @@
+package federation
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"slices"
+	"time"
+
+	"rounds/social"
+	"rounds/storage"
+)
+
+// inbox receives an activity: the signature is checked before anything is
+// stored, the activity is applied once however often it arrives, and
+// unknown types are accepted and ignored.
+func (f *Federation) inbox(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeJSONError(w, http.StatusRequestEntityTooLarge, "the activity is larger than 1 MB")
+			return
+		}
+		writeJSONError(w, http.StatusBadRequest, "the body could not be read")
+		return
+	}
+	_, owner, err := VerifyRequest(ctx, r, body, keyResolver{f}, time.Now())
+	if err != nil {
+		f.log.Info("inbox: refused signature", "error", err, "remote", r.RemoteAddr)
+		status := http.StatusUnauthorized
+		if errors.Is(err, ErrBadDigest) {
+			status = http.StatusBadRequest
+		}
+		writeJSONError(w, status, "signature refused: "+err.Error())
+		return
+	}
+	act, err := ParseActivity(body)
+	if err != nil {
+		writeJSONError(w, http.StatusBadRequest, "not an activity: "+err.Error())
+		return
+	}
+	if act.Actor != owner {
+		writeJSONError(w, http.StatusUnauthorized, "the request is signed by a key that is not the actor's")
+		return
+	}
+	if !sameHost(act.ID, act.Actor) {
+		writeJSONError(w, http.StatusBadRequest, "the activity's id is not on its actor's server")
+		return
+	}
+	actor, err := f.social.AccountByURI(ctx, act.Actor)
+	if err != nil {
+		f.serverError(w, r, err)
+		return
+	}
+	if actor.Suspended() {
+		writeJSONError(w, http.StatusForbidden, "this account is suspended here")
+		return
+	}
+	first, err := f.social.FirstReceipt(ctx, act.ID)
+	if err != nil {
+		f.serverError(w, r, err)
+		return
+	}
+	if !first {
+		w.WriteHeader(http.StatusAccepted)
+		return
+	}
+	if err := f.apply(ctx, actor, act); err != nil {
+		var ve *social.ValidationError
+		switch {
+		case errors.Is(err, social.ErrForbidden):
+			writeJSONError(w, http.StatusForbidden, err.Error())
+		case errors.Is(err, social.ErrNotFound):
+			writeJSONError(w, http.StatusNotFound, err.Error())
+		case errors.As(err, &ve):
+			writeJSONError(w, http.StatusBadRequest, err.Error())
+		default:
+			f.serverError(w, r, err)
+			_ = f.social.ForgetReceipt(context.WithoutCancel(ctx), act.ID) // let a retry apply it
+			return
+		}
+		return
+	}
+	_ = f.social.DomainAnswered(ctx, actor.Domain)
+	w.WriteHeader(http.StatusAccepted)
+}
+
+// apply carries out one verified activity from actor.
+func (f *Federation) apply(ctx context.Context, actor *storage.Account, act *ActivityDoc) error {
+	switch act.Type {
+	case "Follow":
+		target, err := f.social.AccountByURI(ctx, act.ObjectID)
+		if err != nil || !target.Local() {
+			return social.ErrNotFound
+		}
+		return f.social.ReceiveFollow(ctx, actor, target, act.ID)
+	case "Accept", "Reject":
+		followURI := act.ObjectID
+		if act.Activity != nil {
+			followURI = act.Activity.ID
+		}
+		if act.Type == "Accept" {
+			return f.social.ReceiveAccept(ctx, actor, followURI)
+		}
+		return f.social.ReceiveReject(ctx, actor, followURI)
+	case "Undo":
+		undone := act.ObjectID
+		if act.Activity != nil {
+			undone = act.Activity.ID
+		}
+		return f.social.ReceiveUndo(ctx, actor, undone)
+	case "Create":
+		if act.Note == nil {
+			return nil // an object type we do not keep
+		}
+		return f.receiveNote(ctx, actor, act.Note)
+	case "Update":
+		switch {
+		case act.Note != nil:
+			return f.receiveEdit(ctx, actor, act.Note)
+		case act.Actor2 != nil:
+			if act.Actor2.ID != actor.URI {
+				return social.ErrForbidden
+			}
+			// Fetch rather than trust the embedded copy: the fetch is
+			// what proves the server speaks for the actor.
+			_, err := f.FetchActor(ctx, actor.URI)
+			return err
+		}
+		return nil
+	case "Delete":
+		if act.ObjectID == actor.URI {
+			return f.social.ReceiveDeleteActor(ctx, actor)
+		}
+		return f.social.ReceiveDelete(ctx, actor, act.ObjectID)
+	case "Like":
+		if !sameHost(act.ObjectID, f.social.BaseURL()) {
+			return nil // a like of someone else's post: not ours to count
+		}
+		return f.social.ReceiveLike(ctx, actor, act.ObjectID, act.ID)
+	case "Announce":
+		published := act.Published
+		if published.IsZero() || published.After(time.Now()) {
+			published = time.Now()
+		}
+		err := f.social.ReceiveAnnounce(ctx, actor, act.ObjectID, act.ID, published.UTC())
+		if isNotFound(err) {
+			return nil // a boost of a post we do not have; fetching it is not built yet
+		}
+		return err
+	case "Block":
+		target, err := f.social.AccountByURI(ctx, act.ObjectID)
+		if err != nil || !target.Local() {
+			return nil
+		}
+		return f.social.ReceiveBlock(ctx, actor, target, act.ID)
+	}
+	return nil
+}
+
+// receiveNote stores a remote post.
+func (f *Federation) receiveNote(ctx context.Context, actor *storage.Account, n *NoteDoc) error {
+	if n.AttributedTo != actor.URI || !sameHost(n.ID, actor.URI) {
+		return social.ErrForbidden
+	}
+	published := n.Published
+	if published.IsZero() || published.After(time.Now()) {
+		published = time.Now()
+	}
+	st := &storage.Status{
+		ID: storage.IDAt(published), URI: n.ID, URL: n.URL, AccountID: actor.ID,
+		InReplyToURI: n.InReplyTo, Content: SanitizeHTML(n.Content), SpoilerText: n.Summary,
+		Sensitive: n.Sensitive || n.Summary != "", Visibility: visibilityOf(n, actor),
+		CreatedAt: published.UTC(),
+	}
+	if st.URL == "" {
+		st.URL = st.URI
+	}
+	var mentions []int64
+	base := f.social.BaseURL()
+	for _, t := range n.Tags {
+		if t.Type != "Mention" || !sameHost(t.Href, base) {
+			continue
+		}
+		if a, err := f.social.AccountByURI(ctx, t.Href); err == nil && a.Local() {
+			mentions = append(mentions, a.ID)
+		}
+	}
+	_, err := f.social.ReceiveStatus(ctx, st, mentions)
+	return err
+}
+
+// receiveEdit applies an Update of a remote post.
+func (f *Federation) receiveEdit(ctx context.Context, actor *storage.Account, n *NoteDoc) error {
+	if n.AttributedTo != actor.URI {
+		return social.ErrForbidden
+	}
+	at := time.Now()
+	if n.Updated != nil && !n.Updated.After(at) {
+		at = *n.Updated
+	}
+	err := f.social.ReceiveUpdateStatus(ctx, actor, n.ID, SanitizeHTML(n.Content), n.Summary, n.Sensitive, at.UTC())
+	if isNotFound(err) {
+		return nil // an edit of a post we never had
+	}
+	return err
+}
+
+// visibilityOf reads Mastodon's visibility from a note's addressing.
+func visibilityOf(n *NoteDoc, actor *storage.Account) string {
+	switch {
+	case slices.Contains(n.To, PublicCollection) || slices.Contains(n.To, "as:Public") || slices.Contains(n.To, "Public"):
+		return social.VisibilityPublic
+	case slices.Contains(n.Cc, PublicCollection) || slices.Contains(n.Cc, "as:Public") || slices.Contains(n.Cc, "Public"):
+		return social.VisibilityUnlisted
+	case actor.FollowersURL != "" && (slices.Contains(n.To, actor.FollowersURL) || slices.Contains(n.Cc, actor.FollowersURL)):
+		return social.VisibilityPrivate
+	}
+	return social.VisibilityDirect
+}

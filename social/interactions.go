@@ -1,0 +1,351 @@
+package social
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"rounds/storage"
+)
+
+// Favourite makes me like a status. Liking twice is not an error.
+func (s *Service) Favourite(ctx context.Context, me *storage.Account, statusID int64) (*storage.Status, error) {
+	var st *storage.Status
+	err := s.db.InTx(ctx, func(tx storage.Tx) error {
+		var err error
+		if st, err = tx.StatusByID(ctx, statusID); err != nil {
+			return err
+		}
+		if _, err := tx.FavouriteBetween(ctx, me.ID, st.ID); err == nil {
+			return nil
+		}
+		id := storage.NewID()
+		fav := &storage.Favourite{ID: id, AccountID: me.ID, StatusID: st.ID, URI: fmt.Sprintf("%s#likes/%d", me.URI, id), CreatedAt: s.now()}
+		if err := tx.InsertFavourite(ctx, fav); err != nil {
+			return err
+		}
+		if !st.Account.Local() {
+			return s.publish(ctx, tx, PublishArgs{Type: PublishLike, AccountID: me.ID, ActivityURI: fav.URI, ObjectURI: st.URI, Inboxes: []string{st.Account.InboxURL}})
+		}
+		return nil
+	})
+	return st, domainErr(err)
+}
+
+// Unfavourite removes me's like of a status.
+func (s *Service) Unfavourite(ctx context.Context, me *storage.Account, statusID int64) (*storage.Status, error) {
+	var st *storage.Status
+	err := s.db.InTx(ctx, func(tx storage.Tx) error {
+		var err error
+		if st, err = tx.StatusByID(ctx, statusID); err != nil {
+			return err
+		}
+		fav, err := tx.FavouriteBetween(ctx, me.ID, st.ID)
+		if errors.Is(err, storage.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := tx.DeleteFavourite(ctx, fav); err != nil {
+			return err
+		}
+		if !st.Account.Local() {
+			return s.publish(ctx, tx, PublishArgs{Type: PublishUndoLike, AccountID: me.ID, ActivityURI: fav.URI, ObjectURI: st.URI, Inboxes: []string{st.Account.InboxURL}})
+		}
+		return nil
+	})
+	return st, domainErr(err)
+}
+
+// Reblog boosts a public or unlisted status to me's followers.
+func (s *Service) Reblog(ctx context.Context, me *storage.Account, statusID int64) (*storage.Status, error) {
+	var boost *storage.Status
+	err := s.db.InTx(ctx, func(tx storage.Tx) error {
+		st, err := tx.StatusByID(ctx, statusID)
+		if err != nil {
+			return err
+		}
+		if st.ReblogOfID != nil {
+			if st, err = tx.StatusByID(ctx, *st.ReblogOfID); err != nil {
+				return err
+			}
+		}
+		if !VisibleToPublic(st) {
+			return invalid("", "only public and unlisted posts can be boosted")
+		}
+		if existing, err := tx.ReblogBetween(ctx, me.ID, st.ID); err == nil {
+			boost = existing
+			return nil
+		}
+		id := storage.NewID()
+		boost = &storage.Status{
+			ID: id, URI: fmt.Sprintf("%s/statuses/%d/activity", me.URI, id), URL: st.URL, AccountID: me.ID,
+			ReblogOfID: &st.ID, Visibility: VisibilityPublic, Local: true, CreatedAt: s.now(),
+		}
+		if err := tx.InsertStatus(ctx, boost, nil); err != nil {
+			return err
+		}
+		var inboxes []string
+		if !st.Account.Local() {
+			inboxes = []string{st.Account.InboxURL}
+		}
+		return s.publish(ctx, tx, PublishArgs{Type: PublishAnnounce, AccountID: me.ID, StatusID: boost.ID, Inboxes: inboxes})
+	})
+	return boost, domainErr(err)
+}
+
+// Unreblog removes me's boost of a status.
+func (s *Service) Unreblog(ctx context.Context, me *storage.Account, statusID int64) error {
+	err := s.db.InTx(ctx, func(tx storage.Tx) error {
+		st, err := tx.StatusByID(ctx, statusID)
+		if err != nil {
+			return err
+		}
+		boost, err := tx.ReblogBetween(ctx, me.ID, st.ID)
+		if errors.Is(err, storage.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := tx.DeleteStatusRow(ctx, boost); err != nil {
+			return err
+		}
+		var inboxes []string
+		if !st.Account.Local() {
+			inboxes = []string{st.Account.InboxURL}
+		}
+		return s.publish(ctx, tx, PublishArgs{Type: PublishUndoBoost, AccountID: me.ID, ActivityURI: boost.URI, ObjectURI: st.URI, Inboxes: inboxes})
+	})
+	return domainErr(err)
+}
+
+// EditStatus changes the text of me's status, keeping its history, and
+// sends the edit where the status went.
+func (s *Service) EditStatus(ctx context.Context, me *storage.Account, statusID int64, in NewStatus) (*storage.Status, error) {
+	text := strings.TrimSpace(in.Text)
+	if text == "" {
+		return nil, invalid("text", "can't be blank")
+	}
+	if n := len([]rune(text)) + len([]rune(in.SpoilerText)); n > MaxStatusCharacters {
+		return nil, invalid("text", fmt.Sprintf("is too long (%d characters; the limit is %d)", n, MaxStatusCharacters))
+	}
+	var st *storage.Status
+	err := s.db.InTx(ctx, func(tx storage.Tx) error {
+		var err error
+		if st, err = tx.StatusByID(ctx, statusID); err != nil {
+			return err
+		}
+		if st.AccountID != me.ID || st.ReblogOfID != nil {
+			return ErrForbidden
+		}
+		spoiler := strings.TrimSpace(in.SpoilerText)
+		if err := tx.UpdateStatusContent(ctx, st, plainToHTML(text), text, spoiler, in.Sensitive || spoiler != "", s.now()); err != nil {
+			return err
+		}
+		return s.publish(ctx, tx, PublishArgs{Type: PublishUpdate, AccountID: me.ID, StatusID: st.ID})
+	})
+	return st, domainErr(err)
+}
+
+// Block makes me block target: follows either way end, and a remote server
+// is told.
+func (s *Service) Block(ctx context.Context, me, target *storage.Account) error {
+	if me.ID == target.ID {
+		return invalid("", "you cannot block yourself")
+	}
+	err := s.db.InTx(ctx, func(tx storage.Tx) error {
+		if _, err := tx.BlockBetween(ctx, me.ID, target.ID); err == nil {
+			return nil
+		}
+		id := storage.NewID()
+		b := &storage.Block{ID: id, AccountID: me.ID, TargetAccountID: target.ID, URI: fmt.Sprintf("%s#blocks/%d", me.URI, id), CreatedAt: s.now()}
+		if err := tx.InsertBlock(ctx, b); err != nil {
+			return err
+		}
+		if err := tx.DeleteFollowsBetween(ctx, me.ID, target.ID); err != nil {
+			return err
+		}
+		if !target.Local() {
+			return s.publish(ctx, tx, PublishArgs{Type: PublishBlock, AccountID: me.ID, ActivityURI: b.URI, TargetAccountID: target.ID, Inboxes: []string{target.InboxURL}})
+		}
+		return nil
+	})
+	return domainErr(err)
+}
+
+// Unblock lifts me's block of target.
+func (s *Service) Unblock(ctx context.Context, me, target *storage.Account) error {
+	err := s.db.InTx(ctx, func(tx storage.Tx) error {
+		b, err := tx.BlockBetween(ctx, me.ID, target.ID)
+		if errors.Is(err, storage.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := tx.DeleteBlock(ctx, b); err != nil {
+			return err
+		}
+		if !target.Local() {
+			return s.publish(ctx, tx, PublishArgs{Type: PublishUndoBlock, AccountID: me.ID, ActivityURI: b.URI, TargetAccountID: target.ID, Inboxes: []string{target.InboxURL}})
+		}
+		return nil
+	})
+	return domainErr(err)
+}
+
+// Blocked reports whether a blocks b.
+func (s *Service) Blocked(ctx context.Context, a, b *storage.Account) bool {
+	_, err := s.db.BlockBetween(ctx, a.ID, b.ID)
+	return err == nil
+}
+
+// StatusCounts are a status's public counts.
+type StatusCounts struct{ Replies, Reblogs, Favourites int }
+
+// CountsOf returns st's reply, boost and like counts.
+func (s *Service) CountsOf(ctx context.Context, st *storage.Status) (StatusCounts, error) {
+	var c StatusCounts
+	var err error
+	if c.Replies, err = s.db.CountReplies(ctx, st.ID); err != nil {
+		return c, err
+	}
+	if c.Reblogs, err = s.db.CountReblogs(ctx, st.ID); err != nil {
+		return c, err
+	}
+	c.Favourites, err = s.db.CountFavourites(ctx, st.ID)
+	return c, err
+}
+
+// StatusEdits returns the earlier versions of a status, oldest first.
+func (s *Service) StatusEdits(ctx context.Context, st *storage.Status) ([]storage.StatusEdit, error) {
+	return s.db.StatusEdits(ctx, st.ID)
+}
+
+// --- activities from other servers ---
+
+// ReceiveLike applies a Like of a local status.
+func (s *Service) ReceiveLike(ctx context.Context, actor *storage.Account, objectURI, activityURI string) error {
+	err := s.db.InTx(ctx, func(tx storage.Tx) error {
+		st, err := tx.StatusByURI(ctx, objectURI)
+		if err != nil {
+			return err
+		}
+		if !s.mayInteract(ctx, tx, actor, st) {
+			return ErrForbidden
+		}
+		err = tx.InsertFavourite(ctx, &storage.Favourite{ID: storage.NewID(), AccountID: actor.ID, StatusID: st.ID, URI: activityURI, CreatedAt: s.now()})
+		if errors.Is(err, storage.ErrConflict) {
+			return nil
+		}
+		return err
+	})
+	return domainErr(err)
+}
+
+// ReceiveAnnounce applies a boost by actor of a status we have.
+func (s *Service) ReceiveAnnounce(ctx context.Context, actor *storage.Account, objectURI, activityURI string, published time.Time) error {
+	err := s.db.InTx(ctx, func(tx storage.Tx) error {
+		st, err := tx.StatusByURI(ctx, objectURI)
+		if err != nil {
+			return err
+		}
+		if !VisibleToPublic(st) || !s.mayInteract(ctx, tx, actor, st) {
+			return ErrForbidden
+		}
+		boost := &storage.Status{
+			ID: storage.IDAt(published), URI: activityURI, URL: st.URL, AccountID: actor.ID,
+			ReblogOfID: &st.ID, Visibility: VisibilityPublic, CreatedAt: published,
+		}
+		err = tx.InsertStatus(ctx, boost, nil)
+		if errors.Is(err, storage.ErrConflict) {
+			return nil
+		}
+		return err
+	})
+	return domainErr(err)
+}
+
+// mayInteract reports whether actor may like or boost st: not when its
+// author blocks them.
+func (s *Service) mayInteract(ctx context.Context, tx storage.Tx, actor *storage.Account, st *storage.Status) bool {
+	_, err := tx.BlockBetween(ctx, st.AccountID, actor.ID)
+	return err != nil
+}
+
+// ReceiveUndo applies an Undo by actor of the activity uri, whatever it
+// was: a follow, a like, a boost or a block.
+func (s *Service) ReceiveUndo(ctx context.Context, actor *storage.Account, uri string) error {
+	err := s.db.InTx(ctx, func(tx storage.Tx) error {
+		if f, err := tx.FollowByURI(ctx, uri); err == nil {
+			if f.AccountID != actor.ID {
+				return ErrForbidden
+			}
+			return tx.DeleteFollow(ctx, f)
+		}
+		if fav, err := tx.FavouriteByURI(ctx, uri); err == nil {
+			if fav.AccountID != actor.ID {
+				return ErrForbidden
+			}
+			return tx.DeleteFavourite(ctx, fav)
+		}
+		if st, err := tx.StatusByURI(ctx, uri); err == nil && st.ReblogOfID != nil {
+			if st.AccountID != actor.ID {
+				return ErrForbidden
+			}
+			return tx.DeleteStatusRow(ctx, st)
+		}
+		if b, err := tx.BlockByURI(ctx, uri); err == nil {
+			if b.AccountID != actor.ID {
+				return ErrForbidden
+			}
+			return tx.DeleteBlock(ctx, b)
+		}
+		return nil // we never had it
+	})
+	return domainErr(err)
+}
+
+// ReceiveBlock applies a Block of a local account by actor: follows either
+// way end.
+func (s *Service) ReceiveBlock(ctx context.Context, actor, target *storage.Account, uri string) error {
+	err := s.db.InTx(ctx, func(tx storage.Tx) error {
+		if err := tx.InsertBlock(ctx, &storage.Block{ID: storage.NewID(), AccountID: actor.ID, TargetAccountID: target.ID, URI: uri, CreatedAt: s.now()}); err != nil {
+			return err
+		}
+		return tx.DeleteFollowsBetween(ctx, actor.ID, target.ID)
+	})
+	return domainErr(err)
+}
+
+// ReceiveUpdateStatus applies an edit by actor of their status, keeping the
+// earlier version; content is already sanitised.
+func (s *Service) ReceiveUpdateStatus(ctx context.Context, actor *storage.Account, uri, content, spoiler string, sensitive bool, at time.Time) error {
+	err := s.db.InTx(ctx, func(tx storage.Tx) error {
+		st, err := tx.StatusByURI(ctx, uri)
+		if err != nil {
+			return err
+		}
+		if st.AccountID != actor.ID {
+			return ErrForbidden
+		}
+		if st.EditedAt != nil && !at.After(*st.EditedAt) {
+			return nil // an older edit arriving late
+		}
+		return tx.UpdateStatusContent(ctx, st, content, "", spoiler, sensitive || spoiler != "", at)
+	})
+	return domainErr(err)
+}
+
+// ReceiveDeleteActor applies the deletion of a remote account: its content
+// goes and it is not fetched back.
+func (s *Service) ReceiveDeleteActor(ctx context.Context, actor *storage.Account) error {
+	if actor.Local() {
+		return ErrForbidden
+	}
+	return domainErr(s.db.InTx(ctx, func(tx storage.Tx) error { return tx.DeleteAccountContent(ctx, actor, s.now()) }))
+}

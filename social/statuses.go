@@ -1,0 +1,209 @@
+package social
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html"
+	"strings"
+	"unicode/utf8"
+
+	"rounds/storage"
+)
+
+// Visibilities of a status, as Mastodon names them.
+const (
+	VisibilityPublic   = "public"
+	VisibilityUnlisted = "unlisted"
+	VisibilityPrivate  = "private" // followers only
+	VisibilityDirect   = "direct"
+)
+
+// MaxStatusCharacters is the longest status accepted.
+const MaxStatusCharacters = 500
+
+// NewStatus is what a local author writes.
+type NewStatus struct {
+	Text        string
+	SpoilerText string
+	Visibility  string
+	Sensitive   bool
+	InReplyToID int64
+	Language    string
+}
+
+// PostStatus publishes a local status and queues its delivery.
+func (s *Service) PostStatus(ctx context.Context, author *storage.Account, in NewStatus) (*storage.Status, error) {
+	if !author.Local() || author.Suspended() {
+		return nil, ErrForbidden
+	}
+	text := strings.TrimSpace(in.Text)
+	if text == "" {
+		return nil, invalid("text", "can't be blank")
+	}
+	if n := utf8.RuneCountInString(text) + utf8.RuneCountInString(in.SpoilerText); n > MaxStatusCharacters {
+		return nil, invalid("text", fmt.Sprintf("is too long (%d characters; the limit is %d)", n, MaxStatusCharacters))
+	}
+	switch in.Visibility {
+	case "":
+		in.Visibility = VisibilityPublic
+	case VisibilityPublic, VisibilityUnlisted, VisibilityPrivate, VisibilityDirect:
+	default:
+		return nil, invalid("visibility", "must be public, unlisted, private or direct")
+	}
+	id := storage.NewID()
+	st := &storage.Status{
+		ID:          id,
+		URI:         fmt.Sprintf("%s/users/%s/statuses/%d", s.base, author.Username, id),
+		URL:         fmt.Sprintf("%s/@%s/%d", s.base, author.Username, id),
+		AccountID:   author.ID,
+		Content:     plainToHTML(text),
+		Text:        text,
+		SpoilerText: strings.TrimSpace(in.SpoilerText),
+		Sensitive:   in.Sensitive || strings.TrimSpace(in.SpoilerText) != "",
+		Visibility:  in.Visibility,
+		Language:    in.Language,
+		Local:       true,
+		CreatedAt:   s.now(),
+		Account:     author,
+	}
+	err := s.db.InTx(ctx, func(tx storage.Tx) error {
+		if in.InReplyToID != 0 {
+			parent, err := tx.StatusByID(ctx, in.InReplyToID)
+			if err != nil {
+				if errors.Is(err, storage.ErrNotFound) {
+					return invalid("in_reply_to_id", "names a status that does not exist")
+				}
+				return err
+			}
+			st.InReplyToID = &parent.ID
+			st.InReplyToURI = parent.URI
+			st.InReplyToAccountID = &parent.AccountID
+		}
+		var mentions []int64
+		if st.InReplyToAccountID != nil && *st.InReplyToAccountID != author.ID {
+			mentions = append(mentions, *st.InReplyToAccountID)
+		}
+		if err := tx.InsertStatus(ctx, st, mentions); err != nil {
+			return err
+		}
+		return s.publish(ctx, tx, PublishArgs{Type: PublishCreate, AccountID: author.ID, StatusID: st.ID})
+	})
+	if err != nil {
+		return nil, domainErr(err)
+	}
+	return st, nil
+}
+
+// DeleteStatus deletes a local status of me and tells the servers it went to.
+func (s *Service) DeleteStatus(ctx context.Context, me *storage.Account, statusID int64) (*storage.Status, error) {
+	var st *storage.Status
+	err := s.db.InTx(ctx, func(tx storage.Tx) error {
+		var err error
+		st, err = tx.StatusByID(ctx, statusID)
+		if err != nil {
+			return err
+		}
+		if st.AccountID != me.ID {
+			return ErrForbidden
+		}
+		if err := tx.DeleteStatus(ctx, st, s.now()); err != nil {
+			return err
+		}
+		return s.publish(ctx, tx, PublishArgs{Type: PublishDelete, AccountID: me.ID, ObjectURI: st.URI, Visibility: st.Visibility})
+	})
+	if err != nil {
+		return nil, domainErr(err)
+	}
+	return st, nil
+}
+
+// plainToHTML renders a local author's plain text as Mastodon does: escaped,
+// paragraphs on blank lines, line breaks kept.
+func plainToHTML(text string) string {
+	var b strings.Builder
+	for _, para := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n\n") {
+		para = strings.TrimSpace(para)
+		if para == "" {
+			continue
+		}
+		b.WriteString("<p>")
+		b.WriteString(strings.ReplaceAll(html.EscapeString(para), "\n", "<br>"))
+		b.WriteString("</p>")
+	}
+	return b.String()
+}
+
+// ReceiveStatus stores a status that a remote server sent, whose content the
+// caller has already sanitised. It is dropped (nil, nil) when nobody here
+// follows its author and it neither mentions nor replies to a local account;
+// a status that was deleted before, or that we already have, is not stored
+// again.
+func (s *Service) ReceiveStatus(ctx context.Context, st *storage.Status, mentions []int64) (*storage.Status, error) {
+	err := s.db.InTx(ctx, func(tx storage.Tx) error {
+		if st.InReplyToURI != "" {
+			if parent, err := tx.StatusByURI(ctx, st.InReplyToURI); err == nil {
+				st.InReplyToID = &parent.ID
+				st.InReplyToAccountID = &parent.AccountID
+			}
+		}
+		wanted, err := tx.HasLocalFollowerOf(ctx, st.AccountID)
+		if err != nil {
+			return err
+		}
+		if !wanted && len(mentions) == 0 && st.InReplyToID == nil {
+			st = nil
+			return nil
+		}
+		return tx.InsertStatus(ctx, st, mentions)
+	})
+	if errors.Is(err, storage.ErrConflict) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// ReceiveDelete applies a Delete of objectURI by actor: a status of theirs
+// becomes a tombstone.
+func (s *Service) ReceiveDelete(ctx context.Context, actor *storage.Account, objectURI string) error {
+	err := s.db.InTx(ctx, func(tx storage.Tx) error {
+		st, err := tx.StatusByURI(ctx, objectURI)
+		if errors.Is(err, storage.ErrNotFound) {
+			// Remember it, so a late Create cannot bring it back.
+			return tx.InsertTombstone(ctx, objectURI, s.now())
+		}
+		if err != nil {
+			return err
+		}
+		if st.AccountID != actor.ID {
+			return fmt.Errorf("%w: %s may not delete %s", ErrForbidden, actor.URI, objectURI)
+		}
+		return tx.DeleteStatus(ctx, st, s.now())
+	})
+	return domainErr(err)
+}
+
+// HomeTimeline returns me's home timeline.
+func (s *Service) HomeTimeline(ctx context.Context, me *storage.Account, p storage.Page) ([]*storage.Status, error) {
+	return s.db.HomeTimeline(ctx, me.ID, p)
+}
+
+// StatusByID returns a status.
+func (s *Service) StatusByID(ctx context.Context, id int64) (*storage.Status, error) {
+	st, err := s.db.StatusByID(ctx, id)
+	return st, domainErr(err)
+}
+
+// StatusByURI returns a status by its ActivityPub id.
+func (s *Service) StatusByURI(ctx context.Context, uri string) (*storage.Status, error) {
+	st, err := s.db.StatusByURI(ctx, uri)
+	return st, domainErr(err)
+}
+
+// VisibleToPublic reports whether anyone may see st without signing in.
+func VisibleToPublic(st *storage.Status) bool {
+	return st.Visibility == VisibilityPublic || st.Visibility == VisibilityUnlisted
+}

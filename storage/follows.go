@@ -1,0 +1,113 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Follow is one account following another; pending while AcceptedAt is nil.
+type Follow struct {
+	bun.BaseModel `bun:"table:follows,alias:f"`
+
+	ID              int64  `bun:",pk"`
+	AccountID       int64  `bun:",notnull"`
+	TargetAccountID int64  `bun:",notnull"`
+	URI             string `bun:"uri,notnull"`
+	ShowReblogs     bool   `bun:",notnull"`
+	Notify          bool   `bun:",notnull"`
+	AcceptedAt      *time.Time
+	CreatedAt       time.Time `bun:",notnull"`
+}
+
+// InsertFollow stores f, or returns the existing follow of the same pair
+// (with ErrConflict) so that a repeated Follow is not an error to callers
+// that expect it.
+func (q queries) InsertFollow(ctx context.Context, f *Follow) error {
+	if _, err := q.w.NewInsert().Model(f).Exec(ctx); err != nil {
+		if isUniqueViolation(err) {
+			return fmt.Errorf("follow: %w", ErrConflict)
+		}
+		return fmt.Errorf("insert follow: %w", err)
+	}
+	return nil
+}
+
+// FollowBetween returns the follow of target by account.
+func (q queries) FollowBetween(ctx context.Context, accountID, targetID int64) (*Follow, error) {
+	f := new(Follow)
+	err := q.r.NewSelect().Model(f).Where("account_id = ? AND target_account_id = ?", accountID, targetID).Scan(ctx)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	return f, nil
+}
+
+// FollowByURI returns the follow created by the Follow activity uri.
+func (q queries) FollowByURI(ctx context.Context, uri string) (*Follow, error) {
+	f := new(Follow)
+	if err := q.r.NewSelect().Model(f).Where("uri = ?", uri).Scan(ctx); err != nil {
+		return nil, notFound(err)
+	}
+	return f, nil
+}
+
+// AcceptFollow marks f accepted at t.
+func (q queries) AcceptFollow(ctx context.Context, f *Follow, t time.Time) error {
+	f.AcceptedAt = &t
+	_, err := q.w.NewUpdate().Model(f).Column("accepted_at").WherePK().Exec(ctx)
+	return err
+}
+
+// DeleteFollow removes f.
+func (q queries) DeleteFollow(ctx context.Context, f *Follow) error {
+	_, err := q.w.NewDelete().Model(f).WherePK().Exec(ctx)
+	return err
+}
+
+// FollowerInboxes returns the distinct inboxes of target's accepted remote
+// followers, preferring each server's shared inbox, so that one delivery
+// reaches every follower on a server.
+func (q queries) FollowerInboxes(ctx context.Context, targetID int64) ([]string, error) {
+	var inboxes []string
+	err := q.r.NewSelect().
+		ColumnExpr("DISTINCT CASE WHEN a.shared_inbox_url <> '' THEN a.shared_inbox_url ELSE a.inbox_url END").
+		TableExpr("follows AS f").
+		Join("JOIN accounts AS a ON a.id = f.account_id").
+		Where("f.target_account_id = ?", targetID).
+		Where("f.accepted_at IS NOT NULL").
+		Where("a.domain <> ''").
+		Scan(ctx, &inboxes)
+	return inboxes, err
+}
+
+// FollowerCount and FollowingCount count accepted follows.
+func (q queries) FollowerCount(ctx context.Context, accountID int64) (int, error) {
+	n, err := q.r.NewSelect().Model((*Follow)(nil)).Where("target_account_id = ? AND accepted_at IS NOT NULL", accountID).Count(ctx)
+	return int(n), err
+}
+
+// FollowingCount counts the accounts accountID follows.
+func (q queries) FollowingCount(ctx context.Context, accountID int64) (int, error) {
+	n, err := q.r.NewSelect().Model((*Follow)(nil)).Where("account_id = ? AND accepted_at IS NOT NULL", accountID).Count(ctx)
+	return int(n), err
+}
+
+// HasLocalFollowerOf reports whether any local account follows accountID.
+func (q queries) HasLocalFollowerOf(ctx context.Context, accountID int64) (bool, error) {
+	return q.r.NewSelect().TableExpr("follows AS f").
+		Join("JOIN accounts AS a ON a.id = f.account_id").
+		Where("f.target_account_id = ? AND f.accepted_at IS NOT NULL AND a.domain = ''", accountID).
+		Exists(ctx)
+}
+
+// FollowByID returns the follow id.
+func (q queries) FollowByID(ctx context.Context, id int64) (*Follow, error) {
+	f := new(Follow)
+	if err := q.r.NewSelect().Model(f).Where("id = ?", id).Scan(ctx); err != nil {
+		return nil, notFound(err)
+	}
+	return f, nil
+}

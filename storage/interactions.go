@@ -1,0 +1,196 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Favourite is an account liking a status.
+type Favourite struct {
+	bun.BaseModel `bun:"table:favourites"`
+
+	ID        int64     `bun:",pk"`
+	AccountID int64     `bun:",notnull"`
+	StatusID  int64     `bun:",notnull"`
+	URI       string    `bun:"uri,notnull"`
+	CreatedAt time.Time `bun:",notnull"`
+}
+
+// InsertFavourite stores fav; a second like of the same status by the same
+// account gives ErrConflict.
+func (q queries) InsertFavourite(ctx context.Context, fav *Favourite) error {
+	if _, err := q.w.NewInsert().Model(fav).Exec(ctx); err != nil {
+		if isUniqueViolation(err) {
+			return fmt.Errorf("favourite: %w", ErrConflict)
+		}
+		return fmt.Errorf("insert favourite: %w", err)
+	}
+	return nil
+}
+
+// FavouriteBetween returns accountID's like of statusID.
+func (q queries) FavouriteBetween(ctx context.Context, accountID, statusID int64) (*Favourite, error) {
+	fav := new(Favourite)
+	if err := q.r.NewSelect().Model(fav).Where("account_id = ? AND status_id = ?", accountID, statusID).Scan(ctx); err != nil {
+		return nil, notFound(err)
+	}
+	return fav, nil
+}
+
+// FavouriteByURI returns the like made by the Like activity uri.
+func (q queries) FavouriteByURI(ctx context.Context, uri string) (*Favourite, error) {
+	fav := new(Favourite)
+	if err := q.r.NewSelect().Model(fav).Where("uri = ?", uri).Scan(ctx); err != nil {
+		return nil, notFound(err)
+	}
+	return fav, nil
+}
+
+// DeleteFavourite removes fav.
+func (q queries) DeleteFavourite(ctx context.Context, fav *Favourite) error {
+	_, err := q.w.NewDelete().Model(fav).WherePK().Exec(ctx)
+	return err
+}
+
+// CountFavourites counts a status's likes.
+func (q queries) CountFavourites(ctx context.Context, statusID int64) (int, error) {
+	n, err := q.r.NewSelect().Model((*Favourite)(nil)).Where("status_id = ?", statusID).Count(ctx)
+	return int(n), err
+}
+
+// ReblogBetween returns accountID's boost of statusID.
+func (q queries) ReblogBetween(ctx context.Context, accountID, statusID int64) (*Status, error) {
+	st := new(Status)
+	if err := q.r.NewSelect().Model(st).Where("s.account_id = ? AND s.reblog_of_id = ?", accountID, statusID).Scan(ctx); err != nil {
+		return nil, notFound(err)
+	}
+	return st, nil
+}
+
+// CountReblogs counts a status's boosts.
+func (q queries) CountReblogs(ctx context.Context, statusID int64) (int, error) {
+	n, err := q.r.NewSelect().Model((*Status)(nil)).Where("reblog_of_id = ?", statusID).Count(ctx)
+	return int(n), err
+}
+
+// CountReplies counts a status's direct replies.
+func (q queries) CountReplies(ctx context.Context, statusID int64) (int, error) {
+	n, err := q.r.NewSelect().Model((*Status)(nil)).Where("in_reply_to_id = ?", statusID).Count(ctx)
+	return int(n), err
+}
+
+// StatusEdit is an earlier version of an edited status.
+type StatusEdit struct {
+	bun.BaseModel `bun:"table:status_edits"`
+
+	ID          int64     `bun:",pk"`
+	StatusID    int64     `bun:",notnull"`
+	Content     string    `bun:",notnull"`
+	SpoilerText string    `bun:",notnull"`
+	Sensitive   bool      `bun:",notnull"`
+	CreatedAt   time.Time `bun:",notnull"`
+}
+
+// UpdateStatusContent keeps st's current version in its history and saves
+// the new content, content warning and sensitivity.
+func (q queries) UpdateStatusContent(ctx context.Context, st *Status, content, text, spoiler string, sensitive bool, at time.Time) error {
+	edit := &StatusEdit{ID: NewID(), StatusID: st.ID, Content: st.Content, SpoilerText: st.SpoilerText, Sensitive: st.Sensitive, CreatedAt: at}
+	if st.EditedAt == nil {
+		edit.CreatedAt = st.CreatedAt
+	} else {
+		edit.CreatedAt = *st.EditedAt
+	}
+	if _, err := q.w.NewInsert().Model(edit).Exec(ctx); err != nil {
+		return fmt.Errorf("keep status history: %w", err)
+	}
+	st.Content, st.Text, st.SpoilerText, st.Sensitive, st.EditedAt = content, text, spoiler, sensitive, &at
+	_, err := q.w.NewUpdate().Model(st).Column("content", "text", "spoiler_text", "sensitive", "edited_at").WherePK().Exec(ctx)
+	return err
+}
+
+// StatusEdits returns st's earlier versions, oldest first.
+func (q queries) StatusEdits(ctx context.Context, statusID int64) ([]StatusEdit, error) {
+	var es []StatusEdit
+	err := q.r.NewSelect().Model(&es).Where("status_id = ?", statusID).OrderExpr("id ASC").Scan(ctx)
+	return es, err
+}
+
+// Block is an account blocking another.
+type Block struct {
+	bun.BaseModel `bun:"table:blocks"`
+
+	ID              int64     `bun:",pk"`
+	AccountID       int64     `bun:",notnull"`
+	TargetAccountID int64     `bun:",notnull"`
+	URI             string    `bun:"uri,notnull"`
+	CreatedAt       time.Time `bun:",notnull"`
+}
+
+// InsertBlock stores b, ignoring a repeat.
+func (q queries) InsertBlock(ctx context.Context, b *Block) error {
+	_, err := q.w.NewInsert().Model(b).On("CONFLICT DO NOTHING").Exec(ctx)
+	return err
+}
+
+// BlockBetween returns accountID's block of targetID.
+func (q queries) BlockBetween(ctx context.Context, accountID, targetID int64) (*Block, error) {
+	b := new(Block)
+	if err := q.r.NewSelect().Model(b).Where("account_id = ? AND target_account_id = ?", accountID, targetID).Scan(ctx); err != nil {
+		return nil, notFound(err)
+	}
+	return b, nil
+}
+
+// DeleteBlock removes b.
+func (q queries) DeleteBlock(ctx context.Context, b *Block) error {
+	_, err := q.w.NewDelete().Model(b).WherePK().Exec(ctx)
+	return err
+}
+
+// DeleteFollowsBetween removes follows either way between two accounts.
+func (q queries) DeleteFollowsBetween(ctx context.Context, a, b int64) error {
+	_, err := q.w.NewDelete().Model((*Follow)(nil)).
+		Where("(account_id = ? AND target_account_id = ?) OR (account_id = ? AND target_account_id = ?)", a, b, b, a).
+		Exec(ctx)
+	return err
+}
+
+// DeleteAccountContent removes a remote account's statuses, follows and
+// likes, leaving tombstones for its statuses, and marks it suspended so it
+// is not fetched back.
+func (q queries) DeleteAccountContent(ctx context.Context, a *Account, t time.Time) error {
+	if _, err := q.w.ExecContext(ctx, "INSERT INTO tombstones (uri, created_at) SELECT uri, ? FROM statuses WHERE account_id = ? ON CONFLICT DO NOTHING", t, a.ID); err != nil {
+		return err
+	}
+	if _, err := q.w.ExecContext(ctx, "DELETE FROM statuses WHERE account_id = ?", a.ID); err != nil {
+		return err
+	}
+	if _, err := q.w.ExecContext(ctx, "DELETE FROM follows WHERE account_id = ? OR target_account_id = ?", a.ID, a.ID); err != nil {
+		return err
+	}
+	if _, err := q.w.ExecContext(ctx, "DELETE FROM favourites WHERE account_id = ?", a.ID); err != nil {
+		return err
+	}
+	a.SuspendedAt = &t
+	_, err := q.w.NewUpdate().Model(a).Column("suspended_at").WherePK().Exec(ctx)
+	return err
+}
+
+// BlockByURI returns the block made by the Block activity uri.
+func (q queries) BlockByURI(ctx context.Context, uri string) (*Block, error) {
+	b := new(Block)
+	if err := q.r.NewSelect().Model(b).Where("uri = ?", uri).Scan(ctx); err != nil {
+		return nil, notFound(err)
+	}
+	return b, nil
+}
+
+// DeleteStatusRow removes a status row without a tombstone (a boost, whose
+// URI is an activity and may not come back anyway).
+func (q queries) DeleteStatusRow(ctx context.Context, st *Status) error {
+	_, err := q.w.NewDelete().Model(st).WherePK().Exec(ctx)
+	return err
+}

@@ -1,0 +1,177 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Status is a post, local or remote.
+type Status struct {
+	bun.BaseModel `bun:"table:statuses,alias:s"`
+
+	ID                 int64  `bun:",pk"`
+	URI                string `bun:"uri,notnull"`
+	URL                string `bun:"url,notnull"`
+	AccountID          int64  `bun:",notnull"`
+	InReplyToID        *int64
+	InReplyToURI       string `bun:"in_reply_to_uri,notnull"`
+	InReplyToAccountID *int64
+	ReblogOfID         *int64
+	Content            string    `bun:",notnull"` // HTML, sanitised
+	Text               string    `bun:",notnull"` // the author's source, local only
+	SpoilerText        string    `bun:",notnull"`
+	Sensitive          bool      `bun:",notnull"`
+	Visibility         string    `bun:",notnull"`
+	Language           string    `bun:",notnull"`
+	Local              bool      `bun:",notnull"`
+	CreatedAt          time.Time `bun:",notnull"`
+	EditedAt           *time.Time
+
+	Account *Account `bun:"rel:belongs-to,join:account_id=id"`
+}
+
+// Mention links a status to an account it mentions.
+type Mention struct {
+	bun.BaseModel `bun:"table:mentions"`
+
+	StatusID  int64 `bun:",pk"`
+	AccountID int64 `bun:",pk"`
+}
+
+// InsertStatus stores st and its mentions. A status whose URI was deleted
+// before (a tombstone) or already exists gives ErrConflict.
+func (q queries) InsertStatus(ctx context.Context, st *Status, mentions []int64) error {
+	dead, err := q.r.NewSelect().Table("tombstones").Where("uri = ?", st.URI).Exists(ctx)
+	if err != nil {
+		return err
+	}
+	if dead {
+		return fmt.Errorf("status %s was deleted: %w", st.URI, ErrConflict)
+	}
+	if _, err := q.w.NewInsert().Model(st).Exec(ctx); err != nil {
+		if isUniqueViolation(err) {
+			return fmt.Errorf("status %s: %w", st.URI, ErrConflict)
+		}
+		return fmt.Errorf("insert status: %w", err)
+	}
+	for _, id := range mentions {
+		if _, err := q.w.NewInsert().Model(&Mention{StatusID: st.ID, AccountID: id}).On("CONFLICT DO NOTHING").Exec(ctx); err != nil {
+			return fmt.Errorf("insert mention: %w", err)
+		}
+	}
+	return nil
+}
+
+// StatusByURI returns the status whose ActivityPub id is uri.
+func (q queries) StatusByURI(ctx context.Context, uri string) (*Status, error) {
+	st := new(Status)
+	if err := q.r.NewSelect().Model(st).Relation("Account").Where("s.uri = ?", uri).Scan(ctx); err != nil {
+		return nil, notFound(err)
+	}
+	return st, nil
+}
+
+// StatusByID returns the status id with its author.
+func (q queries) StatusByID(ctx context.Context, id int64) (*Status, error) {
+	st := new(Status)
+	if err := q.r.NewSelect().Model(st).Relation("Account").Where("s.id = ?", id).Scan(ctx); err != nil {
+		return nil, notFound(err)
+	}
+	return st, nil
+}
+
+// MentionedAccounts returns the accounts st mentions.
+func (q queries) MentionedAccounts(ctx context.Context, statusID int64) ([]*Account, error) {
+	var accts []*Account
+	err := q.r.NewSelect().Model(&accts).
+		Where("id IN (SELECT account_id FROM mentions WHERE status_id = ?)", statusID).
+		Scan(ctx)
+	return accts, err
+}
+
+// Page bounds a list of items by id, newest first, as Mastodon pages:
+// MaxID and SinceID exclusive bounds, MinID pages forward from a point.
+type Page struct {
+	MaxID, SinceID, MinID int64
+	Limit                 int
+}
+
+func (p Page) apply(sel *bun.SelectQuery, col string) *bun.SelectQuery {
+	if p.MaxID > 0 {
+		sel = sel.Where(col+" < ?", p.MaxID)
+	}
+	if p.SinceID > 0 {
+		sel = sel.Where(col+" > ?", p.SinceID)
+	}
+	if p.MinID > 0 {
+		sel = sel.Where(col+" > ?", p.MinID).OrderExpr(col + " ASC")
+	} else {
+		sel = sel.OrderExpr(col + " DESC")
+	}
+	limit := p.Limit
+	if limit <= 0 || limit > 40 {
+		limit = 20
+	}
+	return sel.Limit(int64(limit))
+}
+
+// HomeTimeline returns the statuses of accountID and of the accounts it
+// follows, newest first: public, unlisted and followers-only posts, and
+// direct posts that mention it.
+func (q queries) HomeTimeline(ctx context.Context, accountID int64, p Page) ([]*Status, error) {
+	var sts []*Status
+	sel := q.r.NewSelect().Model(&sts).Relation("Account").
+		Where("(s.account_id = ? OR (s.account_id IN (SELECT target_account_id FROM follows WHERE account_id = ? AND accepted_at IS NOT NULL) AND s.visibility <> 'direct') OR s.id IN (SELECT status_id FROM mentions WHERE account_id = ?))", accountID, accountID, accountID)
+	sel = p.apply(sel, "s.id")
+	if err := sel.Scan(ctx); err != nil {
+		return nil, fmt.Errorf("home timeline: %w", err)
+	}
+	if p.MinID > 0 {
+		for i, j := 0, len(sts)-1; i < j; i, j = i+1, j-1 {
+			sts[i], sts[j] = sts[j], sts[i]
+		}
+	}
+	return sts, nil
+}
+
+// AccountStatuses returns the statuses of accountID with the given
+// visibilities, newest first.
+func (q queries) AccountStatuses(ctx context.Context, accountID int64, visibilities []string, p Page) ([]*Status, error) {
+	var sts []*Status
+	sel := q.r.NewSelect().Model(&sts).Relation("Account").
+		Where("s.account_id = ?", accountID).
+		Where("s.visibility IN (?)", bun.In(visibilities))
+	if err := p.apply(sel, "s.id").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("account statuses: %w", err)
+	}
+	return sts, nil
+}
+
+// CountLocalStatuses counts statuses written on this server.
+func (q queries) CountLocalStatuses(ctx context.Context) (int, error) {
+	n, err := q.r.NewSelect().Model((*Status)(nil)).Where("local = ?", true).Count(ctx)
+	return int(n), err
+}
+
+// CountAccountStatuses counts an account's statuses.
+func (q queries) CountAccountStatuses(ctx context.Context, accountID int64) (int, error) {
+	n, err := q.r.NewSelect().Model((*Status)(nil)).Where("account_id = ?", accountID).Count(ctx)
+	return int(n), err
+}
+
+// DeleteStatus removes st and leaves a tombstone for its URI.
+func (q queries) DeleteStatus(ctx context.Context, st *Status, t time.Time) error {
+	if _, err := q.w.NewDelete().Model(st).WherePK().Exec(ctx); err != nil {
+		return fmt.Errorf("delete status: %w", err)
+	}
+	return q.InsertTombstone(ctx, st.URI, t)
+}
+
+// InsertTombstone remembers that uri was deleted.
+func (q queries) InsertTombstone(ctx context.Context, uri string, t time.Time) error {
+	_, err := q.w.ExecContext(ctx, "INSERT INTO tombstones (uri, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING", uri, t)
+	return err
+}
