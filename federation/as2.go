@@ -46,8 +46,9 @@ const (
 	as2MaxEmbedDepth = 4
 )
 
-// PropertyValue is one profile metadata field. Mastodon renders Value as
-// HTML, so it must already be sanitized/escaped by the caller.
+// PropertyValue is one profile metadata field. Value is HTML because
+// Mastodon renders it as such: escape local values before marshalling, and
+// sanitize parsed remote values (SanitizeHTML) before display.
 type PropertyValue struct {
 	Name, Value string // Value is HTML
 }
@@ -79,7 +80,7 @@ type Attachment struct {
 
 // NoteDoc is the plain form of a post. Marshal supports Note, Article, Page
 // and Question; parsing also accepts those four types and records which one
-// it was in Type.
+// it was in Type. Parsed Content/Summary are the sender's HTML, unsanitized.
 type NoteDoc struct {
 	ID, Type                                       string
 	URL, AttributedTo, Content, Summary, InReplyTo string // Content/Summary HTML; Summary is the content warning
@@ -980,7 +981,7 @@ func ParseActor(b []byte) (*ActorDoc, error) {
 	}
 	a, ok := t.(as2Actor)
 	if !ok || !as2IsActorType(t.GetTypeName()) {
-		return nil, fmt.Errorf("federation: parse actor: type %q is not an actor type", t.GetTypeName())
+		return nil, fmt.Errorf("federation: parse actor: type %.64q is not an actor type", t.GetTypeName())
 	}
 	d := as2ActorFrom(a, raw)
 	switch {
@@ -1066,8 +1067,9 @@ func as2JSONKind(v interface{}) string {
 }
 
 // as2Resolve turns the raw map into a go-fed value. go-fed refuses documents
-// without @context; some servers omit it on embedded-only payloads, so the
-// plain AS2 context is assumed then (the map is ours, from as2Decode).
+// without @context; a few servers omit it, and go-fed only uses it to find
+// prefixed aliases, so the plain AS2 context is assumed then (the map is
+// ours, from as2Decode, so adding the key is safe).
 func as2Resolve(raw map[string]interface{}) (vocab.Type, error) {
 	if _, ok := raw["type"]; !ok {
 		return nil, errors.New("missing type")
@@ -1078,12 +1080,12 @@ func as2Resolve(raw map[string]interface{}) (vocab.Type, error) {
 	t, err := streams.ToType(context.Background(), raw)
 	if err != nil {
 		if streams.IsUnmatchedErr(err) {
-			return nil, fmt.Errorf("%w %q", errAS2UnknownType, as2RawString(raw["type"]))
+			return nil, fmt.Errorf("%w %.64q", errAS2UnknownType, as2RawString(raw["type"]))
 		}
-		return nil, fmt.Errorf("resolve %q: %w", as2RawString(raw["type"]), err)
+		return nil, fmt.Errorf("resolve %.64q: %w", as2RawString(raw["type"]), err)
 	}
 	if t == nil {
-		return nil, fmt.Errorf("%w %q", errAS2UnknownType, as2RawString(raw["type"]))
+		return nil, fmt.Errorf("%w %.64q", errAS2UnknownType, as2RawString(raw["type"]))
 	}
 	return t, nil
 }

@@ -1061,6 +1061,72 @@ func TestAS2MarshalOrderedCollectionPage(t *testing.T) {
 	}
 }
 
+// TestAS2NoPanicOnMangledInput replaces every value in the fixtures, one at a
+// time and at every depth, with values of the wrong shape (null, numbers,
+// empty or odd arrays, objects of other types) and checks that parsing
+// returns normally. Byte-level fuzzing rarely produces valid JSON that goes
+// this deep, so this walks the shapes deterministically instead.
+func TestAS2NoPanicOnMangledInput(t *testing.T) {
+	if testing.Short() {
+		t.Skip("walks a few thousand documents")
+	}
+	weird := []interface{}{
+		nil, 1.5, -1.0, 1e300, true, "", "x", "CW: y", "https://w.example/x", "as:Public",
+		[]interface{}{}, []interface{}{nil}, []interface{}{1.0, "x"},
+		map[string]interface{}{}, map[string]interface{}{"type": "Link"},
+		map[string]interface{}{"type": []interface{}{"Note", 1.0}, "id": 3.0},
+		[]interface{}{map[string]interface{}{"type": "Undo", "object": map[string]interface{}{"type": "Follow"}}},
+		map[string]interface{}{"type": "Create", "actor": "https://w.example/u", "object": map[string]interface{}{"type": "Question", "oneOf": 1.0}},
+	}
+	fixtures := []string{as2MastodonPerson, as2MastodonCreateNote, `{"@context": "https://www.w3.org/ns/activitystreams",
+		"id": "https://a.example/1", "type": "Undo", "actor": "https://a.example/u",
+		"object": {"id": "https://a.example/f", "type": "Follow", "actor": "https://a.example/u", "object": "https://b.example/v"}}`}
+	parses := 0
+	for _, fx := range fixtures {
+		var root interface{}
+		if err := json.Unmarshal([]byte(fx), &root); err != nil {
+			t.Fatal(err)
+		}
+		// set(v) installs v at the current path; walk visits every path.
+		var walk func(node interface{}, set func(interface{}))
+		try := func() {
+			b, err := json.Marshal(root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			parses++
+			func() {
+				defer func() {
+					if r := recover(); r != nil {
+						t.Fatalf("panic %v on input %s", r, b)
+					}
+				}()
+				_, _ = ParseActivity(b)
+				_, _ = ParseActor(b)
+			}()
+		}
+		walk = func(node interface{}, set func(interface{})) {
+			for _, w := range weird {
+				set(w)
+				try()
+			}
+			set(node)
+			switch n := node.(type) {
+			case map[string]interface{}:
+				for k, v := range n {
+					walk(v, func(x interface{}) { n[k] = x })
+				}
+			case []interface{}:
+				for i, v := range n {
+					walk(v, func(x interface{}) { n[i] = x })
+				}
+			}
+		}
+		walk(root, func(x interface{}) { root = x })
+	}
+	t.Logf("%d mangled documents parsed without panic", parses)
+}
+
 // FuzzAS2Parse checks that no input makes the parsers panic; the seeds run
 // as part of the normal test suite.
 func FuzzAS2Parse(f *testing.F) {

@@ -157,24 +157,62 @@ func (f *Federation) status(w http.ResponseWriter, r *http.Request) {
 	writeActivityJSON(w, http.StatusOK, body)
 }
 
-// collection serves an OrderedCollection with its total and no pages yet
-// beyond the first.
-func (f *Federation) collection(w http.ResponseWriter, r *http.Request, count func(c social.AccountCounts) int) {
+// collectionPageSize is how many items one collection page holds.
+const collectionPageSize = 20
+
+// pagedCollection serves an OrderedCollection whose first page is
+// ?page=true and whose pages continue with ?page=true&max_id=N, newest
+// first, as Mastodon pages them.
+func (f *Federation) pagedCollection(w http.ResponseWriter, r *http.Request, total func(social.AccountCounts) int,
+	page func(a *storage.Account, maxID int64) (items []json.RawMessage, next int64, err error)) {
 	a, err := f.social.LocalAccount(r.Context(), chi.URLParam(r, "username"))
 	if err != nil {
 		f.notFoundOr(w, r, err)
 		return
 	}
-	c, err := f.social.Counts(r.Context(), a)
+	id := f.social.BaseURL() + r.URL.Path
+	if r.URL.Query().Get("page") == "" {
+		c, err := f.social.Counts(r.Context(), a)
+		if err != nil {
+			f.serverError(w, r, err)
+			return
+		}
+		n := 0
+		if total != nil {
+			n = total(c)
+		}
+		body, err := MarshalOrderedCollection(id, n, id+"?page=true")
+		if err != nil {
+			f.serverError(w, r, err)
+			return
+		}
+		writeActivityJSON(w, http.StatusOK, body)
+		return
+	}
+	var maxID int64
+	if v := r.URL.Query().Get("max_id"); v != "" {
+		if maxID, err = strconv.ParseInt(v, 10, 64); err != nil {
+			writeJSONError(w, http.StatusBadRequest, "max_id must be a number")
+			return
+		}
+	}
+	items, next, err := page(a, maxID)
 	if err != nil {
 		f.serverError(w, r, err)
 		return
 	}
-	total := 0
-	if count != nil {
-		total = count(c)
+	if items == nil {
+		items = []json.RawMessage{}
 	}
-	body, err := MarshalOrderedCollection(f.social.BaseURL()+r.URL.Path, total, "")
+	self := id + "?page=true"
+	if maxID > 0 {
+		self += "&max_id=" + strconv.FormatInt(maxID, 10)
+	}
+	nextURL := ""
+	if next > 0 {
+		nextURL = id + "?page=true&max_id=" + strconv.FormatInt(next, 10)
+	}
+	body, err := MarshalOrderedCollectionPage(self, id, nextURL, "", items)
 	if err != nil {
 		f.serverError(w, r, err)
 		return
@@ -182,18 +220,89 @@ func (f *Federation) collection(w http.ResponseWriter, r *http.Request, count fu
 	writeActivityJSON(w, http.StatusOK, body)
 }
 
-func (f *Federation) outbox(w http.ResponseWriter, r *http.Request) {
-	f.collection(w, r, func(c social.AccountCounts) int { return c.Statuses })
+func iriItems(uris []string) []json.RawMessage {
+	items := make([]json.RawMessage, len(uris))
+	for i, u := range uris {
+		items[i], _ = json.Marshal(u)
+	}
+	return items
 }
 
 func (f *Federation) followers(w http.ResponseWriter, r *http.Request) {
-	f.collection(w, r, func(c social.AccountCounts) int { return c.Followers })
+	f.pagedCollection(w, r, func(c social.AccountCounts) int { return c.Followers },
+		func(a *storage.Account, maxID int64) ([]json.RawMessage, int64, error) {
+			uris, next, err := f.social.FollowURIs(r.Context(), a, false, maxID, collectionPageSize)
+			return iriItems(uris), next, err
+		})
 }
 
 func (f *Federation) following(w http.ResponseWriter, r *http.Request) {
-	f.collection(w, r, func(c social.AccountCounts) int { return c.Following })
+	f.pagedCollection(w, r, func(c social.AccountCounts) int { return c.Following },
+		func(a *storage.Account, maxID int64) ([]json.RawMessage, int64, error) {
+			uris, next, err := f.social.FollowURIs(r.Context(), a, true, maxID, collectionPageSize)
+			return iriItems(uris), next, err
+		})
 }
 
+// outbox pages the account's public and unlisted posts as Create
+// activities (boosts as Announce).
+func (f *Federation) outbox(w http.ResponseWriter, r *http.Request) {
+	f.pagedCollection(w, r, func(c social.AccountCounts) int { return c.Statuses },
+		func(a *storage.Account, maxID int64) ([]json.RawMessage, int64, error) {
+			sts, err := f.social.PublicStatuses(r.Context(), a, storage.Page{MaxID: maxID, Limit: collectionPageSize})
+			if err != nil {
+				return nil, 0, err
+			}
+			var items []json.RawMessage
+			for _, st := range sts {
+				var act ActivityDoc
+				if st.ReblogOfID != nil {
+					orig, err := f.social.StatusByID(r.Context(), *st.ReblogOfID)
+					if err != nil {
+						continue
+					}
+					act = ActivityDoc{ID: st.URI, Type: "Announce", Actor: a.URI, Published: st.CreatedAt,
+						To: []string{PublicCollection}, Cc: []string{a.FollowersURL}, ObjectID: orig.URI}
+				} else {
+					note, err := f.noteDoc(r.Context(), st, a)
+					if err != nil {
+						return nil, 0, err
+					}
+					act = ActivityDoc{ID: st.URI + "/activity", Type: "Create", Actor: a.URI, To: note.To, Cc: note.Cc,
+						Published: st.CreatedAt, ObjectID: st.URI, Note: &note}
+				}
+				b, err := MarshalActivity(act)
+				if err != nil {
+					return nil, 0, err
+				}
+				items = append(items, b)
+			}
+			var next int64
+			if len(sts) == collectionPageSize {
+				next = sts[len(sts)-1].ID
+			}
+			return items, next, nil
+		})
+}
+
+// featured is the pinned posts collection; pinning is not built yet, so it
+// is always empty.
 func (f *Federation) featured(w http.ResponseWriter, r *http.Request) {
-	f.collection(w, r, nil)
+	a, err := f.social.LocalAccount(r.Context(), chi.URLParam(r, "username"))
+	if err != nil {
+		f.notFoundOr(w, r, err)
+		return
+	}
+	body, err := MarshalOrderedCollection(a.FeaturedURL, 0, "")
+	if err != nil {
+		f.serverError(w, r, err)
+		return
+	}
+	// Mastodon reads the pinned posts from orderedItems on the collection
+	// itself.
+	var doc map[string]any
+	_ = json.Unmarshal(body, &doc)
+	doc["orderedItems"] = []any{}
+	out, _ := json.Marshal(doc)
+	writeActivityJSON(w, http.StatusOK, out)
 }

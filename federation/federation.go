@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -32,16 +33,20 @@ type Options struct {
 	Version string
 	// OpenRegistrations is published in NodeInfo.
 	OpenRegistrations bool
+	// AuthorizedFetch requires a valid signature from a server that is not
+	// blocked on every GET of an actor, status or collection.
+	AuthorizedFetch bool
 }
 
 // Federation serves the ActivityPub routes and works the delivery jobs.
 type Federation struct {
-	social  *social.Service
-	jobs    *storage.Jobs
-	client  *Client
-	log     *slog.Logger
-	version string
-	openReg bool
+	social    *social.Service
+	jobs      *storage.Jobs
+	client    *Client
+	log       *slog.Logger
+	version   string
+	openReg   bool
+	authFetch bool
 
 	keys    sync.Map // keyId -> *rsa.PrivateKey, parsed local keys
 	fetchMu sync.Mutex
@@ -53,7 +58,7 @@ func New(o Options) *Federation {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	f := &Federation{social: o.Social, jobs: o.Jobs, client: o.Client, log: o.Logger, version: o.Version, openReg: o.OpenRegistrations}
+	f := &Federation{social: o.Social, jobs: o.Jobs, client: o.Client, log: o.Logger, version: o.Version, openReg: o.OpenRegistrations, authFetch: o.AuthorizedFetch}
 	storage.AddWorker(o.Jobs, &publishWorker{f: f})
 	storage.AddWorker(o.Jobs, &deliverWorker{f: f})
 	return f
@@ -65,16 +70,39 @@ func (f *Federation) Routes(r chi.Router) {
 	r.Get("/.well-known/host-meta", f.hostMeta)
 	r.Get("/.well-known/nodeinfo", f.nodeinfoLinks)
 	r.Get("/nodeinfo/{version}", f.nodeinfo)
+	// The instance actor stays readable without a signature: other
+	// servers fetch it to check the signatures of our own fetches.
 	r.Get("/actor", f.instanceActor)
 	r.Post("/actor/inbox", f.inbox)
 	r.Post("/inbox", f.inbox)
 	r.Post("/users/{username}/inbox", f.inbox)
-	r.Get("/users/{username}", f.actor)
-	r.Get("/users/{username}/outbox", f.outbox)
-	r.Get("/users/{username}/followers", f.followers)
-	r.Get("/users/{username}/following", f.following)
-	r.Get("/users/{username}/collections/featured", f.featured)
-	r.Get("/users/{username}/statuses/{id}", f.status)
+	r.Group(func(r chi.Router) {
+		r.Use(f.requireSignedFetch)
+		r.Get("/users/{username}", f.actor)
+		r.Get("/users/{username}/outbox", f.outbox)
+		r.Get("/users/{username}/followers", f.followers)
+		r.Get("/users/{username}/following", f.following)
+		r.Get("/users/{username}/collections/featured", f.featured)
+		r.Get("/users/{username}/statuses/{id}", f.status)
+	})
+}
+
+// requireSignedFetch enforces authorized-fetch mode on ActivityPub GETs: the
+// request must be signed by a key of a server account that is not
+// suspended. Browsers asking for HTML pass, to be redirected to the page.
+func (f *Federation) requireSignedFetch(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !f.authFetch || !wantsActivityJSON(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if _, _, err := VerifyRequest(r.Context(), r, nil, keyResolver{f}, time.Now()); err != nil {
+			w.Header().Set("WWW-Authenticate", `Signature realm="ActivityPub",headers="(request-target) host date"`)
+			writeJSONError(w, http.StatusUnauthorized, "this server requires signed fetches: "+err.Error())
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // signerFor returns the signer of local account a.

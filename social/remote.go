@@ -155,3 +155,18 @@ func (s *Service) FirstReceipt(ctx context.Context, uri string) (bool, error) {
 func (s *Service) ForgetReceipt(ctx context.Context, uri string) error {
 	return s.db.UnmarkReceived(ctx, uri)
 }
+
+// FollowURIs pages the actor ids of a's followers, or of the accounts a
+// follows; it returns the cursor for the next page (0 at the end).
+func (s *Service) FollowURIs(ctx context.Context, a *storage.Account, following bool, maxID int64, limit int) ([]string, int64, error) {
+	uris, last, err := s.db.FollowURIs(ctx, a.ID, following, maxID, limit)
+	if len(uris) < limit {
+		last = 0
+	}
+	return uris, last, err
+}
+
+// PublicStatuses pages a's public and unlisted statuses, newest first.
+func (s *Service) PublicStatuses(ctx context.Context, a *storage.Account, p storage.Page) ([]*storage.Status, error) {
+	return s.db.AccountStatuses(ctx, a.ID, []string{VisibilityPublic, VisibilityUnlisted}, p)
+}

@@ -111,3 +111,34 @@ func (q queries) FollowByID(ctx context.Context, id int64) (*Follow, error) {
 	}
 	return f, nil
 }
+
+// FollowerURIs returns, newest first, the actor ids of accountID's accepted
+// followers (or of the accounts it follows, when following is true), paged
+// by follow id; it also returns the follow id of the last item.
+func (q queries) FollowURIs(ctx context.Context, accountID int64, following bool, maxID int64, limit int) ([]string, int64, error) {
+	var rows []struct {
+		ID  int64
+		URI string
+	}
+	other, mine := "f.account_id", "f.target_account_id"
+	if following {
+		other, mine = "f.target_account_id", "f.account_id"
+	}
+	sel := q.r.NewSelect().ColumnExpr("f.id, a.uri").TableExpr("follows AS f").
+		Join("JOIN accounts AS a ON a.id = "+other).
+		Where(mine+" = ?", accountID).Where("f.accepted_at IS NOT NULL").
+		OrderExpr("f.id DESC").Limit(int64(limit))
+	if maxID > 0 {
+		sel = sel.Where("f.id < ?", maxID)
+	}
+	if err := sel.Scan(ctx, &rows); err != nil {
+		return nil, 0, err
+	}
+	uris := make([]string, len(rows))
+	var last int64
+	for i, r := range rows {
+		uris[i] = r.URI
+		last = r.ID
+	}
+	return uris, last, nil
+}

@@ -50,6 +50,8 @@ func (h *handler) routes() http.Handler {
 	r.Get("/", h.home)
 	r.Get("/setup/{token}", h.setupShow)
 	r.Post("/setup/{token}", h.setupCheck)
+	r.Get("/@{username}", h.profile)
+	r.Get("/@{username}/{id}", h.post)
 	r.NotFound(h.notFound)
 	return r
 }

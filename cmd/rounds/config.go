@@ -26,6 +26,8 @@ type config struct {
 	JobWorkers    int
 	JobTimeout    time.Duration
 	ShutdownGrace time.Duration
+	// AuthorizedFetch requires signed GETs for ActivityPub documents.
+	AuthorizedFetch bool
 }
 
 // rawConfig holds the settings as given, before validation.
@@ -34,6 +36,7 @@ type rawConfig struct {
 	logLevel, logFormat                                       string
 	jobWorkers                                                string
 	jobTimeout, shutdownGrace                                 string
+	authorizedFetch                                           bool
 }
 
 // settingError is a bad setting value: it names the flag and its variable.
@@ -69,6 +72,7 @@ func addServeFlags(fs *flag.FlagSet, rc *rawConfig) {
 	fs.StringVar(&rc.jobWorkers, "job-workers", "20", "how many background jobs run at once")
 	fs.StringVar(&rc.jobTimeout, "job-timeout", "1m", "how long one background job may run")
 	fs.StringVar(&rc.shutdownGrace, "shutdown-grace", "30s", "how long shutdown waits for requests and jobs in flight")
+	fs.BoolVar(&rc.authorizedFetch, "authorized-fetch", false, "require signed requests from other servers to read actors, posts and collections")
 }
 
 // parseFlags parses args into fs, then fills every flag not given on the
@@ -189,6 +193,7 @@ func (rc *rawConfig) validate(serve bool) (*config, error) {
 	if c.ShutdownGrace, err = positiveDuration(rc.shutdownGrace); err != nil {
 		return nil, &settingError{"shutdown-grace", rc.shutdownGrace, err.Error()}
 	}
+	c.AuthorizedFetch = rc.authorizedFetch
 	return c, nil
 }
 

@@ -29,6 +29,12 @@ type node struct {
 
 func startNode(t *testing.T, dialect storage.Dialect) *node {
 	t.Helper()
+	return startNodeWith(t, dialect, nil)
+}
+
+// startNodeWith starts a node after tune has adjusted its settings.
+func startNodeWith(t *testing.T, dialect storage.Dialect, tune func(*rawConfig)) *node {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -40,6 +46,9 @@ func startNode(t *testing.T, dialect storage.Dialect) *node {
 		dataDir: t.TempDir(), allowPrivate: "127.0.0.0/8", logLevel: "warn", logFormat: "text",
 		jobWorkers: "20", jobTimeout: "10s", shutdownGrace: "5s",
 	}
+	if tune != nil {
+		tune(&rc)
+	}
 	cfg, err := rc.validate(true)
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +59,7 @@ func startNode(t *testing.T, dialect storage.Dialect) *node {
 	done := make(chan error, 1)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
-		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 	go func() {
 		done <- serve(ctx, cfg, log, serveHooks{started: func(svc *social.Service, fed *federation.Federation) {
@@ -85,7 +94,10 @@ func startNode(t *testing.T, dialect storage.Dialect) *node {
 
 type testWriter struct{ t *testing.T }
 
-func (w testWriter) Write(p []byte) (int, error) { w.t.Log(strings.TrimSpace(string(p))); return len(p), nil }
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
 
 func (n *node) user(t *testing.T, username string, locked bool) *storage.Account {
 	t.Helper()
@@ -202,6 +214,42 @@ func TestTwoServersFollowPostReplyDeleteAndUnfollow(t *testing.T) {
 			st, err := b.svc.StatusByURI(ctx, reply.URI)
 			return err == nil && st.InReplyToID != nil && *st.InReplyToID == post.ID
 		})
+
+		// alice likes and boosts bob's post; B counts both. Then she
+		// takes both back.
+		if _, err := a.svc.Favourite(ctx, alice, onA.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.svc.Reblog(ctx, alice, onA.ID); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "the like and the boost reaching B", func() bool {
+			c, _ := b.svc.CountsOf(ctx, post)
+			return c.Favourites == 1 && c.Reblogs == 1 && c.Replies == 1
+		})
+		if _, err := a.svc.Unfavourite(ctx, alice, onA.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.svc.Unreblog(ctx, alice, onA.ID); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "the undone like and boost reaching B", func() bool {
+			c, _ := b.svc.CountsOf(ctx, post)
+			return c.Favourites == 0 && c.Reblogs == 0
+		})
+
+		// bob edits; A shows the new text and keeps the old one in history.
+		if _, err := b.svc.EditStatus(ctx, bob, post.ID, social.NewStatus{Text: "Ward round teaching: always check the drug chart twice."}); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "the edit reaching A", func() bool {
+			st, err := a.svc.StatusByURI(ctx, post.URI)
+			return err == nil && strings.Contains(st.Content, "twice") && st.EditedAt != nil
+		})
+		edits, _ := a.svc.StatusEdits(ctx, onA)
+		if len(edits) != 1 || !strings.Contains(edits[0].Content, "always") || strings.Contains(edits[0].Content, "twice") {
+			t.Fatalf("history on A = %+v", edits)
+		}
 
 		// bob deletes; it is gone from A and cannot come back.
 		if _, err := b.svc.DeleteStatus(ctx, bob, post.ID); err != nil {

@@ -67,8 +67,9 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, hooks serveHooks)
 			AllowPrivate: cfg.AllowPrivate,
 			UserAgent:    fmt.Sprintf("Rounds/%s (+%s/)", version, svc.BaseURL()),
 		}),
-		Logger:  log,
-		Version: version,
+		Logger:          log,
+		Version:         version,
+		AuthorizedFetch: cfg.AuthorizedFetch,
 	})
 	if hooks.registerWorkers != nil {
 		hooks.registerWorkers(jobs, db)
