@@ -114,7 +114,13 @@ func (s *syncBuffer) String() string {
 // waits until it says where it listens.
 func startChild(t *testing.T, dir string, env []string, args ...string) *child {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], append([]string{"serve", "--listen", "127.0.0.1:0"}, args...)...)
+	return startChildAt(t, dir, "127.0.0.1:0", env, args...)
+}
+
+// startChildAt is startChild listening on listen.
+func startChildAt(t *testing.T, dir, listen string, env []string, args ...string) *child {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], append([]string{"serve", "--listen", listen}, args...)...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "ROUNDS_TEST_CHILD=1", "ROUNDS_LOG_FORMAT=json")
 	cmd.Env = append(cmd.Env, env...)

@@ -37,14 +37,14 @@ type fakeRemote struct {
 
 	mu       sync.Mutex
 	actors   map[string]*fakeActor
-	counts   map[string]int                   // inbox path -> verified deliveries
-	bodies   map[string][][]byte              // inbox path -> bodies of verified deliveries
-	byObject map[string]map[string]int        // inbox path -> object id -> verified deliveries
-	refused  []string                         // deliveries that failed verification, and why
-	problems []string                         // our own sends that went wrong in the background
-	nodeKeys map[string]fakeNodeKey           // keyId -> key, as fetched from the node
-	nodeDocs map[string]*federation.ActorDoc  // node actor id -> its document
-	accepted map[string]bool                  // Follow ids we already answered
+	counts   map[string]int                  // inbox path -> verified deliveries
+	bodies   map[string][][]byte             // inbox path -> bodies of verified deliveries
+	byObject map[string]map[string]int       // inbox path -> object id -> verified deliveries
+	refused  []string                        // deliveries that failed verification, and why
+	problems []string                        // our own sends that went wrong in the background
+	nodeKeys map[string]fakeNodeKey          // keyId -> key, as fetched from the node
+	nodeDocs map[string]*federation.ActorDoc // node actor id -> its document
+	accepted map[string]bool                 // Follow ids we already answered
 	seq      int
 }
 
