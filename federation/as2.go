@@ -1032,6 +1032,34 @@ func ParseActivity(b []byte) (*ActivityDoc, error) {
 	return d, nil
 }
 
+// ParseNote parses a standalone post (Note, Question, Article, Page), as a
+// fetch of a post's id returns it. id and attributedTo are required.
+func ParseNote(b []byte) (*NoteDoc, error) {
+	raw, err := as2Decode(b)
+	if err != nil {
+		return nil, fmt.Errorf("federation: parse note: %w", err)
+	}
+	t, err := as2Resolve(raw)
+	if err != nil {
+		return nil, fmt.Errorf("federation: parse note: %w", err)
+	}
+	n, ok := t.(as2NoteLike)
+	if !ok || !as2IsNoteType(t.GetTypeName()) {
+		return nil, fmt.Errorf("federation: parse note: type %.64q is not a post", t.GetTypeName())
+	}
+	d := as2NoteFrom(n, raw)
+	switch {
+	case d.ID == "":
+		return nil, fmt.Errorf("federation: parse note: %w", as2MissingRef(raw, "id"))
+	case d.AttributedTo == "":
+		return nil, fmt.Errorf("federation: parse note: %w", as2MissingRef(raw, "attributedTo"))
+	}
+	if err := as2CheckIRIs(map[string]string{"id": d.ID, "attributedTo": d.AttributedTo}); err != nil {
+		return nil, fmt.Errorf("federation: parse note: %w", err)
+	}
+	return d, nil
+}
+
 // errAS2UnknownType marks a document whose type go-fed has no Go type for.
 var errAS2UnknownType = errors.New("unknown ActivityStreams type")
 

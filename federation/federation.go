@@ -61,6 +61,7 @@ func New(o Options) *Federation {
 	f := &Federation{social: o.Social, jobs: o.Jobs, client: o.Client, log: o.Logger, version: o.Version, openReg: o.OpenRegistrations, authFetch: o.AuthorizedFetch}
 	storage.AddWorker(o.Jobs, &publishWorker{f: f})
 	storage.AddWorker(o.Jobs, &deliverWorker{f: f})
+	storage.AddWorker(o.Jobs, &fetchStatusWorker{f: f})
 	return f
 }
 

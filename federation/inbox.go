@@ -163,8 +163,19 @@ func (f *Federation) apply(ctx context.Context, actor *storage.Account, act *Act
 
 // receiveNote stores a remote post.
 func (f *Federation) receiveNote(ctx context.Context, actor *storage.Account, n *NoteDoc) error {
+	st, mentions, err := f.statusFromNote(ctx, actor, n)
+	if err != nil {
+		return err
+	}
+	_, err = f.social.ReceiveStatus(ctx, st, mentions, social.ReceiveOptions{})
+	return err
+}
+
+// statusFromNote turns a remote note by actor into a status to store, with
+// the local accounts it mentions.
+func (f *Federation) statusFromNote(ctx context.Context, actor *storage.Account, n *NoteDoc) (*storage.Status, []int64, error) {
 	if n.AttributedTo != actor.URI || !sameHost(n.ID, actor.URI) {
-		return social.ErrForbidden
+		return nil, nil, social.ErrForbidden
 	}
 	published := n.Published
 	if published.IsZero() || published.After(time.Now()) {
@@ -189,8 +200,7 @@ func (f *Federation) receiveNote(ctx context.Context, actor *storage.Account, n 
 			mentions = append(mentions, a.ID)
 		}
 	}
-	_, err := f.social.ReceiveStatus(ctx, st, mentions)
-	return err
+	return st, mentions, nil
 }
 
 // receiveEdit applies an Update of a remote post.

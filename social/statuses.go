@@ -134,12 +134,37 @@ func plainToHTML(text string) string {
 	return b.String()
 }
 
+// MaxThreadFetchDepth bounds how many missing ancestors of a received reply
+// are fetched, one job each.
+const MaxThreadFetchDepth = 5
+
+// FetchStatusArgs is the durable job that fetches a remote post we lack,
+// the parent of a reply that arrived, so threads are whole. Fetching is never
+// done inside the inbox request.
+type FetchStatusArgs struct {
+	URI   string `json:"uri"`
+	Depth int    `json:"depth"`
+}
+
+// Kind names the job kind.
+func (FetchStatusArgs) Kind() string { return "fetch_status" }
+
+// ReceiveOptions say how a received status is kept.
+type ReceiveOptions struct {
+	// Context marks a status fetched for a thread's sake: kept although
+	// nobody here follows its author.
+	Context bool
+	// Depth is how many ancestors have been fetched above the first reply.
+	Depth int
+}
+
 // ReceiveStatus stores a status that a remote server sent, whose content the
 // caller has already sanitised. It is dropped (nil, nil) when nobody here
-// follows its author and it neither mentions nor replies to a local account;
-// a status that was deleted before, or that we already have, is not stored
-// again.
-func (s *Service) ReceiveStatus(ctx context.Context, st *storage.Status, mentions []int64) (*storage.Status, error) {
+// follows its author and it neither mentions nor replies to a local account
+// (unless opts.Context); a status that was deleted before, or that we
+// already have, is not stored again. A reply whose parent we lack queues a
+// job to fetch the parent.
+func (s *Service) ReceiveStatus(ctx context.Context, st *storage.Status, mentions []int64, opts ReceiveOptions) (*storage.Status, error) {
 	err := s.db.InTx(ctx, func(tx storage.Tx) error {
 		if st.InReplyToURI != "" {
 			if parent, err := tx.StatusByURI(ctx, st.InReplyToURI); err == nil {
@@ -147,15 +172,27 @@ func (s *Service) ReceiveStatus(ctx context.Context, st *storage.Status, mention
 				st.InReplyToAccountID = &parent.AccountID
 			}
 		}
-		wanted, err := tx.HasLocalFollowerOf(ctx, st.AccountID)
-		if err != nil {
+		if !opts.Context {
+			wanted, err := tx.HasLocalFollowerOf(ctx, st.AccountID)
+			if err != nil {
+				return err
+			}
+			if !wanted && len(mentions) == 0 && st.InReplyToID == nil {
+				st = nil
+				return nil
+			}
+		}
+		if err := tx.InsertStatus(ctx, st, mentions); err != nil {
 			return err
 		}
-		if !wanted && len(mentions) == 0 && st.InReplyToID == nil {
-			st = nil
-			return nil
+		// Replies that arrived before this status now hang under it.
+		if err := tx.LinkReplies(ctx, st); err != nil {
+			return err
 		}
-		return tx.InsertStatus(ctx, st, mentions)
+		if st.InReplyToURI != "" && st.InReplyToID == nil && opts.Depth < MaxThreadFetchDepth && s.jobs != nil {
+			return s.jobs.InsertTx(ctx, tx, FetchStatusArgs{URI: st.InReplyToURI, Depth: opts.Depth + 1}, nil)
+		}
+		return nil
 	})
 	if errors.Is(err, storage.ErrConflict) {
 		return nil, nil
@@ -164,6 +201,12 @@ func (s *Service) ReceiveStatus(ctx context.Context, st *storage.Status, mention
 		return nil, err
 	}
 	return st, nil
+}
+
+// KnownStatusOrTombstone reports whether uri is a status we have or one
+// that was deleted.
+func (s *Service) KnownStatusOrTombstone(ctx context.Context, uri string) (bool, error) {
+	return s.db.KnownStatusOrTombstone(ctx, uri)
 }
 
 // ReceiveDelete applies a Delete of objectURI by actor: a status of theirs

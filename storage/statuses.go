@@ -175,3 +175,22 @@ func (q queries) InsertTombstone(ctx context.Context, uri string, t time.Time) e
 	_, err := q.w.ExecContext(ctx, "INSERT INTO tombstones (uri, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING", uri, t)
 	return err
 }
+
+// LinkReplies points statuses that reply to st's URI, and arrived before
+// it, at st.
+func (q queries) LinkReplies(ctx context.Context, st *Status) error {
+	_, err := q.w.NewUpdate().Model((*Status)(nil)).
+		Set("in_reply_to_id = ?", st.ID).Set("in_reply_to_account_id = ?", st.AccountID).
+		Where("in_reply_to_uri = ? AND in_reply_to_id IS NULL", st.URI).
+		Exec(ctx)
+	return err
+}
+
+// KnownStatusOrTombstone reports whether uri is a stored or deleted status.
+func (q queries) KnownStatusOrTombstone(ctx context.Context, uri string) (bool, error) {
+	known, err := q.r.NewSelect().Model((*Status)(nil)).Where("uri = ?", uri).Exists(ctx)
+	if err != nil || known {
+		return known, err
+	}
+	return q.r.NewSelect().Table("tombstones").Where("uri = ?", uri).Exists(ctx)
+}

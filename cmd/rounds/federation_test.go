@@ -293,3 +293,39 @@ func waitAccount(t *testing.T, n *node, uri string) *storage.Account {
 	})
 	return a
 }
+
+func TestReplyToUnknownPostFetchesParentAsJob(t *testing.T) {
+	ctx := context.Background()
+	a, b := startNode(t, storage.SQLite), startNode(t, storage.SQLite)
+	alice := a.user(t, "alice", false)
+	bob := b.user(t, "bob", false)
+	dave := b.user(t, "dave", false)
+	bobOnA, err := a.fed.ResolveAccount(ctx, "bob@"+b.domain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.svc.Follow(ctx, alice, bobOnA); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the follow being accepted", func() bool {
+		c, _ := a.svc.Counts(ctx, alice)
+		return c.Following == 1
+	})
+	// dave, whom nobody on A follows, posts; bob replies to him.
+	root, err := b.svc.PostStatus(ctx, dave, social.NewStatus{Text: "Question: best sepsis screening tool?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply, err := b.svc.PostStatus(ctx, bob, social.NewStatus{Text: "qSOFA has its limits.", InReplyToID: root.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the parent being fetched and the reply threaded on A", func() bool {
+		r, err := a.svc.StatusByURI(ctx, reply.URI)
+		if err != nil || r.InReplyToID == nil {
+			return false
+		}
+		parent, err := a.svc.StatusByID(ctx, *r.InReplyToID)
+		return err == nil && parent.URI == root.URI && strings.Contains(parent.Content, "sepsis")
+	})
+}
