@@ -169,6 +169,15 @@ func (f *Federation) buildActivity(ctx context.Context, p social.PublishArgs) (s
 			inner := act
 			act = ActivityDoc{ID: p.ActivityURI + "/undo", Type: "Undo", Actor: actor.URI, ObjectID: p.ActivityURI, To: []string{target.URI}, Activity: &inner}
 		}
+	case social.PublishUpdateProfile:
+		doc := f.actorDoc(actor)
+		act = ActivityDoc{
+			ID: fmt.Sprintf("%s#updates/%d", actor.URI, actor.UpdatedAt.UnixMilli()), Type: "Update", Actor: actor.URI,
+			To: []string{PublicCollection}, Cc: []string{actor.FollowersURL}, ObjectID: actor.URI, Actor2: &doc,
+		}
+		if inboxes, err = f.social.FollowerInboxes(ctx, actor); err != nil {
+			return out, nil, err
+		}
 	default:
 		return out, nil, river.JobCancel(fmt.Errorf("unknown activity %q", p.Type))
 	}

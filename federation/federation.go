@@ -62,6 +62,7 @@ func New(o Options) *Federation {
 	storage.AddWorker(o.Jobs, &publishWorker{f: f})
 	storage.AddWorker(o.Jobs, &deliverWorker{f: f})
 	storage.AddWorker(o.Jobs, &fetchStatusWorker{f: f})
+	storage.AddWorker(o.Jobs, &refreshAccountWorker{f: f})
 	return f
 }
 

@@ -56,3 +56,18 @@ func (w *fetchStatusWorker) Work(ctx context.Context, job *river.Job[social.Fetc
 	_, err = f.social.ReceiveStatus(ctx, st, mentions, social.ReceiveOptions{Context: true, Depth: job.Args.Depth})
 	return err
 }
+
+// refreshAccountWorker fetches a stale remote actor again.
+type refreshAccountWorker struct {
+	river.WorkerDefaults[social.RefreshAccountArgs]
+	f *Federation
+}
+
+func (w *refreshAccountWorker) Work(ctx context.Context, job *river.Job[social.RefreshAccountArgs]) error {
+	_, err := w.f.FetchActor(ctx, job.Args.URI)
+	var se *StatusError
+	if errors.As(err, &se) && se.StatusCode >= 400 && se.StatusCode < 500 && se.StatusCode != 429 {
+		return river.JobCancel(err)
+	}
+	return err
+}

@@ -59,6 +59,9 @@ func (f *Federation) inbox(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusForbidden, "this account is suspended here")
 		return
 	}
+	if err := f.social.RefreshIfStale(ctx, actor, actorRefreshAfter); err != nil {
+		f.log.Warn("inbox: queue actor refresh", "actor", actor.URI, "error", err)
+	}
 	first, err := f.social.FirstReceipt(ctx, act.ID)
 	if err != nil {
 		f.serverError(w, r, err)

@@ -185,3 +185,11 @@ func (s *Service) receiveUnfollow(ctx context.Context, actor *storage.Account, f
 	})
 	return domainErr(err)
 }
+
+// FollowRequests returns the accounts asking to follow me, oldest first.
+func (s *Service) FollowRequests(ctx context.Context, me *storage.Account, limit int) ([]*storage.Account, error) {
+	if limit <= 0 || limit > 80 {
+		limit = 40
+	}
+	return s.db.PendingFollowers(ctx, me.ID, limit)
+}

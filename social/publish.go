@@ -22,6 +22,8 @@ const (
 	PublishUpdate     = "Update"
 	PublishBlock      = "Block"
 	PublishUndoBlock  = "Undo:Block"
+	// PublishUpdateProfile sends the actor itself, changed.
+	PublishUpdateProfile = "Update:Person"
 )
 
 // Job arguments carry IDs as JSON strings: some queue drivers pass the

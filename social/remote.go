@@ -5,6 +5,9 @@ import (
 	"errors"
 	"net/url"
 	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
 
 	"rounds/storage"
 )
@@ -169,4 +172,28 @@ func (s *Service) FollowURIs(ctx context.Context, a *storage.Account, following 
 // PublicStatuses pages a's public and unlisted statuses, newest first.
 func (s *Service) PublicStatuses(ctx context.Context, a *storage.Account, p storage.Page) ([]*storage.Status, error) {
 	return s.db.AccountStatuses(ctx, a.ID, []string{VisibilityPublic, VisibilityUnlisted}, p)
+}
+
+// RefreshAccountArgs is the durable job that fetches a remote actor again
+// when our copy is stale.
+type RefreshAccountArgs struct {
+	URI string `json:"uri"`
+}
+
+// Kind names the job kind.
+func (RefreshAccountArgs) Kind() string { return "refresh_account" }
+
+// InsertOpts keeps one refresh per actor per hour, however many activities
+// arrive from it.
+func (RefreshAccountArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: time.Hour}}
+}
+
+// RefreshIfStale queues a refresh of remote account a when it was last
+// fetched longer ago than maxAge.
+func (s *Service) RefreshIfStale(ctx context.Context, a *storage.Account, maxAge time.Duration) error {
+	if a.Local() || a.FetchedAt != nil && s.now().Sub(*a.FetchedAt) < maxAge {
+		return nil
+	}
+	return s.jobs.Insert(ctx, RefreshAccountArgs{URI: a.URI}, nil)
 }

@@ -142,3 +142,14 @@ func (q queries) FollowURIs(ctx context.Context, accountID int64, following bool
 	}
 	return uris, last, nil
 }
+
+// PendingFollowers returns the accounts waiting for targetID to accept
+// their follow, oldest first.
+func (q queries) PendingFollowers(ctx context.Context, targetID int64, limit int) ([]*Account, error) {
+	var accts []*Account
+	err := q.r.NewSelect().Model(&accts).
+		Join("JOIN follows AS f ON f.account_id = account.id").
+		Where("f.target_account_id = ? AND f.accepted_at IS NULL", targetID).
+		OrderExpr("f.id ASC").Limit(int64(limit)).Scan(ctx)
+	return accts, err
+}

@@ -107,10 +107,7 @@ func (n *node) user(t *testing.T, username string, locked bool) *storage.Account
 		t.Fatal(err)
 	}
 	if locked {
-		// Locking through the same rule the settings page will call is
-		// not built yet; set the column the account keeps.
-		u.Account.Locked = true
-		if err := n.svc.SetLockedForTest(ctx, u.Account); err != nil {
+		if _, err := n.svc.UpdateProfile(ctx, u.Account, social.ProfileUpdate{Locked: &locked}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -170,8 +167,8 @@ func TestTwoServersFollowPostReplyDeleteAndUnfollow(t *testing.T) {
 		aliceOnB := waitAccount(t, b, alice.URI)
 		eventually(t, "the follow request reaching B", func() bool {
 			c, _ := b.svc.Counts(ctx, carol)
-			_, err := b.svc.FollowRequestForTest(ctx, aliceOnB, carol)
-			return c.Followers == 0 && err == nil
+			reqs, _ := b.svc.FollowRequests(ctx, carol, 40)
+			return c.Followers == 0 && len(reqs) == 1 && reqs[0].URI == alice.URI
 		})
 		time.Sleep(300 * time.Millisecond)
 		if c, _ := a.svc.Counts(ctx, alice); c.Following != 1 {
@@ -183,6 +180,17 @@ func TestTwoServersFollowPostReplyDeleteAndUnfollow(t *testing.T) {
 		eventually(t, "carol's approval reaching A", func() bool {
 			c, _ := a.svc.Counts(ctx, alice)
 			return c.Following == 2
+		})
+
+		// bob changes his profile; A sees the change.
+		name, bio := "Dr Bob Byrne", "Consultant in emergency medicine"
+		fields := []social.ProfileField{{Name: "Hospital", Value: "St Elsewhere"}}
+		if _, err := b.svc.UpdateProfile(ctx, bob, social.ProfileUpdate{DisplayName: &name, Note: &bio, Fields: &fields}); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "bob's profile update reaching A", func() bool {
+			got, err := a.svc.AccountByURI(ctx, bob.URI)
+			return err == nil && got.DisplayName == name && strings.Contains(got.Note, "emergency") && strings.Contains(got.Fields, "St Elsewhere")
 		})
 
 		// bob posts; it lands in alice's home timeline on A.

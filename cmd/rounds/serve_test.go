@@ -41,7 +41,11 @@ func TestFirstStartServesHealthzQuicklyAndSetupLinkCreatesAdmin(t *testing.T) {
 		t.Fatalf("/readyz = %d %s", code, body)
 	}
 
-	link := regexp.MustCompile(`"setup_url":"([^"]+)"`).FindStringSubmatch(c.logs.String())
+	var link []string
+	for i := 0; i < 200 && link == nil; i++ {
+		link = regexp.MustCompile(`"setup_url":"([^"]+)"`).FindStringSubmatch(c.logs.String())
+		time.Sleep(10 * time.Millisecond)
+	}
 	if link == nil {
 		t.Fatalf("no setup link in the log:\n%s", c.logs.String())
 	}

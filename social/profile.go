@@ -1,0 +1,106 @@
+package social
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"unicode/utf8"
+
+	"rounds/storage"
+)
+
+// Profile limits, as Mastodon's.
+const (
+	MaxDisplayName = 30
+	MaxNote        = 500
+	MaxFields      = 4
+	MaxFieldLength = 255
+)
+
+// ProfileField is a name and value shown on a profile.
+type ProfileField struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+	// VerifiedAt is set only by the server (a verified clinician's
+	// registration, for example); a user's own fields never carry it.
+	VerifiedAt *string `json:"verified_at"`
+}
+
+// ProfileUpdate changes the given parts of a profile; nil leaves a part as
+// it is.
+type ProfileUpdate struct {
+	DisplayName  *string
+	Note         *string // plain text
+	Locked       *bool
+	Discoverable *bool
+	Fields       *[]ProfileField
+}
+
+// UpdateProfile changes me's profile and tells the servers of me's
+// followers with an Update.
+func (s *Service) UpdateProfile(ctx context.Context, me *storage.Account, in ProfileUpdate) (*storage.Account, error) {
+	var cols []string
+	if in.DisplayName != nil {
+		name := strings.TrimSpace(*in.DisplayName)
+		if utf8.RuneCountInString(name) > MaxDisplayName {
+			return nil, invalid("display_name", "is too long (at most 30 characters)")
+		}
+		me.DisplayName = name
+		cols = append(cols, "display_name")
+	}
+	if in.Note != nil {
+		if utf8.RuneCountInString(*in.Note) > MaxNote {
+			return nil, invalid("note", "is too long (at most 500 characters)")
+		}
+		me.Note = plainToHTML(*in.Note)
+		cols = append(cols, "note")
+	}
+	if in.Locked != nil {
+		me.Locked = *in.Locked
+		cols = append(cols, "locked")
+	}
+	if in.Discoverable != nil {
+		me.Discoverable = *in.Discoverable
+		cols = append(cols, "discoverable")
+	}
+	if in.Fields != nil {
+		fields := *in.Fields
+		if len(fields) > MaxFields {
+			return nil, invalid("fields_attributes", "may hold at most 4 fields")
+		}
+		var kept []ProfileField
+		for _, f := range fields {
+			name, value := strings.TrimSpace(f.Name), strings.TrimSpace(f.Value)
+			if name == "" && value == "" {
+				continue
+			}
+			if utf8.RuneCountInString(name) > MaxFieldLength || utf8.RuneCountInString(value) > MaxFieldLength {
+				return nil, invalid("fields_attributes", "names and values may be at most 255 characters")
+			}
+			kept = append(kept, ProfileField{Name: name, Value: plainInline(value)})
+		}
+		b, _ := json.Marshal(kept)
+		if kept == nil {
+			b = []byte("[]")
+		}
+		me.Fields = string(b)
+		cols = append(cols, "fields")
+	}
+	if len(cols) == 0 {
+		return me, nil
+	}
+	err := s.db.InTx(ctx, func(tx storage.Tx) error {
+		if err := tx.UpdateAccount(ctx, me, cols...); err != nil {
+			return err
+		}
+		return s.publish(ctx, tx, PublishArgs{Type: PublishUpdateProfile, AccountID: me.ID})
+	})
+	return me, domainErr(err)
+}
+
+// plainInline escapes text for HTML without adding paragraphs.
+func plainInline(s string) string {
+	h := plainToHTML(s)
+	h = strings.TrimPrefix(h, "<p>")
+	return strings.TrimSuffix(h, "</p>")
+}
