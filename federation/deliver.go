@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -234,18 +236,18 @@ func (w *deliverWorker) NextRetry(job *river.Job[social.DeliverArgs]) time.Time 
 	return time.Now().Add(wait + jitter)
 }
 
+// deliveryConcurrency bounds the requests one delivery job has in flight.
+const deliveryConcurrency = 16
+
 func (w *deliverWorker) Work(ctx context.Context, job *river.Job[social.DeliverArgs]) error {
 	f, d := w.f, job.Args
-	u, err := url.Parse(d.Inbox)
+	// A retried or rescued job sends only to the inboxes still pending.
+	pending, err := f.social.PendingInboxes(ctx, d.ActivityID, d.Inboxes)
 	if err != nil {
-		return river.JobCancel(fmt.Errorf("inbox %q: %w", d.Inbox, err))
-	}
-	domain := u.Host
-	if down, err := f.social.DomainUnavailable(ctx, domain); err != nil {
 		return err
-	} else if down {
-		_ = f.social.RecordDeliveryResult(ctx, d, domain, storage.DeliveryFailed, "skipped: the server has been unreachable for days", job.Attempt)
-		return river.JobCancel(fmt.Errorf("%s is marked unavailable", domain))
+	}
+	if len(pending) == 0 {
+		return nil
 	}
 	act, err := f.social.OutboxActivity(ctx, d.ActivityID)
 	if err != nil {
@@ -259,32 +261,82 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[social.DeliverA
 	if err != nil {
 		return river.JobCancel(err)
 	}
-	err = f.client.Post(ctx, d.Inbox, []byte(act.Body), signer)
-	if err == nil {
-		return f.social.RecordDeliveryResult(ctx, d, domain, storage.DeliveryDelivered, "", job.Attempt)
-	}
-	var se *StatusError
-	if errors.As(err, &se) {
-		switch {
-		case se.StatusCode == http.StatusTooManyRequests:
-			_ = f.social.RecordDeliveryResult(ctx, d, domain, storage.DeliveryPending, err.Error(), job.Attempt)
-			wait := se.RetryAfter
-			if wait <= 0 {
-				wait = time.Minute
+	body := []byte(act.Body)
+	last := job.Attempt >= job.MaxAttempts
+
+	results := make([]social.DeliveryResult, len(pending))
+	var retryAfter time.Duration
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, deliveryConcurrency)
+	down := map[string]bool{}
+	for i, inbox := range pending {
+		u, err := url.Parse(inbox)
+		if err != nil || u.Host == "" {
+			results[i] = social.DeliveryResult{Inbox: inbox, State: storage.DeliveryFailed, Error: "not a URL"}
+			continue
+		}
+		domain := u.Host
+		results[i] = social.DeliveryResult{Inbox: inbox, Domain: domain}
+		isDown, seen := down[domain]
+		if !seen {
+			if isDown, err = f.social.DomainUnavailable(ctx, domain); err != nil {
+				return err
 			}
-			return river.JobSnooze(wait)
-		case se.StatusCode >= 400 && se.StatusCode < 500 && se.StatusCode != http.StatusRequestTimeout:
-			// The server understood and refused: trying again will not help.
-			_ = f.social.RecordDeliveryResult(ctx, d, domain, storage.DeliveryFailed, "refused with "+strconv.Itoa(se.StatusCode), job.Attempt)
-			return river.JobCancel(err)
+			down[domain] = isDown
+		}
+		if isDown {
+			results[i].State = storage.DeliveryFailed
+			results[i].Error = "skipped: the server has been unreachable for days"
+			continue
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(r *social.DeliveryResult) {
+			defer func() { <-sem; wg.Done() }()
+			err := f.client.Post(ctx, r.Inbox, body, signer)
+			if err == nil {
+				r.State = storage.DeliveryDelivered
+				return
+			}
+			r.Error = err.Error()
+			var se *StatusError
+			switch {
+			case errors.As(err, &se) && se.StatusCode == http.StatusTooManyRequests:
+				r.State = storage.DeliveryPending
+				mu.Lock()
+				retryAfter = max(retryAfter, se.RetryAfter)
+				mu.Unlock()
+			case errors.As(err, &se) && se.StatusCode >= 400 && se.StatusCode < 500 && se.StatusCode != http.StatusRequestTimeout:
+				// The server understood and refused: trying again will
+				// not help.
+				r.State = storage.DeliveryFailed
+				r.Error = "refused with " + strconv.Itoa(se.StatusCode)
+			case last:
+				r.State = storage.DeliveryFailed
+			default:
+				r.State = storage.DeliveryPending
+			}
+		}(&results[i])
+	}
+	wg.Wait()
+	if err := f.social.RecordDeliveryResults(context.WithoutCancel(ctx), d.ActivityID, results, job.Attempt); err != nil {
+		return err
+	}
+	var failed []string
+	only429 := true
+	for _, r := range results {
+		if r.State == storage.DeliveryPending {
+			failed = append(failed, r.Inbox+": "+r.Error)
+			only429 = only429 && strings.Contains(r.Error, "429")
 		}
 	}
-	state := storage.DeliveryPending
-	if job.Attempt >= job.MaxAttempts {
-		state = storage.DeliveryFailed
+	if len(failed) == 0 {
+		return nil
 	}
-	if rerr := f.social.RecordDeliveryResult(ctx, d, domain, state, err.Error(), job.Attempt); rerr != nil {
-		f.log.Warn("record delivery", "error", rerr)
+	if only429 && retryAfter > 0 {
+		// Honour Retry-After; a snooze does not use up an attempt.
+		return river.JobSnooze(retryAfter)
 	}
-	return err
+	return fmt.Errorf("%d of %d inboxes not reached: %s", len(failed), len(pending), strings.Join(failed[:min(3, len(failed))], "; "))
 }

@@ -82,9 +82,9 @@ func (f *Federation) inbox(w http.ResponseWriter, r *http.Request) {
 			writeJSONError(w, http.StatusBadRequest, err.Error())
 		default:
 			f.serverError(w, r, err)
-			_ = f.social.ForgetReceipt(context.WithoutCancel(ctx), act.ID) // let a retry apply it
-			return
 		}
+		// Not applied: a later copy of the activity must not be skipped.
+		_ = f.social.ForgetReceipt(context.WithoutCancel(ctx), act.ID)
 		return
 	}
 	_ = f.social.DomainAnswered(ctx, actor.Domain)

@@ -9,11 +9,18 @@ import (
 	"rounds/storage"
 )
 
-// DeliverArgs is the durable job that sends one stored activity to one
-// inbox.
+// DeliveryChunk is how many inboxes one delivery job serves. Each inbox
+// has its own durable delivery row (pending, delivered or failed), so a job
+// that is retried or rescued after a crash sends only to the inboxes still
+// pending; grouping them saves the queue's per-job cost on large fan-outs,
+// and a chunk is small enough to finish well within the job timeout.
+const DeliveryChunk = 50
+
+// DeliverArgs is the durable job that sends one stored activity to a few
+// inboxes.
 type DeliverArgs struct {
-	ActivityID int64  `json:"activity_id,string"`
-	Inbox      string `json:"inbox"`
+	ActivityID int64    `json:"activity_id,string"`
+	Inboxes    []string `json:"inboxes"`
 }
 
 // Kind names the job kind.
@@ -33,8 +40,9 @@ type Outgoing struct {
 	Body      []byte
 }
 
-// QueueDelivery stores an outgoing activity once and queues one delivery job
-// per inbox, in one transaction; inboxes are de-duplicated.
+// QueueDelivery stores an outgoing activity once, a pending delivery row per
+// inbox, and the jobs that send it, in one transaction; inboxes are
+// de-duplicated.
 func (s *Service) QueueDelivery(ctx context.Context, out Outgoing, inboxes []string) error {
 	seen := map[string]bool{}
 	var unique []string
@@ -52,9 +60,11 @@ func (s *Service) QueueDelivery(ctx context.Context, out Outgoing, inboxes []str
 		if err := tx.InsertOutboxActivity(ctx, a, unique); err != nil {
 			return err
 		}
-		jobs := make([]river.JobArgs, len(unique))
-		for i, in := range unique {
-			jobs[i] = DeliverArgs{ActivityID: a.ID, Inbox: in}
+		var jobs []river.JobArgs
+		for len(unique) > 0 {
+			n := min(DeliveryChunk, len(unique))
+			jobs = append(jobs, DeliverArgs{ActivityID: a.ID, Inboxes: unique[:n]})
+			unique = unique[n:]
 		}
 		return s.jobs.InsertManyTx(ctx, tx, jobs)
 	})
@@ -70,22 +80,53 @@ func (s *Service) OutboxActivity(ctx context.Context, id int64) (*storage.Outbox
 // before deliveries to it are skipped.
 const DomainUnavailableAfter = 3 * 24 * time.Hour
 
-// RecordDeliveryResult saves the outcome of one delivery attempt and the
-// health of the inbox's domain.
-func (s *Service) RecordDeliveryResult(ctx context.Context, d DeliverArgs, domain, state, lastErr string, attempt int) error {
+// DeliveryResult is the outcome of one attempt to deliver to one inbox.
+type DeliveryResult struct {
+	Inbox  string
+	Domain string
+	State  string // storage.DeliveryPending (retry), Delivered or Failed
+	Error  string
+}
+
+// RecordDeliveryResults saves the outcomes of one attempt at a chunk of
+// inboxes, and the health of their domains, in one transaction.
+func (s *Service) RecordDeliveryResults(ctx context.Context, activityID int64, results []DeliveryResult, attempt int) error {
+	if len(results) == 0 {
+		return nil
+	}
 	now := s.now()
 	return s.db.InTx(ctx, func(tx storage.Tx) error {
-		if err := tx.RecordDelivery(ctx, d.ActivityID, d.Inbox, state, lastErr, attempt, now); err != nil {
-			return err
+		failing := map[string]bool{}
+		for _, r := range results {
+			if err := tx.RecordDelivery(ctx, activityID, r.Inbox, r.State, r.Error, attempt, now); err != nil {
+				return err
+			}
+			if r.State == storage.DeliveryDelivered {
+				if _, seen := failing[r.Domain]; !seen {
+					failing[r.Domain] = false
+				}
+			} else if r.Error != "" {
+				failing[r.Domain] = true
+			}
 		}
-		if state == storage.DeliveryDelivered {
-			return tx.RecordDomainSuccess(ctx, domain, now)
-		}
-		if lastErr != "" {
-			return tx.RecordDomainFailure(ctx, domain, now, DomainUnavailableAfter)
+		for domain, failed := range failing {
+			var err error
+			if failed {
+				err = tx.RecordDomainFailure(ctx, domain, now, DomainUnavailableAfter)
+			} else {
+				err = tx.RecordDomainSuccess(ctx, domain, now)
+			}
+			if err != nil {
+				return err
+			}
 		}
 		return nil
 	})
+}
+
+// PendingInboxes returns which of inboxes still wait for activityID.
+func (s *Service) PendingInboxes(ctx context.Context, activityID int64, inboxes []string) ([]string, error) {
+	return s.db.PendingInboxes(ctx, activityID, inboxes)
 }
 
 // DomainUnavailable reports whether deliveries to domain are skipped.

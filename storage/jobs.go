@@ -77,7 +77,7 @@ func NewJobs(db *DB, opts JobsOptions) *Jobs {
 		opts.RescueAfter = opts.Timeout + max(opts.Timeout/2, time.Second)
 	}
 	if opts.PollInterval <= 0 {
-		opts.PollInterval = 200 * time.Millisecond
+		opts.PollInterval = 50 * time.Millisecond
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -92,7 +92,7 @@ func (j *Jobs) riverClient() (*river.Client[*sql.Tx], error) {
 			JobTimeout:           j.opts.Timeout,
 			RescueStuckJobsAfter: j.opts.RescueAfter,
 			FetchPollInterval:    j.opts.PollInterval,
-			FetchCooldown:        min(100*time.Millisecond, j.opts.PollInterval),
+			FetchCooldown:        min(10*time.Millisecond, j.opts.PollInterval),
 			Logger:               j.opts.Logger.With("component", "jobs"),
 			// Both drivers run over database/sql (so jobs share bun's
 			// transactions), which has no LISTEN: workers poll, and an

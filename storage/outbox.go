@@ -76,6 +76,16 @@ func (q queries) RecordDelivery(ctx context.Context, activityID int64, inbox, st
 	return err
 }
 
+// PendingInboxes returns which of inboxes still wait for activityID.
+func (q queries) PendingInboxes(ctx context.Context, activityID int64, inboxes []string) ([]string, error) {
+	var pending []string
+	err := q.r.NewSelect().Model((*Delivery)(nil)).Column("inbox_url").
+		Where("activity_id = ? AND state = ?", activityID, DeliveryPending).
+		Where("inbox_url IN (?)", bun.In(inboxes)).
+		Scan(ctx, &pending)
+	return pending, err
+}
+
 // DeliveriesOf lists where a status's activities went.
 func (q queries) DeliveriesOf(ctx context.Context, statusID int64) ([]Delivery, error) {
 	var ds []Delivery
@@ -114,10 +124,11 @@ func (q queries) DomainUnavailable(ctx context.Context, domain string) (bool, er
 		Where("domain = ? AND unavailable_since IS NOT NULL", domain).Exists(ctx)
 }
 
-// RecordDomainSuccess clears a domain's failures.
+// RecordDomainSuccess clears a domain's failures. Only domains that have
+// failed have a row: the common case writes nothing.
 func (q queries) RecordDomainSuccess(ctx context.Context, domain string, t time.Time) error {
-	_, err := q.w.ExecContext(ctx, `INSERT INTO domain_health (domain, consecutive_failures, last_success_at) VALUES (?, 0, ?)
-ON CONFLICT (domain) DO UPDATE SET consecutive_failures = 0, first_failure_at = NULL, unavailable_since = NULL, last_success_at = excluded.last_success_at`, domain, t)
+	_, err := q.w.ExecContext(ctx, `UPDATE domain_health SET consecutive_failures = 0, first_failure_at = NULL, unavailable_since = NULL, last_success_at = ?
+WHERE domain = ? AND (consecutive_failures > 0 OR unavailable_since IS NOT NULL)`, t, domain)
 	return err
 }
 

@@ -51,11 +51,29 @@ func (q queries) InsertStatus(ctx context.Context, st *Status, mentions []int64)
 	if dead {
 		return fmt.Errorf("status %s was deleted: %w", st.URI, ErrConflict)
 	}
-	if _, err := q.w.NewInsert().Model(st).Exec(ctx); err != nil {
-		if isUniqueViolation(err) {
+	// ON CONFLICT DO NOTHING rather than a failed INSERT: on PostgreSQL a
+	// failed statement would abort the whole transaction.
+	for attempt := 0; ; attempt++ {
+		res, err := q.w.NewInsert().Model(st).On("CONFLICT DO NOTHING").Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("insert status: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			break
+		}
+		have, err := q.w.NewSelect().Model((*Status)(nil)).Where("uri = ?", st.URI).Exists(ctx)
+		if err != nil {
+			return err
+		}
+		if have {
 			return fmt.Errorf("status %s: %w", st.URI, ErrConflict)
 		}
-		return fmt.Errorf("insert status: %w", err)
+		if attempt == 5 {
+			return fmt.Errorf("insert status %s: no free id near %d", st.URI, st.ID)
+		}
+		// Another status holds this ID (two remote posts of the same
+		// instant): take the next one, which sorts the same.
+		st.ID++
 	}
 	for _, id := range mentions {
 		if _, err := q.w.NewInsert().Model(&Mention{StatusID: st.ID, AccountID: id}).On("CONFLICT DO NOTHING").Exec(ctx); err != nil {

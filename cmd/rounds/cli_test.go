@@ -79,7 +79,7 @@ func TestServeRefusesSchemaFromNewerRounds(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	code, _, errs := runCLI(t, nil, "serve", "--database", dbURL, "--listen", "127.0.0.1:0")
+	code, _, errs := runCLI(t, nil, "serve", "--database", dbURL, "--listen", "127.0.0.1:0", "--data-dir", t.TempDir())
 	if code != 1 || !strings.Contains(errs, "newer than this version of Rounds") {
 		t.Fatalf("exit %d:\n%s", code, errs)
 	}

@@ -69,7 +69,7 @@ func addCommonFlags(fs *flag.FlagSet, rc *rawConfig) {
 func addServeFlags(fs *flag.FlagSet, rc *rawConfig) {
 	fs.StringVar(&rc.listen, "listen", "127.0.0.1:8080", "address to listen on")
 	fs.StringVar(&rc.allowPrivate, "allow-private-addresses", "", "comma-separated CIDRs that outgoing federation requests may reach (e.g. 127.0.0.0/8)")
-	fs.StringVar(&rc.jobWorkers, "job-workers", "20", "how many background jobs run at once")
+	fs.StringVar(&rc.jobWorkers, "job-workers", "50", "how many background jobs run at once")
 	fs.StringVar(&rc.jobTimeout, "job-timeout", "1m", "how long one background job may run")
 	fs.StringVar(&rc.shutdownGrace, "shutdown-grace", "30s", "how long shutdown waits for requests and jobs in flight")
 	fs.BoolVar(&rc.authorizedFetch, "authorized-fetch", false, "require signed requests from other servers to read actors, posts and collections")

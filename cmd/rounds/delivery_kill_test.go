@@ -188,6 +188,7 @@ func TestQueuedDeliveriesSurviveSIGKILL(t *testing.T) {
 
 	time.Sleep(3500 * time.Millisecond) // past the job timeout plus the rescue margin
 	c2 := start()
+	restarted := time.Now()
 	deadline = time.Now().Add(120 * time.Second)
 	for {
 		if d, _, _ := got.counts(); d == want {
@@ -199,6 +200,7 @@ func TestQueuedDeliveriesSurviveSIGKILL(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	t.Logf("after the restart the remaining %d deliveries took %v", want-before, time.Since(restarted).Round(time.Millisecond))
 	distinct, total, bad := got.counts()
 	t.Logf("%d distinct deliveries, %d requests (%d repeated after the kill), %d refused", distinct, total, total-distinct, bad)
 	if bad != 0 {

@@ -3,11 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
+	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -16,84 +16,15 @@ import (
 	"rounds/federation"
 	"rounds/social"
 	"rounds/storage"
-	"rounds/storage/storagetest"
 )
 
-// benchNode is a Rounds node on SQLite for benchmarks: startNode needs a
-// *testing.T, and the benchmarks also want the database URL to count rows.
-type benchNode struct {
-	*node
-	dbURL string
-}
-
-// startBenchNode serves a node in this process, logging at warn (shown only
+// benchNode is a node for benchmarks: SQLite, logging at warn (shown only
 // when the benchmark fails) so that logging does not weigh on the figures.
+type benchNode = node
+
 func startBenchNode(tb testing.TB) *benchNode {
 	tb.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	if err := ln.Close(); err != nil {
-		tb.Fatal(err)
-	}
-	dbURL := storagetest.NewURL(tb, storage.SQLite)
-	cfg, err := (&rawConfig{
-		domain: addr, listen: addr, protocol: "http", database: dbURL, dataDir: tb.TempDir(),
-		allowPrivate: "127.0.0.0/8", logLevel: "warn", logFormat: "text",
-		jobWorkers: "20", jobTimeout: "10s", shutdownGrace: "5s",
-	}).validate(true)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	logs := &lockedBuffer{}
-	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	ctx, cancel := context.WithCancel(context.Background())
-	bn := &benchNode{node: &node{base: "http://" + addr, domain: addr}, dbURL: dbURL}
-	started := make(chan struct{})
-	exited := make(chan error, 1)
-	go func() {
-		exited <- serve(ctx, cfg, log, serveHooks{started: func(svc *social.Service, fed *federation.Federation) {
-			bn.svc, bn.fed = svc, fed
-			close(started)
-		}})
-	}()
-	select {
-	case <-started:
-	case err := <-exited:
-		cancel()
-		tb.Fatalf("node exited at start: %v", err)
-	case <-time.After(15 * time.Second):
-		cancel()
-		tb.Fatal("node did not start within 15s")
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		resp, err := http.Get(bn.base + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			cancel()
-			tb.Fatalf("node does not answer /healthz: %v", err)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	bn.stop = func() {
-		cancel()
-		if err := <-exited; err != nil {
-			tb.Errorf("node stopped with %v", err)
-		}
-	}
-	tb.Cleanup(func() {
-		bn.stop()
-		if tb.Failed() {
-			tb.Logf("node log (warn and above):\n%s", logs.String())
-		}
-	})
-	return bn
+	return startNodeWith(tb, storage.SQLite, nil)
 }
 
 type lockedBuffer struct {
@@ -116,11 +47,7 @@ func (b *lockedBuffer) String() string {
 // benchUser creates an approved local account.
 func benchUser(tb testing.TB, n *node, username string) *storage.Account {
 	tb.Helper()
-	u, err := n.svc.CreateUser(context.Background(), social.NewUser{Username: username, Password: "a long password", Approved: true})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return u.Account
+	return n.user(tb, username, false)
 }
 
 // waitUntil blocks until cond holds, waking on signal (fed by fake
@@ -177,9 +104,9 @@ func followEachOther(tb testing.TB, n *node, a *storage.Account, rem *fakeRemote
 func BenchmarkInboxSignedCreate(b *testing.B) {
 	ctx := context.Background()
 	n := startBenchNode(b)
-	reader := benchUser(b, n.node, "reader")
+	reader := benchUser(b, n, "reader")
 	rem := newFakeRemote(b, fakeRemoteOptions{AutoAccept: true}, "poster")
-	followEachOther(b, n.node, reader, rem, "poster")
+	followEachOther(b, n, reader, rem, "poster")
 	poster := rem.actorURI("poster")
 	prefix := fmt.Sprintf("%s/users/poster/statuses/bench-%d-", rem.base, time.Now().UnixNano())
 
@@ -254,7 +181,13 @@ func BenchmarkInboxSignedCreate(b *testing.B) {
 		b.Fatal(err)
 	}
 	if stored != b.N {
-		b.Fatalf("%d notes stored, want %d", stored, b.N)
+		var missing []string
+		for i := 0; i < b.N && len(missing) < 10; i++ {
+			if _, err := n.svc.StatusByURI(ctx, fmt.Sprintf("%s%d", prefix, i)); err != nil {
+				missing = append(missing, fmt.Sprintf("%d (%v)", i, err))
+			}
+		}
+		b.Fatalf("%d notes stored, want %d; missing: %v", stored, b.N, missing)
 	}
 	if f := rem.failures(); len(f) > 0 {
 		b.Fatalf("the fake server saw problems: %v", f)
@@ -268,7 +201,7 @@ func BenchmarkFanoutDelivery(b *testing.B) {
 	const servers, perServer = 20, 10
 	ctx := context.Background()
 	n := startBenchNode(b)
-	speaker := benchUser(b, n.node, "speaker")
+	speaker := benchUser(b, n, "speaker")
 	signal := make(chan struct{}, 1)
 	names := make([]string, perServer)
 	for i := range names {
@@ -368,4 +301,75 @@ func BenchmarkFanoutDelivery(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*servers)/elapsed.Seconds(), "deliveries/s")
 	b.ReportMetric(elapsed.Seconds()*1000/float64(b.N), "ms/post")
+}
+
+// BenchmarkDeliveriesToLoopbackReceiver measures how fast one post is
+// signed and sent to 1,000 followers, each with an inbox of its own on one
+// loopback receiver (so every delivery is a separate signed request).
+func BenchmarkDeliveriesToLoopbackReceiver(b *testing.B) {
+	const followers = 1000
+	ctx := context.Background()
+	n := startBenchNode(b)
+	speaker := benchUser(b, n, "speaker")
+
+	var mu sync.Mutex
+	perPost := map[string]int{}
+	arrived := make(chan struct{}, 1)
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if r.Header.Get("Signature") == "" {
+			http.Error(w, "unsigned", http.StatusUnauthorized)
+			return
+		}
+		var act struct{ ID, Type string }
+		_ = json.Unmarshal(body, &act)
+		mu.Lock()
+		perPost[act.ID]++
+		mu.Unlock()
+		select {
+		case arrived <- struct{}{}:
+		default:
+		}
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	defer recv.Close()
+	for i := 0; i < followers; i++ {
+		uri := fmt.Sprintf("%s/users/f%d", recv.URL, i)
+		a := &storage.Account{Username: fmt.Sprintf("f%d", i), URI: uri, InboxURL: uri + "/inbox", KeyID: uri + "#main-key", ActorType: "Person", Fields: "[]"}
+		if err := n.svc.StoreRemoteAccount(ctx, a); err != nil {
+			b.Fatal(err)
+		}
+		if err := n.svc.ReceiveFollow(ctx, a, speaker, uri+"/follows/1"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	count := func(id string) int {
+		mu.Lock()
+		defer mu.Unlock()
+		return perPost[id]
+	}
+	total := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		t := 0
+		for _, c := range perPost {
+			t += c
+		}
+		return t
+	}
+	waitUntil(b, "the Accepts being delivered", 60*time.Second, arrived, func() bool { return total() >= followers })
+
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		st, err := n.svc.PostStatus(ctx, speaker, social.NewStatus{Text: fmt.Sprintf("Post %d", i)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		waitUntil(b, "the post reaching every inbox", 60*time.Second, arrived, func() bool { return count(st.URI+"/activity") >= followers })
+	}
+	elapsed := time.Since(start)
+	b.StopTimer()
+	b.ReportMetric(float64(b.N*followers)/elapsed.Seconds(), "deliveries/s")
+	b.ReportMetric(elapsed.Seconds()/float64(b.N), "s/post")
 }

@@ -3,11 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,45 +22,45 @@ import (
 type node struct {
 	base   string
 	domain string
+	dbURL  string
 	svc    *social.Service
 	fed    *federation.Federation
 	stop   func()
 }
 
-func startNode(t *testing.T, dialect storage.Dialect) *node {
-	t.Helper()
-	return startNodeWith(t, dialect, nil)
+func startNode(tb testing.TB, dialect storage.Dialect) *node {
+	tb.Helper()
+	return startNodeWith(tb, dialect, nil)
 }
 
-// startNodeWith starts a node after tune has adjusted its settings.
-func startNodeWith(t *testing.T, dialect storage.Dialect, tune func(*rawConfig)) *node {
-	t.Helper()
+// startNodeWith starts a node after tune has adjusted its settings. Its log
+// (warn and above) is shown when the test fails.
+func startNodeWith(tb testing.TB, dialect storage.Dialect, tune func(*rawConfig)) *node {
+	tb.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	addr := ln.Addr().String()
 	ln.Close()
 	rc := rawConfig{
-		domain: addr, listen: addr, protocol: "http", database: storagetest.NewURL(t, dialect),
-		dataDir: t.TempDir(), allowPrivate: "127.0.0.0/8", logLevel: "warn", logFormat: "text",
-		jobWorkers: "20", jobTimeout: "10s", shutdownGrace: "5s",
+		domain: addr, listen: addr, protocol: "http", database: storagetest.NewURL(tb, dialect),
+		dataDir: tb.TempDir(), allowPrivate: "127.0.0.0/8", logLevel: "warn", logFormat: "text",
+		jobWorkers: "50", jobTimeout: "10s", shutdownGrace: "5s",
 	}
 	if tune != nil {
 		tune(&rc)
 	}
 	cfg, err := rc.validate(true)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	n := &node{base: "http://" + addr, domain: addr}
+	n := &node{base: "http://" + addr, domain: addr, dbURL: rc.database}
 	ready := make(chan struct{})
 	done := make(chan error, 1)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if testing.Verbose() {
-		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	}
+	logs := &lockedBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	go func() {
 		done <- serve(ctx, cfg, log, serveHooks{started: func(svc *social.Service, fed *federation.Federation) {
 			n.svc, n.fed = svc, fed
@@ -70,9 +70,11 @@ func startNodeWith(t *testing.T, dialect storage.Dialect, tune func(*rawConfig))
 	select {
 	case <-ready:
 	case err := <-done:
-		t.Fatalf("node did not start: %v", err)
+		cancel()
+		tb.Fatalf("node did not start: %v", err)
 	case <-time.After(15 * time.Second):
-		t.Fatal("node did not start within 15s")
+		cancel()
+		tb.Fatal("node did not start within 15s")
 	}
 	for i := 0; ; i++ {
 		if resp, err := http.Get(n.base + "/healthz"); err == nil {
@@ -80,26 +82,30 @@ func startNodeWith(t *testing.T, dialect storage.Dialect, tune func(*rawConfig))
 			break
 		}
 		if i > 200 {
-			t.Fatal("node does not answer")
+			cancel()
+			tb.Fatal("node does not answer")
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	var once sync.Once
 	n.stop = func() {
-		cancel()
-		<-done
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				tb.Errorf("node stopped with %v", err)
+			}
+		})
 	}
-	t.Cleanup(n.stop)
+	tb.Cleanup(func() {
+		n.stop()
+		if tb.Failed() {
+			tb.Logf("node %s log (warn and above):\n%s", n.domain, logs.String())
+		}
+	})
 	return n
 }
 
-type testWriter struct{ t *testing.T }
-
-func (w testWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimSpace(string(p)))
-	return len(p), nil
-}
-
-func (n *node) user(t *testing.T, username string, locked bool) *storage.Account {
+func (n *node) user(t testing.TB, username string, locked bool) *storage.Account {
 	t.Helper()
 	ctx := context.Background()
 	u, err := n.svc.CreateUser(ctx, social.NewUser{Username: username, Password: "a long password", Approved: true})

@@ -7,7 +7,6 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -427,15 +426,4 @@ func (k fakeNodeKeys) PublicKey(ctx context.Context, keyID string, refresh bool)
 	k.r.nodeDocs[d.ID] = d
 	k.r.mu.Unlock()
 	return pub, d.ID, nil
-}
-
-// jsonField reads one top-level string field of a JSON object, for tests
-// that look at what was delivered.
-func jsonField(b []byte, field string) string {
-	var m map[string]any
-	if json.Unmarshal(b, &m) != nil {
-		return ""
-	}
-	s, _ := m[field].(string)
-	return s
 }

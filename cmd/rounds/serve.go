@@ -38,9 +38,6 @@ func serveCommand(ctx context.Context, args []string, stderr io.Writer, getenv f
 // taking connections, finishes requests in flight and lets running jobs end.
 func serve(ctx context.Context, cfg *config, log *slog.Logger, hooks serveHooks) error {
 	started := time.Now()
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
-		return fmt.Errorf("create data directory: %w", err)
-	}
 	db, err := storage.Open(ctx, cfg.Database)
 	if err != nil {
 		return err
@@ -52,6 +49,9 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, hooks serveHooks)
 	}
 	for _, m := range applied {
 		log.Info("applied migration", "name", m)
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
 	}
 
 	jobs := storage.NewJobs(db, storage.JobsOptions{
