@@ -48,8 +48,11 @@ type Federation struct {
 	openReg   bool
 	authFetch bool
 
-	keys    sync.Map // keyId -> *rsa.PrivateKey, parsed local keys
-	fetchMu sync.Mutex
+	keys sync.Map // keyId -> *rsa.PrivateKey, parsed local keys
+	// answered remembers when each domain was last marked as answering,
+	// so a busy inbox does not write that on every request.
+	answered sync.Map // domain -> time.Time
+	fetchMu  sync.Mutex
 }
 
 // New returns the federation layer and registers its job workers with
@@ -98,7 +101,7 @@ func (f *Federation) requireSignedFetch(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if _, _, err := VerifyRequest(r.Context(), r, nil, keyResolver{f}, time.Now()); err != nil {
+		if _, _, err := VerifyRequest(r.Context(), r, nil, &keyResolver{f: f}, time.Now()); err != nil {
 			w.Header().Set("WWW-Authenticate", `Signature realm="ActivityPub",headers="(request-target) host date"`)
 			writeJSONError(w, http.StatusUnauthorized, "this server requires signed fetches: "+err.Error())
 			return
@@ -162,6 +165,19 @@ func writeJSONError(w http.ResponseWriter, status int, msg string) {
 func (f *Federation) serverError(w http.ResponseWriter, r *http.Request, err error) {
 	f.log.Error("federation request failed", "path", r.URL.Path, "error", err)
 	writeJSONError(w, http.StatusInternalServerError, "internal server error")
+}
+
+// domainAnswered marks domain as reachable again (it sent us something),
+// at most once a minute per domain.
+func (f *Federation) domainAnswered(ctx context.Context, domain string) {
+	now := time.Now()
+	if last, ok := f.answered.Load(domain); ok && now.Sub(last.(time.Time)) < time.Minute {
+		return
+	}
+	f.answered.Store(domain, now)
+	if err := f.social.DomainAnswered(ctx, domain); err != nil {
+		f.log.Warn("record domain answered", "domain", domain, "error", err)
+	}
 }
 
 func isNotFound(err error) bool { return errors.Is(err, social.ErrNotFound) }

@@ -27,7 +27,8 @@ func (f *Federation) inbox(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusBadRequest, "the body could not be read")
 		return
 	}
-	_, owner, err := VerifyRequest(ctx, r, body, keyResolver{f}, time.Now())
+	keys := &keyResolver{f: f}
+	_, owner, err := VerifyRequest(ctx, r, body, keys, time.Now())
 	if err != nil {
 		f.log.Info("inbox: refused signature", "error", err, "remote", r.RemoteAddr)
 		status := http.StatusUnauthorized
@@ -50,10 +51,12 @@ func (f *Federation) inbox(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusBadRequest, "the activity's id is not on its actor's server")
 		return
 	}
-	actor, err := f.social.AccountByURI(ctx, act.Actor)
-	if err != nil {
-		f.serverError(w, r, err)
-		return
+	actor := keys.account
+	if actor == nil || actor.URI != owner {
+		if actor, err = f.social.AccountByURI(ctx, owner); err != nil {
+			f.serverError(w, r, err)
+			return
+		}
 	}
 	if actor.Suspended() {
 		writeJSONError(w, http.StatusForbidden, "this account is suspended here")
@@ -87,7 +90,7 @@ func (f *Federation) inbox(w http.ResponseWriter, r *http.Request) {
 		_ = f.social.ForgetReceipt(context.WithoutCancel(ctx), act.ID)
 		return
 	}
-	_ = f.social.DomainAnswered(ctx, actor.Domain)
+	f.domainAnswered(ctx, actor.Domain)
 	w.WriteHeader(http.StatusAccepted)
 }
 

@@ -126,16 +126,21 @@ func sameHost(a, b string) bool {
 }
 
 // keyResolver finds public keys for signature checks: from stored accounts,
-// and by fetching the key's actor when unknown or when refresh is asked.
-type keyResolver struct{ f *Federation }
+// and by fetching the key's actor when unknown or when refresh is asked. It
+// remembers the account it found, so the inbox need not look it up again.
+type keyResolver struct {
+	f       *Federation
+	account *storage.Account
+}
 
-func (k keyResolver) PublicKey(ctx context.Context, keyID string, refresh bool) (crypto.PublicKey, string, error) {
+func (k *keyResolver) PublicKey(ctx context.Context, keyID string, refresh bool) (crypto.PublicKey, string, error) {
 	if !refresh {
 		if a, err := k.f.social.AccountByKeyID(ctx, keyID); err == nil {
 			if a.Suspended() {
 				return nil, "", fmt.Errorf("%s is suspended", a.URI)
 			}
 			pub, err := parsePublicKey(a.PublicKeyPEM)
+			k.account = a
 			return pub, a.URI, err
 		}
 	}
@@ -148,6 +153,7 @@ func (k keyResolver) PublicKey(ctx context.Context, keyID string, refresh bool) 
 		return nil, "", fmt.Errorf("actor %s does not hold key %s", a.URI, keyID)
 	}
 	pub, err := parsePublicKey(a.PublicKeyPEM)
+	k.account = a
 	return pub, a.URI, err
 }
 
