@@ -114,6 +114,13 @@ func (f *Federation) noteDoc(ctx context.Context, st *storage.Status, author *st
 	for _, m := range mentioned {
 		n.Tags = append(n.Tags, Tag{Type: "Mention", Href: m.URI, Name: "@" + m.Username + "@" + mentionDomain(m, f.social.Domain())})
 	}
+	tags, err := f.social.StatusTags(ctx, st)
+	if err != nil {
+		return NoteDoc{}, err
+	}
+	for _, t := range tags {
+		n.Tags = append(n.Tags, Tag{Type: "Hashtag", Href: f.social.BaseURL() + "/tags/" + t, Name: "#" + t})
+	}
 	return n, nil
 }
 

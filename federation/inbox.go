@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"rounds/social"
@@ -173,7 +174,7 @@ func (f *Federation) receiveNote(ctx context.Context, actor *storage.Account, n 
 	if err != nil {
 		return err
 	}
-	_, err = f.social.ReceiveStatus(ctx, st, mentions, social.ReceiveOptions{})
+	_, err = f.social.ReceiveStatus(ctx, st, mentions, social.ReceiveOptions{Tags: hashtags(n)})
 	return err
 }
 
@@ -207,6 +208,18 @@ func (f *Federation) statusFromNote(ctx context.Context, actor *storage.Account,
 		}
 	}
 	return st, mentions, nil
+}
+
+// hashtags returns the names of a note's Hashtag tags, without the #.
+func hashtags(n *NoteDoc) []string {
+	var names []string
+	for _, t := range n.Tags {
+		name := strings.TrimPrefix(t.Name, "#")
+		if t.Type == "Hashtag" && name != "" && len(name) <= 100 && !strings.ContainsAny(name, " \t\n#<>\"'") {
+			names = append(names, name)
+		}
+	}
+	return names
 }
 
 // receiveEdit applies an Update of a remote post.

@@ -133,6 +133,7 @@ func (s *Service) EditStatus(ctx context.Context, me *storage.Account, statusID 
 	if n := len([]rune(text)) + len([]rune(in.SpoilerText)); n > MaxStatusCharacters {
 		return nil, invalid("text", fmt.Sprintf("is too long (%d characters; the limit is %d)", n, MaxStatusCharacters))
 	}
+	html := s.render(ctx, text).HTML // may ask other servers: not inside the transaction
 	var st *storage.Status
 	err := s.db.InTx(ctx, func(tx storage.Tx) error {
 		var err error
@@ -143,7 +144,7 @@ func (s *Service) EditStatus(ctx context.Context, me *storage.Account, statusID 
 			return ErrForbidden
 		}
 		spoiler := strings.TrimSpace(in.SpoilerText)
-		if err := tx.UpdateStatusContent(ctx, st, plainToHTML(text), text, spoiler, in.Sensitive || spoiler != "", s.now()); err != nil {
+		if err := tx.UpdateStatusContent(ctx, st, html, text, spoiler, in.Sensitive || spoiler != "", s.now()); err != nil {
 			return err
 		}
 		return s.publish(ctx, tx, PublishArgs{Type: PublishUpdate, AccountID: me.ID, StatusID: st.ID})

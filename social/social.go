@@ -34,6 +34,8 @@ type Service struct {
 	base   string
 	log    *slog.Logger
 	now    func() time.Time
+
+	resolver AccountResolver
 }
 
 // New returns a Service.

@@ -51,13 +51,16 @@ func (s *Service) PostStatus(ctx context.Context, author *storage.Account, in Ne
 	default:
 		return nil, invalid("visibility", "must be public, unlisted, private or direct")
 	}
+	// Resolving mentions may ask other servers: do it before the
+	// transaction.
+	out := s.render(ctx, text)
 	id := storage.NewID()
 	st := &storage.Status{
 		ID:          id,
 		URI:         fmt.Sprintf("%s/users/%s/statuses/%d", s.base, author.Username, id),
 		URL:         fmt.Sprintf("%s/@%s/%d", s.base, author.Username, id),
 		AccountID:   author.ID,
-		Content:     plainToHTML(text),
+		Content:     out.HTML,
 		Text:        text,
 		SpoilerText: strings.TrimSpace(in.SpoilerText),
 		Sensitive:   in.Sensitive || strings.TrimSpace(in.SpoilerText) != "",
@@ -84,7 +87,15 @@ func (s *Service) PostStatus(ctx context.Context, author *storage.Account, in Ne
 		if st.InReplyToAccountID != nil && *st.InReplyToAccountID != author.ID {
 			mentions = append(mentions, *st.InReplyToAccountID)
 		}
+		for _, m := range out.Mentions {
+			if m.ID != author.ID {
+				mentions = append(mentions, m.ID)
+			}
+		}
 		if err := tx.InsertStatus(ctx, st, mentions); err != nil {
+			return err
+		}
+		if err := tx.TagStatus(ctx, st.ID, out.Tags, st.CreatedAt); err != nil {
 			return err
 		}
 		return s.publish(ctx, tx, PublishArgs{Type: PublishCreate, AccountID: author.ID, StatusID: st.ID})
@@ -156,6 +167,8 @@ type ReceiveOptions struct {
 	Context bool
 	// Depth is how many ancestors have been fetched above the first reply.
 	Depth int
+	// Tags are the hashtags the status carries.
+	Tags []string
 }
 
 // ReceiveStatus stores a status that a remote server sent, whose content the
@@ -183,6 +196,9 @@ func (s *Service) ReceiveStatus(ctx context.Context, st *storage.Status, mention
 			}
 		}
 		if err := tx.InsertStatus(ctx, st, mentions); err != nil {
+			return err
+		}
+		if err := tx.TagStatus(ctx, st.ID, opts.Tags, st.CreatedAt); err != nil {
 			return err
 		}
 		// Replies that arrived before this status now hang under it.
@@ -232,6 +248,11 @@ func (s *Service) ReceiveDelete(ctx context.Context, actor *storage.Account, obj
 // HomeTimeline returns me's home timeline.
 func (s *Service) HomeTimeline(ctx context.Context, me *storage.Account, p storage.Page) ([]*storage.Status, error) {
 	return s.db.HomeTimeline(ctx, me.ID, p)
+}
+
+// StatusTags returns the hashtags of a status.
+func (s *Service) StatusTags(ctx context.Context, st *storage.Status) ([]string, error) {
+	return s.db.StatusTagNames(ctx, st.ID)
 }
 
 // StatusByID returns a status.

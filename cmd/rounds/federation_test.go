@@ -343,3 +343,42 @@ func TestReplyToUnknownPostFetchesParentAsJob(t *testing.T) {
 		return err == nil && parent.URI == root.URI && strings.Contains(parent.Content, "sepsis")
 	})
 }
+
+func TestMentionOfRemoteAccountIsResolvedDeliveredAndTagged(t *testing.T) {
+	ctx := context.Background()
+	a, b := startNode(t, storage.SQLite), startNode(t, storage.SQLite)
+	alice := a.user(t, "alice", false)
+	dave := b.user(t, "dave", false) // nobody on A follows dave
+
+	// dave mentions alice@A, whom B has never seen: B resolves her by
+	// WebFinger while posting, and delivers to her inbox.
+	post, err := b.svc.PostStatus(ctx, dave, social.NewStatus{Text: "@alice@" + a.domain + " can you review this #SepsisSix audit?", Visibility: social.VisibilityDirect})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(post.Content, `class="u-url mention">@<span>alice</span>`) {
+		t.Fatalf("the mention was not linked: %s", post.Content)
+	}
+	var onA *storage.Status
+	eventually(t, "the direct mention reaching alice on A", func() bool {
+		home, _ := a.svc.HomeTimeline(ctx, alice, storage.Page{Limit: 40})
+		for _, st := range home {
+			if st.URI == post.URI {
+				onA = st
+				return true
+			}
+		}
+		return false
+	})
+	if onA.Visibility != social.VisibilityDirect {
+		t.Fatalf("visibility on A = %s", onA.Visibility)
+	}
+	tags, _ := a.svc.StatusTags(ctx, onA)
+	if len(tags) != 1 || tags[0] != "sepsissix" {
+		t.Fatalf("tags on A = %v", tags)
+	}
+	mentioned, _ := a.svc.MentionedAccounts(ctx, onA)
+	if len(mentioned) != 1 || mentioned[0].ID != alice.ID {
+		t.Fatalf("mentions on A = %v", mentioned)
+	}
+}

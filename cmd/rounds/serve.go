@@ -71,6 +71,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, hooks serveHooks)
 		Version:         version,
 		AuthorizedFetch: cfg.AuthorizedFetch,
 	})
+	svc.SetResolver(fed)
 	if hooks.registerWorkers != nil {
 		hooks.registerWorkers(jobs, db)
 	}
