@@ -90,6 +90,16 @@ func (f *Federation) buildActivity(ctx context.Context, p social.PublishArgs) (s
 			Activity: &ActivityDoc{ID: fl.URI, Type: "Follow", Actor: follower.URI, ObjectID: actor.URI},
 		}
 		inboxes = []string{follower.InboxURL}
+	case social.PublishReject:
+		follower, err := f.social.AccountByID(ctx, p.TargetAccountID)
+		if err != nil {
+			return out, nil, err
+		}
+		act = ActivityDoc{
+			ID: p.ActivityURI + "#reject", Type: "Reject", Actor: actor.URI, To: []string{follower.URI}, ObjectID: p.ActivityURI,
+			Activity: &ActivityDoc{ID: p.ActivityURI, Type: "Follow", Actor: follower.URI, ObjectID: actor.URI},
+		}
+		inboxes = []string{follower.InboxURL}
 	case social.PublishCreate:
 		st, err := f.social.StatusByID(ctx, p.StatusID)
 		if err != nil {

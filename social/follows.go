@@ -47,7 +47,7 @@ func (s *Service) Follow(ctx context.Context, me, target *storage.Account) (*sto
 		if !target.Local() {
 			return s.publish(ctx, tx, PublishArgs{Type: PublishFollow, AccountID: me.ID, FollowID: f.ID})
 		}
-		return nil
+		return s.notify(ctx, tx, target, me, followNotification(f), nil)
 	})
 	if err != nil {
 		return nil, domainErr(err)
@@ -127,6 +127,9 @@ func (s *Service) ReceiveFollow(ctx context.Context, actor, target *storage.Acco
 		if err := tx.InsertFollow(ctx, f); err != nil {
 			return err
 		}
+		if err := s.notify(ctx, tx, target, actor, followNotification(f), nil); err != nil {
+			return err
+		}
 		if f.AcceptedAt != nil {
 			return s.publish(ctx, tx, PublishArgs{Type: PublishAccept, AccountID: target.ID, FollowID: f.ID})
 		}
@@ -192,4 +195,29 @@ func (s *Service) FollowRequests(ctx context.Context, me *storage.Account, limit
 		limit = 40
 	}
 	return s.db.PendingFollowers(ctx, me.ID, limit)
+}
+
+// RejectFollow refuses follower's pending request to follow me.
+func (s *Service) RejectFollow(ctx context.Context, me, follower *storage.Account) error {
+	err := s.db.InTx(ctx, func(tx storage.Tx) error {
+		f, err := tx.FollowBetween(ctx, follower.ID, me.ID)
+		if err != nil {
+			return err
+		}
+		if err := tx.DeleteFollow(ctx, f); err != nil {
+			return err
+		}
+		if !follower.Local() {
+			return s.publish(ctx, tx, PublishArgs{Type: PublishReject, AccountID: me.ID, ActivityURI: f.URI, TargetAccountID: follower.ID})
+		}
+		return nil
+	})
+	return domainErr(err)
+}
+
+func followNotification(f *storage.Follow) string {
+	if f.AcceptedAt == nil {
+		return NotifyFollowRequest
+	}
+	return NotifyFollow
 }

@@ -26,6 +26,9 @@ func (s *Service) Favourite(ctx context.Context, me *storage.Account, statusID i
 		if err := tx.InsertFavourite(ctx, fav); err != nil {
 			return err
 		}
+		if err := s.notify(ctx, tx, st.Account, me, NotifyFavourite, &st.ID); err != nil {
+			return err
+		}
 		if !st.Account.Local() {
 			return s.publish(ctx, tx, PublishArgs{Type: PublishLike, AccountID: me.ID, ActivityURI: fav.URI, ObjectURI: st.URI, Inboxes: []string{st.Account.InboxURL}})
 		}
@@ -86,6 +89,9 @@ func (s *Service) Reblog(ctx context.Context, me *storage.Account, statusID int6
 			ReblogOfID: &st.ID, Visibility: VisibilityPublic, Local: true, CreatedAt: s.now(),
 		}
 		if err := tx.InsertStatus(ctx, boost, nil); err != nil {
+			return err
+		}
+		if err := s.notify(ctx, tx, st.Account, me, NotifyReblog, &st.ID); err != nil {
 			return err
 		}
 		var inboxes []string
@@ -243,7 +249,10 @@ func (s *Service) ReceiveLike(ctx context.Context, actor *storage.Account, objec
 		if errors.Is(err, storage.ErrConflict) {
 			return nil
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return s.notify(ctx, tx, st.Account, actor, NotifyFavourite, &st.ID)
 	})
 	return domainErr(err)
 }
@@ -266,7 +275,10 @@ func (s *Service) ReceiveAnnounce(ctx context.Context, actor *storage.Account, o
 		if errors.Is(err, storage.ErrConflict) {
 			return nil
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return s.notify(ctx, tx, st.Account, actor, NotifyReblog, &st.ID)
 	})
 	return domainErr(err)
 }

@@ -13,6 +13,7 @@ const (
 	PublishFollow     = "Follow"
 	PublishUndoFollow = "Undo:Follow"
 	PublishAccept     = "Accept"
+	PublishReject     = "Reject"
 	PublishCreate     = "Create"
 	PublishDelete     = "Delete"
 	PublishLike       = "Like"

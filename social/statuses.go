@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -88,7 +89,7 @@ func (s *Service) PostStatus(ctx context.Context, author *storage.Account, in Ne
 			mentions = append(mentions, *st.InReplyToAccountID)
 		}
 		for _, m := range out.Mentions {
-			if m.ID != author.ID {
+			if m.ID != author.ID && !slices.Contains(mentions, m.ID) {
 				mentions = append(mentions, m.ID)
 			}
 		}
@@ -97,6 +98,11 @@ func (s *Service) PostStatus(ctx context.Context, author *storage.Account, in Ne
 		}
 		if err := tx.TagStatus(ctx, st.ID, out.Tags, st.CreatedAt); err != nil {
 			return err
+		}
+		for _, id := range mentions {
+			if err := s.notifyByID(ctx, tx, id, author, NotifyMention, &st.ID); err != nil {
+				return err
+			}
 		}
 		return s.publish(ctx, tx, PublishArgs{Type: PublishCreate, AccountID: author.ID, StatusID: st.ID})
 	})
@@ -200,6 +206,17 @@ func (s *Service) ReceiveStatus(ctx context.Context, st *storage.Status, mention
 		}
 		if err := tx.TagStatus(ctx, st.ID, opts.Tags, st.CreatedAt); err != nil {
 			return err
+		}
+		if len(mentions) > 0 {
+			author, err := tx.AccountByID(ctx, st.AccountID)
+			if err != nil {
+				return err
+			}
+			for _, id := range mentions {
+				if err := s.notifyByID(ctx, tx, id, author, NotifyMention, &st.ID); err != nil {
+					return err
+				}
+			}
 		}
 		// Replies that arrived before this status now hang under it.
 		if err := tx.LinkReplies(ctx, st); err != nil {

@@ -238,3 +238,16 @@ func (q queries) CountLocalUsers(ctx context.Context) (int, error) {
 	n, err := q.r.NewSelect().Model((*User)(nil)).Where("approved = ?", true).Count(ctx)
 	return int(n), err
 }
+
+// AccountsByUsernamePrefix finds accounts whose username starts with
+// prefix, local ones first.
+func (q queries) AccountsByUsernamePrefix(ctx context.Context, prefix string, limit int) ([]*Account, error) {
+	var accts []*Account
+	esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(prefix))
+	err := q.r.NewSelect().Model(&accts).
+		Where(`lower(username) LIKE ? ESCAPE '\'`, esc+"%").
+		Where("suspended_at IS NULL").Where("username <> 'instance.actor'").
+		OrderExpr("CASE WHEN domain = '' THEN 0 ELSE 1 END, username").
+		Limit(int64(limit)).Scan(ctx)
+	return accts, err
+}

@@ -153,3 +153,35 @@ func (q queries) PendingFollowers(ctx context.Context, targetID int64, limit int
 		OrderExpr("f.id ASC").Limit(int64(limit)).Scan(ctx)
 	return accts, err
 }
+
+// FollowAccounts pages the accounts following accountID (or followed by it,
+// when following), newest follow first; the follow ids are the cursors.
+func (q queries) FollowAccounts(ctx context.Context, accountID int64, following bool, p Page) ([]*Account, []int64, error) {
+	var rows []struct {
+		FollowID int64 `bun:"follow_id"`
+		Account
+	}
+	other, mine := "f.account_id", "f.target_account_id"
+	if following {
+		other, mine = "f.target_account_id", "f.account_id"
+	}
+	sel := q.r.NewSelect().ColumnExpr("f.id AS follow_id, a.*").TableExpr("follows AS f").
+		Join("JOIN accounts AS a ON a.id = "+other).
+		Where(mine+" = ?", accountID).Where("f.accepted_at IS NOT NULL").Where("a.suspended_at IS NULL")
+	sel = p.apply(sel, "f.id")
+	if err := sel.Scan(ctx, &rows); err != nil {
+		return nil, nil, fmt.Errorf("follow list: %w", err)
+	}
+	if p.MinID > 0 {
+		for i, j := 0, len(rows)-1; i < j; i, j = i+1, j-1 {
+			rows[i], rows[j] = rows[j], rows[i]
+		}
+	}
+	accts := make([]*Account, len(rows))
+	ids := make([]int64, len(rows))
+	for i := range rows {
+		a := rows[i].Account
+		accts[i], ids[i] = &a, rows[i].FollowID
+	}
+	return accts, ids, nil
+}

@@ -194,3 +194,14 @@ func (q queries) DeleteStatusRow(ctx context.Context, st *Status) error {
 	_, err := q.w.NewDelete().Model(st).WherePK().Exec(ctx)
 	return err
 }
+
+// LastStatusAt returns when accountID last posted (zero when never).
+func (q queries) LastStatusAt(ctx context.Context, accountID int64) (time.Time, error) {
+	var ids []int64
+	err := q.r.NewSelect().Model((*Status)(nil)).Column("id").Where("account_id = ?", accountID).
+		OrderExpr("id DESC").Limit(1).Scan(ctx, &ids)
+	if err != nil || len(ids) == 0 {
+		return time.Time{}, err
+	}
+	return IDTime(ids[0]), nil
+}

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -130,9 +131,10 @@ func (p Page) apply(sel *bun.SelectQuery, col string) *bun.SelectQuery {
 		sel = sel.OrderExpr(col + " DESC")
 	}
 	limit := p.Limit
-	if limit <= 0 || limit > 40 {
+	if limit <= 0 {
 		limit = 20
 	}
+	limit = min(limit, 80)
 	return sel.Limit(int64(limit))
 }
 
@@ -211,4 +213,95 @@ func (q queries) KnownStatusOrTombstone(ctx context.Context, uri string) (bool, 
 		return known, err
 	}
 	return q.r.NewSelect().Table("tombstones").Where("uri = ?", uri).Exists(ctx)
+}
+
+// StatusFilter narrows an account's statuses.
+type StatusFilter struct {
+	Visibilities   []string
+	ExcludeReplies bool
+	ExcludeReblogs bool
+	Tag            string
+}
+
+// AccountStatusesFiltered returns accountID's statuses matching f, newest
+// first.
+func (q queries) AccountStatusesFiltered(ctx context.Context, accountID int64, f StatusFilter, p Page) ([]*Status, error) {
+	var sts []*Status
+	sel := q.r.NewSelect().Model(&sts).Relation("Account").
+		Where("s.account_id = ?", accountID).
+		Where("s.visibility IN (?)", bun.In(f.Visibilities))
+	if f.ExcludeReplies {
+		// Mastodon keeps replies to oneself (threads) in the list.
+		sel = sel.Where("(s.in_reply_to_uri = '' OR s.in_reply_to_account_id = s.account_id)")
+	}
+	if f.ExcludeReblogs {
+		sel = sel.Where("s.reblog_of_id IS NULL")
+	}
+	if f.Tag != "" {
+		sel = sel.Where("s.id IN (SELECT st.status_id FROM status_tags AS st JOIN tags AS t ON t.id = st.tag_id WHERE t.name = ?)", strings.ToLower(f.Tag))
+	}
+	if err := p.apply(sel, "s.id").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("account statuses: %w", err)
+	}
+	reverseIfMin(sts, p)
+	return sts, nil
+}
+
+// reverseIfMin puts a min_id page (read oldest first) back to newest first.
+func reverseIfMin(sts []*Status, p Page) {
+	if p.MinID > 0 {
+		for i, j := 0, len(sts)-1; i < j; i, j = i+1, j-1 {
+			sts[i], sts[j] = sts[j], sts[i]
+		}
+	}
+}
+
+// PublicTimeline returns public statuses, newest first: local ones only,
+// remote ones only, or both; with a hashtag when tag is set.
+func (q queries) PublicTimeline(ctx context.Context, local, remote bool, tag string, p Page) ([]*Status, error) {
+	var sts []*Status
+	sel := q.r.NewSelect().Model(&sts).Relation("Account").
+		Where("s.visibility = 'public'").Where("s.reblog_of_id IS NULL").
+		Where("account.suspended_at IS NULL")
+	if local && !remote {
+		sel = sel.Where("s.local = ?", true)
+	} else if remote && !local {
+		sel = sel.Where("s.local = ?", false)
+	}
+	if tag != "" {
+		sel = sel.Where("s.id IN (SELECT st.status_id FROM status_tags AS st JOIN tags AS t ON t.id = st.tag_id WHERE t.name = ?)", strings.ToLower(tag))
+	}
+	if err := p.apply(sel, "s.id").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("public timeline: %w", err)
+	}
+	reverseIfMin(sts, p)
+	return sts, nil
+}
+
+// StatusContext returns the ancestors (oldest first, at most 40) and the
+// descendants (in thread order, at most 60) of st.
+func (q queries) StatusContext(ctx context.Context, st *Status) (ancestors, descendants []*Status, err error) {
+	cur := st
+	for i := 0; i < 40 && cur.InReplyToID != nil; i++ {
+		parent, err := q.StatusByID(ctx, *cur.InReplyToID)
+		if err != nil {
+			break
+		}
+		ancestors = append([]*Status{parent}, ancestors...)
+		cur = parent
+	}
+	queue := []int64{st.ID}
+	for len(queue) > 0 && len(descendants) < 60 {
+		id := queue[0]
+		queue = queue[1:]
+		var kids []*Status
+		if err := q.r.NewSelect().Model(&kids).Relation("Account").Where("s.in_reply_to_id = ?", id).OrderExpr("s.id ASC").Limit(60).Scan(ctx); err != nil {
+			return nil, nil, err
+		}
+		for _, k := range kids {
+			descendants = append(descendants, k)
+			queue = append(queue, k.ID)
+		}
+	}
+	return ancestors, descendants, nil
 }

@@ -50,6 +50,7 @@ func (h *handler) routes() http.Handler {
 	r.Get("/", h.home)
 	r.Get("/setup/{token}", h.setupShow)
 	r.Post("/setup/{token}", h.setupCheck)
+	h.oauthRoutes(r)
 	r.Get("/@{username}", h.profile)
 	r.Get("/@{username}/{id}", h.post)
 	r.NotFound(h.notFound)

@@ -23,6 +23,8 @@ type httpOptions struct {
 	UI  http.Handler
 	// Federation adds the ActivityPub routes.
 	Federation func(r chi.Router)
+	// API adds the Mastodon client API routes.
+	API func(r chi.Router)
 	// Extra adds routes (tests use it).
 	Extra func(r chi.Router)
 }
@@ -51,6 +53,9 @@ func newHTTPHandler(o httpOptions) http.Handler {
 	})
 	if o.Federation != nil {
 		o.Federation(r)
+	}
+	if o.API != nil {
+		o.API(r)
 	}
 	if o.Extra != nil {
 		o.Extra(r)

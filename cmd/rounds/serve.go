@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"rounds/api"
 	"rounds/federation"
 	"rounds/social"
 	"rounds/storage"
@@ -81,6 +82,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, hooks serveHooks)
 		DB:         db,
 		UI:         ui.New(ui.Options{Social: svc, Logger: log}),
 		Federation: fed.Routes,
+		API:        api.New(api.Options{Social: svc, Logger: log, Version: version}).Routes,
 		Extra:      hooks.routes,
 	})
 	if hooks.started != nil {

@@ -1,0 +1,66 @@
+// Package api is the Mastodon client API: OAuth 2 for apps, and the
+// /api/v1 and /api/v2 JSON endpoints that Mastodon apps and client libraries
+// call. docs.joinmastodon.org is the reference: entities carry every
+// documented field (null where there is no value), ids are strings, lists
+// page with max_id / since_id / min_id / limit and a Link header, and errors
+// are {"error": "..."}.
+package api
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"rounds/social"
+)
+
+// Options configures the API.
+type Options struct {
+	Social *social.Service
+	Logger *slog.Logger
+	// Version is Rounds' version; the instance reports Mastodon
+	// compatibility around it.
+	Version string
+}
+
+type handler struct {
+	social  *social.Service
+	log     *slog.Logger
+	version string
+}
+
+// New returns the API; Routes mounts it.
+func New(o Options) *API {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return &API{h: &handler{social: o.Social, log: o.Logger, version: o.Version}}
+}
+
+// API serves the Mastodon client API.
+type API struct{ h *handler }
+
+// Routes adds every API route to r.
+func (a *API) Routes(r chi.Router) {
+	h := a.h
+	r.Group(func(r chi.Router) {
+		r.Use(noStore)
+		r.Use(h.authenticate)
+		h.oauthRoutes(r)
+		h.instanceRoutes(r)
+		h.accountRoutes(r)
+		h.statusRoutes(r)
+		h.timelineRoutes(r)
+		h.notificationRoutes(r)
+		h.searchRoutes(r)
+	})
+}
+
+// noStore keeps API answers, which depend on the token, out of caches.
+func noStore(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
+}

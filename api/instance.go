@@ -1,0 +1,130 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"rounds/social"
+)
+
+func (h *handler) instanceRoutes(r chi.Router) {
+	r.Get("/api/v1/instance", h.instanceV1)
+	r.Get("/api/v2/instance", h.instanceV2)
+	r.Get("/api/v1/instance/rules", h.rules)
+	r.Get("/api/v1/instance/peers", h.emptyList)
+	r.Get("/api/v1/instance/activity", h.emptyList)
+	r.Get("/api/v1/custom_emojis", h.emptyList)
+	r.Get("/api/v1/announcements", h.emptyList)
+	r.Get("/api/v1/trends", h.emptyList)
+	r.Get("/api/v1/trends/tags", h.emptyList)
+	r.Get("/api/v1/trends/statuses", h.emptyList)
+	r.Get("/api/v1/trends/links", h.emptyList)
+	r.With(requireScope("read:accounts")).Get("/api/v1/preferences", h.preferences)
+	// Lists and filters are not built; apps ask for them right after
+	// sign-in, and an empty list is the truthful answer.
+	r.With(requireScope("read:lists")).Get("/api/v1/lists", h.emptyList)
+	r.With(requireScope("read:filters")).Get("/api/v1/filters", h.emptyList)
+	r.With(requireScope("read:filters")).Get("/api/v2/filters", h.emptyList)
+}
+
+func (h *handler) emptyList(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, []any{})
+}
+
+// mastodonVersion is the Mastodon API level Rounds follows; apps parse the
+// leading version to decide what to call.
+func (h *handler) mastodonVersion() string {
+	return "4.3.0 (compatible; Rounds " + h.version + ")"
+}
+
+func (h *handler) streamingBase() string {
+	b := h.social.BaseURL()
+	if strings.HasPrefix(b, "https://") {
+		return "wss://" + strings.TrimPrefix(b, "https://")
+	}
+	return "ws://" + strings.TrimPrefix(b, "http://")
+}
+
+var mediaTypes = []string{"image/jpeg", "image/png", "image/gif", "image/webp"}
+
+func (h *handler) instanceV1(w http.ResponseWriter, r *http.Request) {
+	stats, err := h.social.Stats(r.Context())
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"uri":               h.social.Domain(),
+		"title":             h.social.Domain(),
+		"short_description": "A Rounds server: clinicians, in the open.",
+		"description":       "A Rounds server: clinicians, in the open.",
+		"email":             "",
+		"version":           h.mastodonVersion(),
+		"urls":              map[string]string{"streaming_api": h.streamingBase()},
+		"stats":             map[string]int{"user_count": stats.Users, "status_count": stats.LocalPosts, "domain_count": 0},
+		"thumbnail":         nil,
+		"languages":         []string{"en"},
+		"registrations":     false,
+		"approval_required": true,
+		"invites_enabled":   false,
+		"configuration":     h.configuration(),
+		"contact_account":   nil,
+		"rules":             []any{},
+	})
+}
+
+func (h *handler) configuration() map[string]any {
+	return map[string]any{
+		"urls":     map[string]string{"streaming": h.streamingBase()},
+		"accounts": map[string]int{"max_featured_tags": 10, "max_pinned_statuses": 5},
+		"statuses": map[string]int{"max_characters": social.MaxStatusCharacters, "max_media_attachments": 4, "characters_reserved_per_url": 23},
+		"media_attachments": map[string]any{
+			"supported_mime_types": mediaTypes, "image_size_limit": 16 << 20, "image_matrix_limit": 33177600,
+			"video_size_limit": 0, "video_frame_rate_limit": 0, "video_matrix_limit": 0,
+		},
+		"polls":            map[string]int{"max_options": 4, "max_characters_per_option": 50, "min_expiration": 300, "max_expiration": 2629746},
+		"translation":      map[string]bool{"enabled": false},
+		"vapid":            map[string]string{"public_key": ""},
+		"timelines_access": map[string]any{},
+	}
+}
+
+func (h *handler) instanceV2(w http.ResponseWriter, r *http.Request) {
+	stats, err := h.social.Stats(r.Context())
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"domain":        h.social.Domain(),
+		"title":         h.social.Domain(),
+		"version":       h.mastodonVersion(),
+		"source_url":    "",
+		"description":   "A Rounds server: clinicians, in the open.",
+		"usage":         map[string]any{"users": map[string]int{"active_month": stats.Users}},
+		"thumbnail":     map[string]any{"url": h.social.BaseURL() + "/static/header.png", "blurhash": nil, "versions": map[string]string{}},
+		"icon":          []any{},
+		"languages":     []string{"en"},
+		"configuration": h.configuration(),
+		"registrations": map[string]any{"enabled": false, "approval_required": true, "message": nil, "url": nil},
+		"api_versions":  map[string]int{"mastodon": 2},
+		"contact":       map[string]any{"email": "", "account": nil},
+		"rules":         []any{},
+	})
+}
+
+func (h *handler) rules(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, []any{})
+}
+
+func (h *handler) preferences(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{
+		"posting:default:visibility": "public",
+		"posting:default:sensitive":  false,
+		"posting:default:language":   nil,
+		"reading:expand:media":       "default",
+		"reading:expand:spoilers":    false,
+	})
+}

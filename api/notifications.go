@@ -1,0 +1,110 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/go-chi/chi/v5"
+
+	"rounds/storage"
+)
+
+func (h *handler) notificationRoutes(r chi.Router) {
+	r.With(requireScope("read:notifications")).Get("/api/v1/notifications", h.notifications)
+	r.With(requireScope("read:notifications")).Get("/api/v1/notifications/{id}", h.notification)
+	r.With(requireScope("write:notifications")).Post("/api/v1/notifications/clear", h.clearNotifications)
+	r.With(requireScope("write:notifications")).Post("/api/v1/notifications/{id}/dismiss", h.dismissNotification)
+}
+
+// Notification is Mastodon's Notification entity.
+type Notification struct {
+	ID        string   `json:"id"`
+	Type      string   `json:"type"`
+	CreatedAt string   `json:"created_at"`
+	GroupKey  string   `json:"group_key"`
+	Account   *Account `json:"account"`
+	Status    *Status  `json:"status"`
+}
+
+func (p *present) Notification(r *http.Request, n *storage.Notification) *Notification {
+	out := &Notification{
+		ID: idString(n.ID), Type: n.Type, CreatedAt: mastoTime(n.CreatedAt),
+		GroupKey: "ungrouped-" + idString(n.ID), Account: p.Account(r.Context(), n.FromAccount),
+	}
+	if n.Status != nil {
+		out.Status = p.Status(r.Context(), n.Status)
+	}
+	return out
+}
+
+func (h *handler) notifications(w http.ResponseWriter, r *http.Request) {
+	u, ok := needUser(w, r)
+	if !ok {
+		return
+	}
+	p, pg, ok := h.pageParams(w, r, 40, 80)
+	if !ok {
+		return
+	}
+	ns, err := h.social.Notifications(r.Context(), u.Account, p.list("types"), p.list("exclude_types"), pg)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	pr := h.presenter(u.Account)
+	out := make([]*Notification, 0, len(ns))
+	for _, n := range ns {
+		out = append(out, pr.Notification(r, n))
+	}
+	if len(ns) > 0 {
+		setLink(w, r, h.social.BaseURL(), ns[0].ID, ns[len(ns)-1].ID, len(ns))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (h *handler) notificationID(r *http.Request) int64 {
+	id, _ := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	return id
+}
+
+func (h *handler) notification(w http.ResponseWriter, r *http.Request) {
+	u, ok := needUser(w, r)
+	if !ok {
+		return
+	}
+	n, err := h.social.Notification(r.Context(), u.Account, h.notificationID(r))
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, h.presenter(u.Account).Notification(r, n))
+}
+
+func (h *handler) clearNotifications(w http.ResponseWriter, r *http.Request) {
+	u, ok := needUser(w, r)
+	if !ok {
+		return
+	}
+	if err := h.social.DismissNotifications(r.Context(), u.Account, 0); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, nil)
+}
+
+func (h *handler) dismissNotification(w http.ResponseWriter, r *http.Request) {
+	u, ok := needUser(w, r)
+	if !ok {
+		return
+	}
+	id := h.notificationID(r)
+	if _, err := h.social.Notification(r.Context(), u.Account, id); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if err := h.social.DismissNotifications(r.Context(), u.Account, id); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, nil)
+}

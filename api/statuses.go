@@ -1,0 +1,242 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/go-chi/chi/v5"
+
+	"rounds/social"
+	"rounds/storage"
+)
+
+func (h *handler) statusRoutes(r chi.Router) {
+	r.With(requireScope("write:statuses")).Post("/api/v1/statuses", h.postStatus)
+	r.Get("/api/v1/statuses/{id}", h.getStatus)
+	r.Get("/api/v1/statuses/{id}/context", h.statusContext)
+	r.Get("/api/v1/statuses/{id}/history", h.statusHistory)
+	r.With(requireScope("write:statuses")).Put("/api/v1/statuses/{id}", h.editStatus)
+	r.With(requireScope("write:statuses")).Delete("/api/v1/statuses/{id}", h.deleteStatus)
+	r.With(requireScope("write:favourites")).Post("/api/v1/statuses/{id}/favourite", h.favourite)
+	r.With(requireScope("write:favourites")).Post("/api/v1/statuses/{id}/unfavourite", h.unfavourite)
+	r.With(requireScope("write:statuses")).Post("/api/v1/statuses/{id}/reblog", h.reblog)
+	r.With(requireScope("write:statuses")).Post("/api/v1/statuses/{id}/unreblog", h.unreblog)
+}
+
+// visibleStatus loads {id} if the requester may see it; otherwise 404, as
+// Mastodon hides what you may not see.
+func (h *handler) visibleStatus(r *http.Request) (*storage.Status, error) {
+	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	if err != nil {
+		return nil, social.ErrNotFound
+	}
+	st, err := h.social.StatusByID(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	if !h.social.MayView(r.Context(), me(r), st) {
+		return nil, social.ErrNotFound
+	}
+	return st, nil
+}
+
+func newStatusFrom(p params) (social.NewStatus, error) {
+	in := social.NewStatus{
+		Text: p.str("status"), SpoilerText: p.str("spoiler_text"), Visibility: p.str("visibility"),
+		Sensitive: p.boolean("sensitive"), Language: p.str("language"),
+	}
+	var err error
+	in.InReplyToID, err = p.id("in_reply_to_id")
+	if len(p.list("media_ids")) > 0 {
+		return in, errorf(http.StatusUnprocessableEntity, "Media attachments are not supported yet")
+	}
+	if p.has("poll[options][]") {
+		return in, errorf(http.StatusUnprocessableEntity, "Polls are not supported yet")
+	}
+	return in, err
+}
+
+func (h *handler) postStatus(w http.ResponseWriter, r *http.Request) {
+	u, ok := needUser(w, r)
+	if !ok {
+		return
+	}
+	p, err := parseParams(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	in, err := newStatusFrom(p)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if in.InReplyToID != 0 {
+		parent, err := h.social.StatusByID(r.Context(), in.InReplyToID)
+		if err != nil || !h.social.MayView(r.Context(), u.Account, parent) {
+			h.writeError(w, r, errorf(http.StatusNotFound, "The status you are replying to does not exist"))
+			return
+		}
+	}
+	st, err := h.social.PostStatus(r.Context(), u.Account, in)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, h.presenter(u.Account).Status(r.Context(), st))
+}
+
+func (h *handler) getStatus(w http.ResponseWriter, r *http.Request) {
+	st, err := h.visibleStatus(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, h.presenter(me(r)).Status(r.Context(), st))
+}
+
+func (h *handler) statusContext(w http.ResponseWriter, r *http.Request) {
+	st, err := h.visibleStatus(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	anc, desc, err := h.social.StatusContext(r.Context(), me(r), st)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	pr := h.presenter(me(r))
+	writeJSON(w, http.StatusOK, map[string]any{"ancestors": pr.Statuses(r.Context(), anc), "descendants": pr.Statuses(r.Context(), desc)})
+}
+
+func (h *handler) statusHistory(w http.ResponseWriter, r *http.Request) {
+	st, err := h.visibleStatus(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	edits, err := h.social.StatusEdits(r.Context(), st)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	pr := h.presenter(me(r))
+	acct := pr.Account(r.Context(), st.Account)
+	var out []map[string]any
+	for _, e := range edits {
+		out = append(out, map[string]any{
+			"content": e.Content, "spoiler_text": e.SpoilerText, "sensitive": e.Sensitive,
+			"created_at": mastoTime(e.CreatedAt), "account": acct, "poll": nil, "media_attachments": []any{}, "emojis": []any{},
+		})
+	}
+	at := st.CreatedAt
+	if st.EditedAt != nil {
+		at = *st.EditedAt
+	}
+	out = append(out, map[string]any{
+		"content": st.Content, "spoiler_text": st.SpoilerText, "sensitive": st.Sensitive,
+		"created_at": mastoTime(at), "account": acct, "poll": nil, "media_attachments": []any{}, "emojis": []any{},
+	})
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (h *handler) editStatus(w http.ResponseWriter, r *http.Request) {
+	u, ok := needUser(w, r)
+	if !ok {
+		return
+	}
+	st, err := h.visibleStatus(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	p, err := parseParams(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	in, err := newStatusFrom(p)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	st, err = h.social.EditStatus(r.Context(), u.Account, st.ID, in)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, h.presenter(u.Account).Status(r.Context(), st))
+}
+
+func (h *handler) deleteStatus(w http.ResponseWriter, r *http.Request) {
+	u, ok := needUser(w, r)
+	if !ok {
+		return
+	}
+	st, err := h.visibleStatus(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	// Render before deleting: the answer is the status as it was, with
+	// its source text so apps can offer "delete and redraft".
+	out := h.presenter(u.Account).Status(r.Context(), st)
+	if _, err := h.social.DeleteStatus(r.Context(), u.Account, st.ID); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if st.Text != "" {
+		out.Text = &st.Text
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// statusAction runs act on a visible status and answers it in its new
+// state (for unreblog and unfavourite, the original status).
+func (h *handler) statusAction(w http.ResponseWriter, r *http.Request, act func(me *storage.Account, st *storage.Status) (*storage.Status, error)) {
+	u, ok := needUser(w, r)
+	if !ok {
+		return
+	}
+	st, err := h.visibleStatus(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	res, err := act(u.Account, st)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if res == nil {
+		res, _ = h.social.StatusByID(r.Context(), st.ID)
+	}
+	writeJSON(w, http.StatusOK, h.presenter(u.Account).Status(r.Context(), res))
+}
+
+func (h *handler) favourite(w http.ResponseWriter, r *http.Request) {
+	h.statusAction(w, r, func(me *storage.Account, st *storage.Status) (*storage.Status, error) {
+		_, err := h.social.Favourite(r.Context(), me, st.ID)
+		return nil, err
+	})
+}
+
+func (h *handler) unfavourite(w http.ResponseWriter, r *http.Request) {
+	h.statusAction(w, r, func(me *storage.Account, st *storage.Status) (*storage.Status, error) {
+		_, err := h.social.Unfavourite(r.Context(), me, st.ID)
+		return nil, err
+	})
+}
+
+func (h *handler) reblog(w http.ResponseWriter, r *http.Request) {
+	h.statusAction(w, r, func(me *storage.Account, st *storage.Status) (*storage.Status, error) {
+		return h.social.Reblog(r.Context(), me, st.ID)
+	})
+}
+
+func (h *handler) unreblog(w http.ResponseWriter, r *http.Request) {
+	h.statusAction(w, r, func(me *storage.Account, st *storage.Status) (*storage.Status, error) {
+		return nil, h.social.Unreblog(r.Context(), me, st.ID)
+	})
+}

@@ -1,0 +1,54 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"rounds/storage"
+)
+
+func (h *handler) timelineRoutes(r chi.Router) {
+	r.With(requireScope("read:statuses")).Get("/api/v1/timelines/home", h.homeTimeline)
+	r.Get("/api/v1/timelines/public", h.publicTimeline)
+	r.Get("/api/v1/timelines/tag/{hashtag}", h.tagTimeline)
+}
+
+func (h *handler) homeTimeline(w http.ResponseWriter, r *http.Request) {
+	u, ok := needUser(w, r)
+	if !ok {
+		return
+	}
+	h.timeline(w, r, func(pg storage.Page) ([]*storage.Status, error) {
+		return h.social.HomeTimeline(r.Context(), u.Account, pg)
+	})
+}
+
+func (h *handler) publicTimeline(w http.ResponseWriter, r *http.Request) {
+	p, _ := parseParams(r)
+	h.timeline(w, r, func(pg storage.Page) ([]*storage.Status, error) {
+		return h.social.PublicTimeline(r.Context(), p.boolean("local") || !p.boolean("remote"), p.boolean("remote") || !p.boolean("local"), "", pg)
+	})
+}
+
+func (h *handler) tagTimeline(w http.ResponseWriter, r *http.Request) {
+	p, _ := parseParams(r)
+	tag := chi.URLParam(r, "hashtag")
+	h.timeline(w, r, func(pg storage.Page) ([]*storage.Status, error) {
+		return h.social.PublicTimeline(r.Context(), p.boolean("local") || !p.boolean("remote"), p.boolean("remote") || !p.boolean("local"), tag, pg)
+	})
+}
+
+func (h *handler) timeline(w http.ResponseWriter, r *http.Request, load func(storage.Page) ([]*storage.Status, error)) {
+	_, pg, ok := h.pageParams(w, r, 20, 40)
+	if !ok {
+		return
+	}
+	sts, err := load(pg)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.linkStatuses(w, r, sts)
+	writeJSON(w, http.StatusOK, h.presenter(me(r)).Statuses(r.Context(), sts))
+}

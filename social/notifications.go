@@ -1,0 +1,57 @@
+package social
+
+import (
+	"context"
+
+	"rounds/storage"
+)
+
+// Notification types, as Mastodon names them.
+const (
+	NotifyMention       = "mention"
+	NotifyFollow        = "follow"
+	NotifyFollowRequest = "follow_request"
+	NotifyFavourite     = "favourite"
+	NotifyReblog        = "reblog"
+	NotifyUpdate        = "update"
+)
+
+// notify records, inside tx, that from did something to local account to;
+// nothing is recorded for remote recipients, for oneself, or when the
+// recipient blocks the sender.
+func (s *Service) notify(ctx context.Context, tx storage.Tx, to, from *storage.Account, typ string, statusID *int64) error {
+	if to == nil || !to.Local() || to.ID == from.ID || to.Username == InstanceActorUsername {
+		return nil
+	}
+	if _, err := tx.BlockBetween(ctx, to.ID, from.ID); err == nil {
+		return nil
+	}
+	return tx.InsertNotification(ctx, &storage.Notification{
+		ID: storage.NewID(), AccountID: to.ID, FromAccountID: from.ID, Type: typ, StatusID: statusID, CreatedAt: s.now(),
+	})
+}
+
+// notifyByID is notify for a recipient known by id.
+func (s *Service) notifyByID(ctx context.Context, tx storage.Tx, toID int64, from *storage.Account, typ string, statusID *int64) error {
+	to, err := tx.AccountByID(ctx, toID)
+	if err != nil {
+		return nil // gone: nobody to tell
+	}
+	return s.notify(ctx, tx, to, from, typ, statusID)
+}
+
+// Notifications pages me's notifications.
+func (s *Service) Notifications(ctx context.Context, me *storage.Account, types, exclude []string, p storage.Page) ([]*storage.Notification, error) {
+	return s.db.Notifications(ctx, me.ID, types, exclude, p)
+}
+
+// Notification returns one of me's notifications.
+func (s *Service) Notification(ctx context.Context, me *storage.Account, id int64) (*storage.Notification, error) {
+	n, err := s.db.NotificationByID(ctx, me.ID, id)
+	return n, domainErr(err)
+}
+
+// DismissNotifications removes one of me's notifications, or all (id 0).
+func (s *Service) DismissNotifications(ctx context.Context, me *storage.Account, id int64) error {
+	return s.db.DeleteNotifications(ctx, me.ID, id)
+}

@@ -1,0 +1,196 @@
+package social
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"rounds/storage"
+)
+
+// LastStatusAt returns when a last posted (zero when never).
+func (s *Service) LastStatusAt(ctx context.Context, a *storage.Account) (time.Time, error) {
+	return s.db.LastStatusAt(ctx, a.ID)
+}
+
+// ViewerState is what the viewer has done to a status.
+type ViewerState struct {
+	Favourited, Reblogged bool
+}
+
+// ViewerState tells whether me liked or boosted st.
+func (s *Service) ViewerState(ctx context.Context, me *storage.Account, st *storage.Status) ViewerState {
+	var v ViewerState
+	_, err := s.db.FavouriteBetween(ctx, me.ID, st.ID)
+	v.Favourited = err == nil
+	_, err = s.db.ReblogBetween(ctx, me.ID, st.ID)
+	v.Reblogged = err == nil
+	return v
+}
+
+// Relationship is how me and another account stand.
+type Relationship struct {
+	Following, ShowingReblogs, Notifying bool
+	FollowedBy                           bool
+	Blocking, BlockedBy                  bool
+	Requested, RequestedBy               bool
+}
+
+// RelationshipWith tells how me and other stand.
+func (s *Service) RelationshipWith(ctx context.Context, me, other *storage.Account) (Relationship, error) {
+	var r Relationship
+	if f, err := s.db.FollowBetween(ctx, me.ID, other.ID); err == nil {
+		r.Following = f.AcceptedAt != nil
+		r.Requested = f.AcceptedAt == nil
+		r.ShowingReblogs = f.ShowReblogs && r.Following
+		r.Notifying = f.Notify && r.Following
+	}
+	if f, err := s.db.FollowBetween(ctx, other.ID, me.ID); err == nil {
+		r.FollowedBy = f.AcceptedAt != nil
+		r.RequestedBy = f.AcceptedAt == nil
+	}
+	_, err := s.db.BlockBetween(ctx, me.ID, other.ID)
+	r.Blocking = err == nil
+	_, err = s.db.BlockBetween(ctx, other.ID, me.ID)
+	r.BlockedBy = err == nil
+	return r, nil
+}
+
+// MayView reports whether viewer (nil: anonymous) may see st: public and
+// unlisted posts are for everyone; followers-only ones for accepted
+// followers, the author and those mentioned; direct ones for the author and
+// those mentioned. Nobody sees the posts of someone who blocks them.
+func (s *Service) MayView(ctx context.Context, viewer *storage.Account, st *storage.Status) bool {
+	if st.Account != nil && st.Account.Suspended() {
+		return false
+	}
+	if viewer != nil {
+		if viewer.ID == st.AccountID {
+			return true
+		}
+		if _, err := s.db.BlockBetween(ctx, st.AccountID, viewer.ID); err == nil {
+			return false
+		}
+	}
+	if VisibleToPublic(st) {
+		return true
+	}
+	if viewer == nil {
+		return false
+	}
+	mentioned, err := s.db.MentionedAccounts(ctx, st.ID)
+	if err == nil {
+		for _, m := range mentioned {
+			if m.ID == viewer.ID {
+				return true
+			}
+		}
+	}
+	if st.Visibility == VisibilityPrivate {
+		if f, err := s.db.FollowBetween(ctx, viewer.ID, st.AccountID); err == nil && f.AcceptedAt != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// AccountByAcct returns a known account by username and domain ("" for
+// local), hiding suspended ones.
+func (s *Service) AccountByAcct(ctx context.Context, username, domain string) (*storage.Account, error) {
+	a, err := s.db.AccountByUsername(ctx, username, domain)
+	if err != nil {
+		return nil, domainErr(err)
+	}
+	if a.Suspended() || a.Username == InstanceActorUsername {
+		return nil, ErrNotFound
+	}
+	return a, nil
+}
+
+// AccountTimelineOptions filter an account's statuses.
+type AccountTimelineOptions struct {
+	Page           storage.Page
+	ExcludeReplies bool
+	ExcludeReblogs bool
+	Tagged         string
+}
+
+// AccountTimeline returns a's statuses that viewer (nil: anonymous) may
+// see, newest first.
+func (s *Service) AccountTimeline(ctx context.Context, viewer, a *storage.Account, o AccountTimelineOptions) ([]*storage.Status, error) {
+	vis := []string{VisibilityPublic, VisibilityUnlisted}
+	if viewer != nil {
+		if viewer.ID == a.ID {
+			vis = append(vis, VisibilityPrivate, VisibilityDirect)
+		} else if f, err := s.db.FollowBetween(ctx, viewer.ID, a.ID); err == nil && f.AcceptedAt != nil {
+			vis = append(vis, VisibilityPrivate)
+		}
+		if _, err := s.db.BlockBetween(ctx, a.ID, viewer.ID); err == nil {
+			return nil, nil
+		}
+	}
+	return s.db.AccountStatusesFiltered(ctx, a.ID, storage.StatusFilter{
+		Visibilities: vis, ExcludeReplies: o.ExcludeReplies, ExcludeReblogs: o.ExcludeReblogs, Tag: o.Tagged,
+	}, o.Page)
+}
+
+// FollowAccounts pages a's followers (or the accounts a follows), newest
+// follow first, with each follow's id as the paging cursor.
+func (s *Service) FollowAccounts(ctx context.Context, a *storage.Account, following bool, p storage.Page) ([]*storage.Account, []int64, error) {
+	return s.db.FollowAccounts(ctx, a.ID, following, p)
+}
+
+// PublicTimeline returns public posts: local, remote or both, optionally
+// with a hashtag.
+func (s *Service) PublicTimeline(ctx context.Context, local, remote bool, tag string, p storage.Page) ([]*storage.Status, error) {
+	return s.db.PublicTimeline(ctx, local, remote, tag, p)
+}
+
+// StatusContext returns the ancestors and descendants of st that viewer
+// may see.
+func (s *Service) StatusContext(ctx context.Context, viewer *storage.Account, st *storage.Status) (ancestors, descendants []*storage.Status, err error) {
+	anc, desc, err := s.db.StatusContext(ctx, st)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, a := range anc {
+		if s.MayView(ctx, viewer, a) {
+			ancestors = append(ancestors, a)
+		}
+	}
+	for _, d := range desc {
+		if s.MayView(ctx, viewer, d) {
+			descendants = append(descendants, d)
+		}
+	}
+	return ancestors, descendants, nil
+}
+
+// SearchAccounts finds accounts for a query: "user" (local first, then any
+// known with that username), "@user@domain" or a profile URL. With resolve,
+// an unknown remote account is looked up on its server.
+func (s *Service) SearchAccounts(ctx context.Context, q string, resolve bool, limit int) ([]*storage.Account, error) {
+	q = strings.TrimPrefix(strings.TrimSpace(q), "@")
+	user, domain, remote := strings.Cut(q, "@")
+	if strings.EqualFold(domain, s.domain) {
+		domain, remote = "", false
+	}
+	if !usernameRE.MatchString(user) {
+		return nil, nil
+	}
+	if a, err := s.AccountByAcct(ctx, user, strings.ToLower(domain)); err == nil {
+		return []*storage.Account{a}, nil
+	}
+	if remote && resolve && s.resolver != nil {
+		a, err := s.resolver.ResolveAccount(ctx, user+"@"+domain)
+		if err != nil {
+			s.log.Info("search: could not resolve", "acct", q, "error", err)
+			return nil, nil
+		}
+		return []*storage.Account{a}, nil
+	}
+	if remote {
+		return nil, nil
+	}
+	return s.db.AccountsByUsernamePrefix(ctx, user, limit)
+}

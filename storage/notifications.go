@@ -1,0 +1,77 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Notification tells a local account that something happened.
+type Notification struct {
+	bun.BaseModel `bun:"table:notifications,alias:n"`
+
+	ID            int64  `bun:",pk"`
+	AccountID     int64  `bun:",notnull"`
+	FromAccountID int64  `bun:",notnull"`
+	Type          string `bun:",notnull"`
+	StatusID      *int64
+	CreatedAt     time.Time `bun:",notnull"`
+
+	FromAccount *Account `bun:"rel:belongs-to,join:from_account_id=id"`
+	Status      *Status  `bun:"rel:belongs-to,join:status_id=id"`
+}
+
+// InsertNotification stores n.
+func (q queries) InsertNotification(ctx context.Context, n *Notification) error {
+	if _, err := q.w.NewInsert().Model(n).Exec(ctx); err != nil {
+		return fmt.Errorf("insert notification: %w", err)
+	}
+	return nil
+}
+
+// Notifications pages accountID's notifications, newest first, keeping only
+// the given types when types is not empty and dropping excluded ones.
+func (q queries) Notifications(ctx context.Context, accountID int64, types, exclude []string, p Page) ([]*Notification, error) {
+	var ns []*Notification
+	sel := q.r.NewSelect().Model(&ns).Relation("FromAccount").Relation("Status").
+		Where("n.account_id = ?", accountID).Where("from_account.suspended_at IS NULL")
+	if len(types) > 0 {
+		sel = sel.Where("n.type IN (?)", bun.In(types))
+	}
+	if len(exclude) > 0 {
+		sel = sel.Where("n.type NOT IN (?)", bun.In(exclude))
+	}
+	if err := p.apply(sel, "n.id").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("notifications: %w", err)
+	}
+	if p.MinID > 0 {
+		for i, j := 0, len(ns)-1; i < j; i, j = i+1, j-1 {
+			ns[i], ns[j] = ns[j], ns[i]
+		}
+	}
+	return ns, nil
+}
+
+// NotificationByID returns one of accountID's notifications.
+func (q queries) NotificationByID(ctx context.Context, accountID, id int64) (*Notification, error) {
+	n := new(Notification)
+	err := q.r.NewSelect().Model(n).Relation("FromAccount").Relation("Status").
+		Where("n.account_id = ? AND n.id = ?", accountID, id).Scan(ctx)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	return n, nil
+}
+
+// DeleteNotifications removes accountID's notification id, or all of them
+// when id is 0.
+func (q queries) DeleteNotifications(ctx context.Context, accountID, id int64) error {
+	del := q.w.NewDelete().Model((*Notification)(nil)).Where("account_id = ?", accountID)
+	if id != 0 {
+		del = del.Where("id = ?", id)
+	}
+	_, err := del.Exec(ctx)
+	return err
+}
