@@ -53,6 +53,7 @@ func (a *API) Routes(r chi.Router) {
 		h.statusRoutes(r)
 		h.timelineRoutes(r)
 		h.notificationRoutes(r)
+		h.mediaRoutes(r)
 		h.searchRoutes(r)
 	})
 }

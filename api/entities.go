@@ -95,37 +95,37 @@ type TagRef struct {
 
 // Status is Mastodon's Status entity.
 type Status struct {
-	ID                 string    `json:"id"`
-	URI                string    `json:"uri"`
-	URL                *string   `json:"url"`
-	CreatedAt          string    `json:"created_at"`
-	Account            *Account  `json:"account"`
-	Content            string    `json:"content"`
-	Visibility         string    `json:"visibility"`
-	Sensitive          bool      `json:"sensitive"`
-	SpoilerText        string    `json:"spoiler_text"`
-	MediaAttachments   []any     `json:"media_attachments"`
-	Application        any       `json:"application"`
-	Mentions           []Mention `json:"mentions"`
-	Tags               []TagRef  `json:"tags"`
-	Emojis             []any     `json:"emojis"`
-	ReblogsCount       int       `json:"reblogs_count"`
-	FavouritesCount    int       `json:"favourites_count"`
-	RepliesCount       int       `json:"replies_count"`
-	Reblog             *Status   `json:"reblog"`
-	Poll               any       `json:"poll"`
-	Card               any       `json:"card"`
-	Language           *string   `json:"language"`
-	Text               *string   `json:"text"`
-	EditedAt           *string   `json:"edited_at"`
-	InReplyToID        *string   `json:"in_reply_to_id"`
-	InReplyToAccountID *string   `json:"in_reply_to_account_id"`
-	Favourited         bool      `json:"favourited"`
-	Reblogged          bool      `json:"reblogged"`
-	Muted              bool      `json:"muted"`
-	Bookmarked         bool      `json:"bookmarked"`
-	Pinned             bool      `json:"pinned"`
-	Filtered           []any     `json:"filtered"`
+	ID                 string             `json:"id"`
+	URI                string             `json:"uri"`
+	URL                *string            `json:"url"`
+	CreatedAt          string             `json:"created_at"`
+	Account            *Account           `json:"account"`
+	Content            string             `json:"content"`
+	Visibility         string             `json:"visibility"`
+	Sensitive          bool               `json:"sensitive"`
+	SpoilerText        string             `json:"spoiler_text"`
+	MediaAttachments   []*MediaAttachment `json:"media_attachments"`
+	Application        any                `json:"application"`
+	Mentions           []Mention          `json:"mentions"`
+	Tags               []TagRef           `json:"tags"`
+	Emojis             []any              `json:"emojis"`
+	ReblogsCount       int                `json:"reblogs_count"`
+	FavouritesCount    int                `json:"favourites_count"`
+	RepliesCount       int                `json:"replies_count"`
+	Reblog             *Status            `json:"reblog"`
+	Poll               any                `json:"poll"`
+	Card               any                `json:"card"`
+	Language           *string            `json:"language"`
+	Text               *string            `json:"text"`
+	EditedAt           *string            `json:"edited_at"`
+	InReplyToID        *string            `json:"in_reply_to_id"`
+	InReplyToAccountID *string            `json:"in_reply_to_account_id"`
+	Favourited         bool               `json:"favourited"`
+	Reblogged          bool               `json:"reblogged"`
+	Muted              bool               `json:"muted"`
+	Bookmarked         bool               `json:"bookmarked"`
+	Pinned             bool               `json:"pinned"`
+	Filtered           []any              `json:"filtered"`
 }
 
 // Relationship is Mastodon's Relationship entity.
@@ -290,7 +290,7 @@ func (p *present) Status(ctx context.Context, st *storage.Status) *Status {
 	out := &Status{
 		ID: idString(st.ID), URI: st.URI, URL: optString(st.URL), CreatedAt: mastoTime(st.CreatedAt),
 		Account: p.Account(ctx, author), Content: st.Content, Visibility: st.Visibility,
-		Sensitive: st.Sensitive, SpoilerText: st.SpoilerText, MediaAttachments: []any{},
+		Sensitive: st.Sensitive, SpoilerText: st.SpoilerText, MediaAttachments: []*MediaAttachment{},
 		Mentions: []Mention{}, Tags: []TagRef{}, Emojis: []any{}, Language: optString(st.Language),
 		InReplyToID: optID(st.InReplyToID), InReplyToAccountID: optID(st.InReplyToAccountID), Filtered: []any{},
 	}
@@ -304,6 +304,11 @@ func (p *present) Status(ctx context.Context, st *storage.Status) *Status {
 			out.Content = ""
 		}
 		return out
+	}
+	if media, err := p.h.social.StatusMedia(ctx, st); err == nil {
+		for _, m := range media {
+			out.MediaAttachments = append(out.MediaAttachments, p.Media(m))
+		}
 	}
 	if mentioned, err := p.h.social.MentionedAccounts(ctx, st); err == nil {
 		for _, m := range mentioned {

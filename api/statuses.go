@@ -47,8 +47,12 @@ func newStatusFrom(p params) (social.NewStatus, error) {
 	}
 	var err error
 	in.InReplyToID, err = p.id("in_reply_to_id")
-	if len(p.list("media_ids")) > 0 {
-		return in, errorf(http.StatusUnprocessableEntity, "Media attachments are not supported yet")
+	for _, s := range p.list("media_ids") {
+		id, perr := strconv.ParseInt(s, 10, 64)
+		if perr != nil {
+			return in, errorf(http.StatusUnprocessableEntity, "Validation failed: media_ids must be ids")
+		}
+		in.MediaIDs = append(in.MediaIDs, id)
 	}
 	if p.has("poll[options][]") {
 		return in, errorf(http.StatusUnprocessableEntity, "Polls are not supported yet")

@@ -114,6 +114,16 @@ func (f *Federation) noteDoc(ctx context.Context, st *storage.Status, author *st
 	for _, m := range mentioned {
 		n.Tags = append(n.Tags, Tag{Type: "Mention", Href: m.URI, Name: "@" + m.Username + "@" + mentionDomain(m, f.social.Domain())})
 	}
+	media, err := f.social.StatusMedia(ctx, st)
+	if err != nil {
+		return NoteDoc{}, err
+	}
+	for _, m := range media {
+		n.Attachments = append(n.Attachments, Attachment{
+			Type: "Document", URL: f.social.MediaURL(m), MediaType: m.ContentType, Name: m.Description,
+			Blurhash: m.Blurhash, Width: m.Width, Height: m.Height,
+		})
+	}
 	tags, err := f.social.StatusTags(ctx, st)
 	if err != nil {
 		return NoteDoc{}, err

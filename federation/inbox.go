@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -174,7 +175,7 @@ func (f *Federation) receiveNote(ctx context.Context, actor *storage.Account, n 
 	if err != nil {
 		return err
 	}
-	_, err = f.social.ReceiveStatus(ctx, st, mentions, social.ReceiveOptions{Tags: hashtags(n)})
+	_, err = f.social.ReceiveStatus(ctx, st, mentions, social.ReceiveOptions{Tags: hashtags(n), Media: remoteMedia(n)})
 	return err
 }
 
@@ -220,6 +221,20 @@ func hashtags(n *NoteDoc) []string {
 		}
 	}
 	return names
+}
+
+// remoteMedia lists a note's attachments that have a web address.
+func remoteMedia(n *NoteDoc) []social.RemoteMedia {
+	var out []social.RemoteMedia
+	for _, a := range n.Attachments {
+		if u, err := url.Parse(a.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") {
+			continue
+		}
+		out = append(out, social.RemoteMedia{
+			URL: a.URL, ContentType: a.MediaType, Description: a.Name, Blurhash: a.Blurhash, Width: a.Width, Height: a.Height,
+		})
+	}
+	return out
 }
 
 // receiveEdit applies an Update of a remote post.

@@ -21,19 +21,22 @@ type Options struct {
 	Domain string
 	// Protocol is "https" or "http".
 	Protocol string
-	Logger   *slog.Logger
+	// DataDir holds uploaded media.
+	DataDir string
+	Logger  *slog.Logger
 	// Now returns the current time; tests may replace it.
 	Now func() time.Time
 }
 
 // Service is the domain layer that every front end calls.
 type Service struct {
-	db     *storage.DB
-	jobs   *storage.Jobs
-	domain string
-	base   string
-	log    *slog.Logger
-	now    func() time.Time
+	db      *storage.DB
+	jobs    *storage.Jobs
+	domain  string
+	base    string
+	log     *slog.Logger
+	now     func() time.Time
+	dataDir string
 
 	resolver AccountResolver
 }
@@ -47,12 +50,13 @@ func New(opts Options) *Service {
 		opts.Now = time.Now
 	}
 	return &Service{
-		db:     opts.DB,
-		jobs:   opts.Jobs,
-		domain: opts.Domain,
-		base:   opts.Protocol + "://" + opts.Domain,
-		log:    opts.Logger,
-		now:    func() time.Time { return opts.Now().UTC() },
+		db:      opts.DB,
+		jobs:    opts.Jobs,
+		domain:  opts.Domain,
+		base:    opts.Protocol + "://" + opts.Domain,
+		log:     opts.Logger,
+		dataDir: opts.DataDir,
+		now:     func() time.Time { return opts.Now().UTC() },
 	}
 }
 

@@ -31,6 +31,8 @@ type NewStatus struct {
 	Sensitive   bool
 	InReplyToID int64
 	Language    string
+	// MediaIDs are uploads of the author's to attach, in order.
+	MediaIDs []int64
 }
 
 // PostStatus publishes a local status and queues its delivery.
@@ -39,7 +41,7 @@ func (s *Service) PostStatus(ctx context.Context, author *storage.Account, in Ne
 		return nil, ErrForbidden
 	}
 	text := strings.TrimSpace(in.Text)
-	if text == "" {
+	if text == "" && len(in.MediaIDs) == 0 {
 		return nil, invalid("text", "can't be blank")
 	}
 	if n := utf8.RuneCountInString(text) + utf8.RuneCountInString(in.SpoilerText); n > MaxStatusCharacters {
@@ -94,6 +96,9 @@ func (s *Service) PostStatus(ctx context.Context, author *storage.Account, in Ne
 			}
 		}
 		if err := tx.InsertStatus(ctx, st, mentions); err != nil {
+			return err
+		}
+		if err := s.attachMedia(ctx, tx, author, st, in.MediaIDs); err != nil {
 			return err
 		}
 		if err := tx.TagStatus(ctx, st.ID, out.Tags, st.CreatedAt); err != nil {
@@ -175,6 +180,9 @@ type ReceiveOptions struct {
 	Depth int
 	// Tags are the hashtags the status carries.
 	Tags []string
+	// Media are the status's attachments, kept as links to the remote
+	// server.
+	Media []RemoteMedia
 }
 
 // ReceiveStatus stores a status that a remote server sent, whose content the
@@ -205,6 +213,9 @@ func (s *Service) ReceiveStatus(ctx context.Context, st *storage.Status, mention
 			return err
 		}
 		if err := tx.TagStatus(ctx, st.ID, opts.Tags, st.CreatedAt); err != nil {
+			return err
+		}
+		if err := s.attachRemoteMedia(ctx, tx, st, opts.Media); err != nil {
 			return err
 		}
 		if len(mentions) > 0 {

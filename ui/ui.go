@@ -51,6 +51,7 @@ func (h *handler) routes() http.Handler {
 	r.Get("/setup/{token}", h.setupShow)
 	r.Post("/setup/{token}", h.setupCheck)
 	h.oauthRoutes(r)
+	r.Get("/media/{name}", h.media)
 	r.Get("/@{username}", h.profile)
 	r.Get("/@{username}/{id}", h.post)
 	r.NotFound(h.notFound)

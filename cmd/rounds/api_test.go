@@ -1,10 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"io"
 	"net/http"
 	"regexp"
@@ -242,9 +246,36 @@ func TestMastodonClientsOnTwoServersFollowAndSeePosts(t *testing.T) {
 		ns, err := cb.GetNotifications(ctx, nil)
 		return err == nil && len(ns) == 2 && ns[0].Type == "mention" && ns[0].Status != nil && strings.Contains(ns[0].Status.Content, "Thanks for sharing")
 	})
-	post, err := cb.PostStatus(ctx, &mastodon.Toot{Status: "Morning handover done. #nursing"})
+	// An image with alt text, uploaded and attached as apps do.
+	img := testPNG(t, 64, 48)
+	att, err := cb.UploadMediaFromMedia(ctx, &mastodon.Media{File: bytes.NewReader(img), Description: "Handover board, names hidden"})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if att.Description != "Handover board, names hidden" || att.URL == "" || att.Meta.Original.Width != 64 {
+		t.Fatalf("attachment = %+v", att)
+	}
+	resp, err := http.Get(att.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	served, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/png" || !bytes.Equal(served, img) {
+		t.Fatalf("media URL = %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	if _, err := cb.UploadMediaFromMedia(ctx, &mastodon.Media{File: strings.NewReader("not an image at all")}); err == nil || !strings.Contains(err.Error(), "422") {
+		t.Fatalf("text upload = %v", err)
+	}
+	post, err := cb.PostStatus(ctx, &mastodon.Toot{Status: "Morning handover done. #nursing", MediaIDs: []mastodon.ID{att.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(post.MediaAttachments) != 1 || post.MediaAttachments[0].ID != att.ID {
+		t.Fatalf("post media = %+v", post.MediaAttachments)
+	}
+	if _, err := cb.PostStatus(ctx, &mastodon.Toot{Status: "again", MediaIDs: []mastodon.ID{att.ID}}); err == nil {
+		t.Fatal("one upload was attached to two posts")
 	}
 	eventually(t, "bob's post in alice's home timeline", func() bool {
 		sts, err := ca.GetTimelineHome(ctx, &mastodon.Pagination{Limit: 40})
@@ -253,9 +284,25 @@ func TestMastodonClientsOnTwoServersFollowAndSeePosts(t *testing.T) {
 		}
 		for _, st := range sts {
 			if st.URI == post.URI {
-				return st.Account.Acct == "bob@"+b.domain
+				return st.Account.Acct == "bob@"+b.domain && len(st.MediaAttachments) == 1 &&
+					st.MediaAttachments[0].Description == "Handover board, names hidden" &&
+					st.MediaAttachments[0].RemoteURL == att.URL
 			}
 		}
 		return false
 	})
+}
+
+// testPNG makes a small real PNG image.
+func testPNG(t *testing.T, w, h int) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for x := 0; x < w; x++ {
+		img.Set(x, x%h, color.RGBA{R: 200, A: 255})
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }

@@ -129,6 +129,11 @@ func recoverPanics(log *slog.Logger) func(http.Handler) http.Handler {
 func limitBody(n int64) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if isUpload(r) {
+				// The upload handler sets its own, larger cap.
+				next.ServeHTTP(w, r)
+				return
+			}
 			if r.ContentLength > n {
 				writeStatus(w, http.StatusRequestEntityTooLarge, `{"error":"the request body is too large"}`)
 				return
@@ -137,4 +142,10 @@ func limitBody(n int64) func(http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 		})
 	}
+}
+
+// isUpload reports whether r is a media upload, which may be larger than
+// other requests.
+func isUpload(r *http.Request) bool {
+	return r.Method == http.MethodPost && (r.URL.Path == "/api/v1/media" || r.URL.Path == "/api/v2/media")
 }

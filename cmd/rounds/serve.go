@@ -60,7 +60,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, hooks serveHooks)
 		Timeout: cfg.JobTimeout,
 		Logger:  log,
 	})
-	svc := social.New(social.Options{DB: db, Jobs: jobs, Domain: cfg.Domain, Protocol: cfg.Protocol, Logger: log})
+	svc := social.New(social.Options{DB: db, Jobs: jobs, Domain: cfg.Domain, Protocol: cfg.Protocol, DataDir: cfg.DataDir, Logger: log})
 	fed := federation.New(federation.Options{
 		Social: svc,
 		Jobs:   jobs,

@@ -1,0 +1,109 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/go-chi/chi/v5"
+
+	"rounds/social"
+	"rounds/storage"
+)
+
+// MaxUploadBody caps a media upload request: the image and the form around
+// it. The server's general 1 MiB cap does not apply to these routes.
+const MaxUploadBody = social.MaxImageBytes + 1<<20
+
+func (h *handler) mediaRoutes(r chi.Router) {
+	r.With(requireUser("write:media")).Post("/api/v1/media", h.uploadMedia)
+	r.With(requireUser("write:media")).Post("/api/v2/media", h.uploadMedia)
+	r.With(requireUser("write:media")).Get("/api/v1/media/{id}", h.getMedia)
+	r.With(requireUser("write:media")).Put("/api/v1/media/{id}", h.updateMedia)
+}
+
+// MediaAttachment is Mastodon's MediaAttachment entity.
+type MediaAttachment struct {
+	ID               string  `json:"id"`
+	Type             string  `json:"type"`
+	URL              *string `json:"url"`
+	PreviewURL       *string `json:"preview_url"`
+	RemoteURL        *string `json:"remote_url"`
+	PreviewRemoteURL *string `json:"preview_remote_url"`
+	TextURL          *string `json:"text_url"`
+	Meta             any     `json:"meta"`
+	Description      *string `json:"description"`
+	Blurhash         *string `json:"blurhash"`
+}
+
+func (p *present) Media(m *storage.Media) *MediaAttachment {
+	url := p.h.social.MediaURL(m)
+	out := &MediaAttachment{
+		ID: idString(m.ID), Type: m.Type, URL: &url, PreviewURL: &url,
+		Description: optString(m.Description), Blurhash: optString(m.Blurhash), Meta: map[string]any{},
+	}
+	if m.RemoteURL != "" {
+		out.RemoteURL = &m.RemoteURL
+	}
+	if m.Width > 0 && m.Height > 0 {
+		size := map[string]any{"width": m.Width, "height": m.Height, "size": strconv.Itoa(m.Width) + "x" + strconv.Itoa(m.Height), "aspect": float64(m.Width) / float64(m.Height)}
+		out.Meta = map[string]any{"original": size, "small": size}
+	}
+	return out
+}
+
+func (h *handler) uploadMedia(w http.ResponseWriter, r *http.Request) {
+	u := currentUser(r)
+	r.Body = http.MaxBytesReader(w, r.Body, MaxUploadBody)
+	if err := r.ParseMultipartForm(1 << 20); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			h.writeError(w, r, errorf(http.StatusRequestEntityTooLarge, "The file is larger than 16 MB"))
+			return
+		}
+		h.writeError(w, r, errorf(http.StatusUnprocessableEntity, "Send the image as multipart/form-data in a field named file"))
+		return
+	}
+	defer r.MultipartForm.RemoveAll()
+	f, _, err := r.FormFile("file")
+	if err != nil {
+		h.writeError(w, r, errorf(http.StatusUnprocessableEntity, "Validation failed: File can't be blank"))
+		return
+	}
+	defer f.Close()
+	m, err := h.social.UploadMedia(r.Context(), u.Account, f, r.FormValue("description"))
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	// Images are ready at once, so 200 (Mastodon answers 202 while it
+	// still processes a file).
+	writeJSON(w, http.StatusOK, h.presenter(u.Account).Media(m))
+}
+
+func (h *handler) getMedia(w http.ResponseWriter, r *http.Request) {
+	u := currentUser(r)
+	id, _ := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	m, err := h.social.Media(r.Context(), u.Account, id)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, h.presenter(u.Account).Media(m))
+}
+
+func (h *handler) updateMedia(w http.ResponseWriter, r *http.Request) {
+	u := currentUser(r)
+	id, _ := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	p, err := parseParams(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	m, err := h.social.DescribeMedia(r.Context(), u.Account, id, p.str("description"))
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, h.presenter(u.Account).Media(m))
+}

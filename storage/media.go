@@ -1,0 +1,66 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Media is an image attached (or about to be attached) to a status.
+type Media struct {
+	bun.BaseModel `bun:"table:media_attachments,alias:m"`
+
+	ID          int64  `bun:",pk"`
+	AccountID   int64  `bun:",notnull"`
+	StatusID    *int64
+	Type        string    `bun:",notnull"`
+	FileName    string    `bun:",notnull"` // in the data directory's media folder; "" for remote media
+	RemoteURL   string    `bun:"remote_url,notnull"`
+	ContentType string    `bun:",notnull"`
+	FileSize    int64     `bun:",notnull"`
+	Width       int       `bun:",notnull"`
+	Height      int       `bun:",notnull"`
+	Description string    `bun:",notnull"`
+	Blurhash    string    `bun:",notnull"`
+	Position    int       `bun:",notnull"`
+	CreatedAt   time.Time `bun:",notnull"`
+}
+
+// InsertMedia stores m.
+func (q queries) InsertMedia(ctx context.Context, m *Media) error {
+	if _, err := q.w.NewInsert().Model(m).Exec(ctx); err != nil {
+		return fmt.Errorf("insert media: %w", err)
+	}
+	return nil
+}
+
+// MediaByID returns the media id.
+func (q queries) MediaByID(ctx context.Context, id int64) (*Media, error) {
+	m := new(Media)
+	if err := q.r.NewSelect().Model(m).Where("id = ?", id).Scan(ctx); err != nil {
+		return nil, notFound(err)
+	}
+	return m, nil
+}
+
+// UpdateMediaDescription saves m's description.
+func (q queries) UpdateMediaDescription(ctx context.Context, m *Media) error {
+	_, err := q.w.NewUpdate().Model(m).Column("description").WherePK().Exec(ctx)
+	return err
+}
+
+// AttachMedia links m to statusID at position.
+func (q queries) AttachMedia(ctx context.Context, m *Media, statusID int64, position int) error {
+	m.StatusID, m.Position = &statusID, position
+	_, err := q.w.NewUpdate().Model(m).Column("status_id", "position").WherePK().Exec(ctx)
+	return err
+}
+
+// StatusMedia returns the media of a status in order.
+func (q queries) StatusMedia(ctx context.Context, statusID int64) ([]*Media, error) {
+	var ms []*Media
+	err := q.r.NewSelect().Model(&ms).Where("status_id = ?", statusID).OrderExpr("position, id").Scan(ctx)
+	return ms, err
+}
