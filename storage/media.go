@@ -12,8 +12,8 @@ import (
 type Media struct {
 	bun.BaseModel `bun:"table:media_attachments,alias:m"`
 
-	ID          int64  `bun:",pk"`
-	AccountID   int64  `bun:",notnull"`
+	ID          int64 `bun:",pk"`
+	AccountID   int64 `bun:",notnull"`
 	StatusID    *int64
 	Type        string    `bun:",notnull"`
 	FileName    string    `bun:",notnull"` // in the data directory's media folder; "" for remote media
