@@ -144,8 +144,12 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, hooks serveHooks)
 // one-time setup link while there is no admin.
 func announceSignIn(ctx context.Context, svc *social.Service, log *slog.Logger) error {
 	need, err := svc.NeedsSetup(ctx)
-	if err != nil || !need {
+	if err != nil {
 		return err
+	}
+	if !need {
+		log.Info("Sign in from a Mastodon app (or a client library) with this server's address", "server", svc.BaseURL())
+		return nil
 	}
 	link, err := svc.NewSetupLink(ctx)
 	if err != nil {
