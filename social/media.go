@@ -6,15 +6,17 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	_ "image/gif" // registers GIF for DecodeConfig
-	_ "image/jpeg"
-	_ "image/png"
+	"image/gif"
+	"image/jpeg"
+	"image/png"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"unicode/utf8"
+
+	"golang.org/x/image/webp"
 
 	"rounds/storage"
 )
@@ -58,16 +60,15 @@ func (s *Service) UploadMedia(ctx context.Context, me *storage.Account, r io.Rea
 		return nil, invalid("file", "is larger than 16 MB")
 	}
 	ctype := http.DetectContentType(data)
-	ext, ok := ImageTypes[ctype]
-	if !ok {
+	if _, ok := ImageTypes[ctype]; !ok {
 		return nil, invalid("file", "must be a JPEG, PNG, GIF or WebP image")
 	}
-	var w, h int
-	if cfg, _, err := image.DecodeConfig(bytes.NewReader(data)); err == nil {
-		w, h = cfg.Width, cfg.Height
-	} else if ctype != "image/webp" {
+	clean, ctype, w, h, err := reencode(data, ctype)
+	if err != nil {
 		return nil, invalid("file", "could not be read as an image")
 	}
+	data = clean
+	ext := ImageTypes[ctype]
 	id := storage.NewID()
 	m := &storage.Media{
 		ID: id, AccountID: me.ID, Type: "image", FileName: fmt.Sprintf("%d%s", id, ext),
@@ -183,4 +184,50 @@ func (s *Service) attachRemoteMedia(ctx context.Context, tx storage.Tx, st *stor
 		}
 	}
 	return nil
+}
+
+// reencode decodes an uploaded image and encodes it again, so that nothing
+// but pixels survives: EXIF, GPS positions, camera serial numbers and
+// comments are dropped (a clinician's photo must not say where it was
+// taken). WebP, which Go cannot encode, becomes PNG. It returns the new
+// bytes, their type and the image size.
+func reencode(data []byte, ctype string) ([]byte, string, int, int, error) {
+	var buf bytes.Buffer
+	switch ctype {
+	case "image/gif":
+		g, err := gif.DecodeAll(bytes.NewReader(data))
+		if err != nil {
+			return nil, "", 0, 0, err
+		}
+		// Comments and application extensions are not kept by EncodeAll.
+		if err := gif.EncodeAll(&buf, g); err != nil {
+			return nil, "", 0, 0, err
+		}
+		return buf.Bytes(), ctype, g.Config.Width, g.Config.Height, nil
+	case "image/jpeg":
+		img, err := jpeg.Decode(bytes.NewReader(data))
+		if err != nil {
+			return nil, "", 0, 0, err
+		}
+		if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 90}); err != nil {
+			return nil, "", 0, 0, err
+		}
+		b := img.Bounds()
+		return buf.Bytes(), ctype, b.Dx(), b.Dy(), nil
+	}
+	var img image.Image
+	var err error
+	if ctype == "image/webp" {
+		img, err = webp.Decode(bytes.NewReader(data))
+	} else {
+		img, err = png.Decode(bytes.NewReader(data))
+	}
+	if err != nil {
+		return nil, "", 0, 0, err
+	}
+	if err := png.Encode(&buf, img); err != nil {
+		return nil, "", 0, 0, err
+	}
+	b := img.Bounds()
+	return buf.Bytes(), "image/png", b.Dx(), b.Dy(), nil
 }
