@@ -188,3 +188,9 @@ func requireToken(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// hasScope reports whether the request's token allows scope.
+func hasScope(r *http.Request, scope string) bool {
+	a := authOf(r)
+	return a != nil && social.ScopeAllows(a.scopes, scope)
+}

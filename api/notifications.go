@@ -27,14 +27,7 @@ type Notification struct {
 }
 
 func (p *present) Notification(r *http.Request, n *storage.Notification) *Notification {
-	out := &Notification{
-		ID: idString(n.ID), Type: n.Type, CreatedAt: mastoTime(n.CreatedAt),
-		GroupKey: "ungrouped-" + idString(n.ID), Account: p.Account(r.Context(), n.FromAccount),
-	}
-	if n.Status != nil {
-		out.Status = p.Status(r.Context(), n.Status)
-	}
-	return out
+	return p.notificationEntity(r.Context(), n)
 }
 
 func (h *handler) notifications(w http.ResponseWriter, r *http.Request) {

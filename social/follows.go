@@ -12,6 +12,7 @@ import (
 // leaves the follow pending until it is accepted. Following again is not an
 // error: the existing follow is returned.
 func (s *Service) Follow(ctx context.Context, me, target *storage.Account) (*storage.Follow, error) {
+	ctx, done := s.collect(ctx)
 	if !me.Local() {
 		return nil, fmt.Errorf("%w: only local accounts follow from here", ErrForbidden)
 	}
@@ -49,6 +50,7 @@ func (s *Service) Follow(ctx context.Context, me, target *storage.Account) (*sto
 		}
 		return s.notify(ctx, tx, target, me, followNotification(f), nil)
 	})
+	done(err == nil)
 	if err != nil {
 		return nil, domainErr(err)
 	}
@@ -101,6 +103,7 @@ func (s *Service) AuthorizeFollow(ctx context.Context, me, follower *storage.Acc
 // activity's id. An unlocked target accepts at once; a repeated Follow of an
 // existing follow is accepted again, as servers retry it.
 func (s *Service) ReceiveFollow(ctx context.Context, actor, target *storage.Account, activityURI string) error {
+	ctx, done := s.collect(ctx)
 	if !target.Local() {
 		return fmt.Errorf("%w: %s is not an account here", ErrNotFound, target.URI)
 	}
@@ -135,6 +138,7 @@ func (s *Service) ReceiveFollow(ctx context.Context, actor, target *storage.Acco
 		}
 		return nil
 	})
+	done(err == nil)
 	return domainErr(err)
 }
 

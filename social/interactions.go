@@ -12,6 +12,7 @@ import (
 
 // Favourite makes me like a status. Liking twice is not an error.
 func (s *Service) Favourite(ctx context.Context, me *storage.Account, statusID int64) (*storage.Status, error) {
+	ctx, done := s.collect(ctx)
 	var st *storage.Status
 	err := s.db.InTx(ctx, func(tx storage.Tx) error {
 		var err error
@@ -34,6 +35,7 @@ func (s *Service) Favourite(ctx context.Context, me *storage.Account, statusID i
 		}
 		return nil
 	})
+	done(err == nil)
 	return st, domainErr(err)
 }
 
@@ -65,6 +67,7 @@ func (s *Service) Unfavourite(ctx context.Context, me *storage.Account, statusID
 
 // Reblog boosts a public or unlisted status to me's followers.
 func (s *Service) Reblog(ctx context.Context, me *storage.Account, statusID int64) (*storage.Status, error) {
+	ctx, done := s.collect(ctx)
 	var boost *storage.Status
 	err := s.db.InTx(ctx, func(tx storage.Tx) error {
 		st, err := tx.StatusByID(ctx, statusID)
@@ -94,12 +97,14 @@ func (s *Service) Reblog(ctx context.Context, me *storage.Account, statusID int6
 		if err := s.notify(ctx, tx, st.Account, me, NotifyReblog, &st.ID); err != nil {
 			return err
 		}
+		s.emit(ctx, Event{Type: "update", StatusID: boost.ID})
 		var inboxes []string
 		if !st.Account.Local() {
 			inboxes = []string{st.Account.InboxURL}
 		}
 		return s.publish(ctx, tx, PublishArgs{Type: PublishAnnounce, AccountID: me.ID, StatusID: boost.ID, Inboxes: inboxes})
 	})
+	done(err == nil)
 	return boost, domainErr(err)
 }
 
@@ -132,6 +137,7 @@ func (s *Service) Unreblog(ctx context.Context, me *storage.Account, statusID in
 // EditStatus changes the text of me's status, keeping its history, and
 // sends the edit where the status went.
 func (s *Service) EditStatus(ctx context.Context, me *storage.Account, statusID int64, in NewStatus) (*storage.Status, error) {
+	ctx, done := s.collect(ctx)
 	text := strings.TrimSpace(in.Text)
 	if text == "" {
 		return nil, invalid("text", "can't be blank")
@@ -153,8 +159,10 @@ func (s *Service) EditStatus(ctx context.Context, me *storage.Account, statusID 
 		if err := tx.UpdateStatusContent(ctx, st, html, text, spoiler, in.Sensitive || spoiler != "", s.now()); err != nil {
 			return err
 		}
+		s.emit(ctx, Event{Type: "status.update", StatusID: st.ID})
 		return s.publish(ctx, tx, PublishArgs{Type: PublishUpdate, AccountID: me.ID, StatusID: st.ID})
 	})
+	done(err == nil)
 	return st, domainErr(err)
 }
 
@@ -237,6 +245,7 @@ func (s *Service) StatusEdits(ctx context.Context, st *storage.Status) ([]storag
 
 // ReceiveLike applies a Like of a local status.
 func (s *Service) ReceiveLike(ctx context.Context, actor *storage.Account, objectURI, activityURI string) error {
+	ctx, done := s.collect(ctx)
 	err := s.db.InTx(ctx, func(tx storage.Tx) error {
 		st, err := tx.StatusByURI(ctx, objectURI)
 		if err != nil {
@@ -254,11 +263,13 @@ func (s *Service) ReceiveLike(ctx context.Context, actor *storage.Account, objec
 		}
 		return s.notify(ctx, tx, st.Account, actor, NotifyFavourite, &st.ID)
 	})
+	done(err == nil)
 	return domainErr(err)
 }
 
 // ReceiveAnnounce applies a boost by actor of a status we have.
 func (s *Service) ReceiveAnnounce(ctx context.Context, actor *storage.Account, objectURI, activityURI string, published time.Time) error {
+	ctx, done := s.collect(ctx)
 	err := s.db.InTx(ctx, func(tx storage.Tx) error {
 		st, err := tx.StatusByURI(ctx, objectURI)
 		if err != nil {
@@ -278,8 +289,10 @@ func (s *Service) ReceiveAnnounce(ctx context.Context, actor *storage.Account, o
 		if err != nil {
 			return err
 		}
+		s.emit(ctx, Event{Type: "update", StatusID: boost.ID})
 		return s.notify(ctx, tx, st.Account, actor, NotifyReblog, &st.ID)
 	})
+	done(err == nil)
 	return domainErr(err)
 }
 
@@ -338,6 +351,7 @@ func (s *Service) ReceiveBlock(ctx context.Context, actor, target *storage.Accou
 // ReceiveUpdateStatus applies an edit by actor of their status, keeping the
 // earlier version; content is already sanitised.
 func (s *Service) ReceiveUpdateStatus(ctx context.Context, actor *storage.Account, uri, content, spoiler string, sensitive bool, at time.Time) error {
+	ctx, done := s.collect(ctx)
 	err := s.db.InTx(ctx, func(tx storage.Tx) error {
 		st, err := tx.StatusByURI(ctx, uri)
 		if err != nil {
@@ -349,8 +363,10 @@ func (s *Service) ReceiveUpdateStatus(ctx context.Context, actor *storage.Accoun
 		if st.EditedAt != nil && !at.After(*st.EditedAt) {
 			return nil // an older edit arriving late
 		}
+		s.emit(ctx, Event{Type: "status.update", StatusID: st.ID})
 		return tx.UpdateStatusContent(ctx, st, content, "", spoiler, sensitive || spoiler != "", at)
 	})
+	done(err == nil)
 	return domainErr(err)
 }
 

@@ -26,9 +26,14 @@ func (s *Service) notify(ctx context.Context, tx storage.Tx, to, from *storage.A
 	if _, err := tx.BlockBetween(ctx, to.ID, from.ID); err == nil {
 		return nil
 	}
-	return tx.InsertNotification(ctx, &storage.Notification{
+	n := &storage.Notification{
 		ID: storage.NewID(), AccountID: to.ID, FromAccountID: from.ID, Type: typ, StatusID: statusID, CreatedAt: s.now(),
-	})
+	}
+	if err := tx.InsertNotification(ctx, n); err != nil {
+		return err
+	}
+	s.emit(ctx, Event{Type: "notification", NotificationID: n.ID, AccountID: to.ID})
+	return nil
 }
 
 // notifyByID is notify for a recipient known by id.

@@ -39,6 +39,7 @@ type Service struct {
 	dataDir string
 
 	resolver AccountResolver
+	bus      Bus
 }
 
 // New returns a Service.

@@ -37,6 +37,7 @@ type NewStatus struct {
 
 // PostStatus publishes a local status and queues its delivery.
 func (s *Service) PostStatus(ctx context.Context, author *storage.Account, in NewStatus) (*storage.Status, error) {
+	ctx, done := s.collect(ctx)
 	if !author.Local() || author.Suspended() {
 		return nil, ErrForbidden
 	}
@@ -101,6 +102,7 @@ func (s *Service) PostStatus(ctx context.Context, author *storage.Account, in Ne
 		if err := s.attachMedia(ctx, tx, author, st, in.MediaIDs); err != nil {
 			return err
 		}
+		s.emit(ctx, Event{Type: "update", StatusID: st.ID})
 		if err := tx.TagStatus(ctx, st.ID, out.Tags, st.CreatedAt); err != nil {
 			return err
 		}
@@ -111,6 +113,7 @@ func (s *Service) PostStatus(ctx context.Context, author *storage.Account, in Ne
 		}
 		return s.publish(ctx, tx, PublishArgs{Type: PublishCreate, AccountID: author.ID, StatusID: st.ID})
 	})
+	done(err == nil)
 	if err != nil {
 		return nil, domainErr(err)
 	}
@@ -119,6 +122,7 @@ func (s *Service) PostStatus(ctx context.Context, author *storage.Account, in Ne
 
 // DeleteStatus deletes a local status of me and tells the servers it went to.
 func (s *Service) DeleteStatus(ctx context.Context, me *storage.Account, statusID int64) (*storage.Status, error) {
+	ctx, done := s.collect(ctx)
 	var st *storage.Status
 	err := s.db.InTx(ctx, func(tx storage.Tx) error {
 		var err error
@@ -132,8 +136,10 @@ func (s *Service) DeleteStatus(ctx context.Context, me *storage.Account, statusI
 		if err := tx.DeleteStatus(ctx, st, s.now()); err != nil {
 			return err
 		}
+		s.emit(ctx, Event{Type: "delete", StatusID: st.ID})
 		return s.publish(ctx, tx, PublishArgs{Type: PublishDelete, AccountID: me.ID, ObjectURI: st.URI, Visibility: st.Visibility})
 	})
+	done(err == nil)
 	if err != nil {
 		return nil, domainErr(err)
 	}
@@ -192,6 +198,7 @@ type ReceiveOptions struct {
 // already have, is not stored again. A reply whose parent we lack queues a
 // job to fetch the parent.
 func (s *Service) ReceiveStatus(ctx context.Context, st *storage.Status, mentions []int64, opts ReceiveOptions) (*storage.Status, error) {
+	ctx, done := s.collect(ctx)
 	err := s.db.InTx(ctx, func(tx storage.Tx) error {
 		if st.InReplyToURI != "" {
 			if parent, err := tx.StatusByURI(ctx, st.InReplyToURI); err == nil {
@@ -218,6 +225,7 @@ func (s *Service) ReceiveStatus(ctx context.Context, st *storage.Status, mention
 		if err := s.attachRemoteMedia(ctx, tx, st, opts.Media); err != nil {
 			return err
 		}
+		s.emit(ctx, Event{Type: "update", StatusID: st.ID})
 		if len(mentions) > 0 {
 			author, err := tx.AccountByID(ctx, st.AccountID)
 			if err != nil {
@@ -238,6 +246,7 @@ func (s *Service) ReceiveStatus(ctx context.Context, st *storage.Status, mention
 		}
 		return nil
 	})
+	done(err == nil)
 	if errors.Is(err, storage.ErrConflict) {
 		return nil, nil
 	}
@@ -256,6 +265,7 @@ func (s *Service) KnownStatusOrTombstone(ctx context.Context, uri string) (bool,
 // ReceiveDelete applies a Delete of objectURI by actor: a status of theirs
 // becomes a tombstone.
 func (s *Service) ReceiveDelete(ctx context.Context, actor *storage.Account, objectURI string) error {
+	ctx, done := s.collect(ctx)
 	err := s.db.InTx(ctx, func(tx storage.Tx) error {
 		st, err := tx.StatusByURI(ctx, objectURI)
 		if errors.Is(err, storage.ErrNotFound) {
@@ -268,8 +278,10 @@ func (s *Service) ReceiveDelete(ctx context.Context, actor *storage.Account, obj
 		if st.AccountID != actor.ID {
 			return fmt.Errorf("%w: %s may not delete %s", ErrForbidden, actor.URI, objectURI)
 		}
+		s.emit(ctx, Event{Type: "delete", StatusID: st.ID})
 		return tx.DeleteStatus(ctx, st, s.now())
 	})
+	done(err == nil)
 	return domainErr(err)
 }
 

@@ -194,3 +194,23 @@ func (s *Service) SearchAccounts(ctx context.Context, q string, resolve bool, li
 	}
 	return s.db.AccountsByUsernamePrefix(ctx, user, limit)
 }
+
+// IsFollowing reports whether a follows b (accepted).
+func (s *Service) IsFollowing(ctx context.Context, a, b *storage.Account) bool {
+	f, err := s.db.FollowBetween(ctx, a.ID, b.ID)
+	return err == nil && f.AcceptedAt != nil
+}
+
+// Mentions reports whether st mentions a.
+func (s *Service) Mentions(ctx context.Context, st *storage.Status, a *storage.Account) bool {
+	mentioned, err := s.db.MentionedAccounts(ctx, st.ID)
+	if err != nil {
+		return false
+	}
+	for _, m := range mentioned {
+		if m.ID == a.ID {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,335 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/go-chi/chi/v5"
+
+	"rounds/social"
+	"rounds/storage"
+)
+
+func (h *handler) streamingRoutes(r chi.Router) {
+	r.Get("/api/v1/streaming/health", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("OK"))
+	})
+	r.Get("/api/v1/streaming", h.stream)
+	r.Get("/api/v1/streaming/{stream}", h.stream)
+	r.Get("/api/v1/streaming/{stream}/{sub}", h.stream)
+}
+
+// subscription is one stream a connection follows: "user",
+// "user:notification", "public", "public:local", "public:remote",
+// "hashtag" (with Tag), "hashtag:local", "direct".
+type subscription struct {
+	Name string
+	Tag  string
+}
+
+func (s subscription) label() []string {
+	if s.Tag != "" {
+		return []string{s.Name, s.Tag}
+	}
+	return []string{s.Name}
+}
+
+var knownStreams = []string{"user", "user:notification", "public", "public:local", "public:remote", "public:media", "public:local:media", "hashtag", "hashtag:local", "direct"}
+
+// checkStream says whether the requester may follow the stream.
+func checkStream(r *http.Request, s subscription) error {
+	if !slices.Contains(knownStreams, s.Name) {
+		return errorf(http.StatusBadRequest, "Unknown stream type")
+	}
+	if strings.HasPrefix(s.Name, "hashtag") && s.Tag == "" {
+		return errorf(http.StatusBadRequest, "A tag is needed for a hashtag stream")
+	}
+	if (strings.HasPrefix(s.Name, "user") || s.Name == "direct") && currentUser(r) == nil {
+		return errorf(http.StatusUnauthorized, "Missing access token")
+	}
+	if strings.HasPrefix(s.Name, "user") && !hasScope(r, "read:statuses") && !hasScope(r, "read:notifications") {
+		return errorf(http.StatusForbidden, "This action is outside the authorized scopes")
+	}
+	return nil
+}
+
+// stream serves a WebSocket when the request asks to upgrade, and
+// server-sent events otherwise.
+func (h *handler) stream(w http.ResponseWriter, r *http.Request) {
+	name := r.URL.Query().Get("stream")
+	if p := chi.URLParam(r, "stream"); p != "" {
+		name = p
+		if sub := chi.URLParam(r, "sub"); sub != "" {
+			name += ":" + sub
+		}
+	}
+	tag := strings.TrimPrefix(r.URL.Query().Get("tag"), "#")
+	var subs []subscription
+	if name != "" {
+		s := subscription{Name: name, Tag: strings.ToLower(tag)}
+		if err := checkStream(r, s); err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		subs = append(subs, s)
+	}
+	if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		h.streamWebSocket(w, r, subs)
+		return
+	}
+	if len(subs) == 0 {
+		h.writeError(w, r, errorf(http.StatusBadRequest, "Say which stream: /api/v1/streaming/user, ?stream=public ..."))
+		return
+	}
+	h.streamSSE(w, r, subs)
+}
+
+// streamMessage is one event for a client.
+type streamMessage struct {
+	Stream  []string `json:"stream"`
+	Event   string   `json:"event"`
+	Payload string   `json:"payload"`
+}
+
+// route turns a bus event into the messages this viewer's subscriptions
+// should see.
+func (h *handler) route(ctx context.Context, viewer *storage.Account, subs []subscription, ev social.Event) []streamMessage {
+	var out []streamMessage
+	switch ev.Type {
+	case "notification":
+		if viewer == nil || ev.AccountID != viewer.ID {
+			return nil
+		}
+		n, err := h.social.Notification(ctx, viewer, ev.NotificationID)
+		if err != nil {
+			return nil
+		}
+		payload := mustJSON(h.presenter(viewer).notificationEntity(ctx, n))
+		for _, s := range subs {
+			if s.Name == "user" || s.Name == "user:notification" {
+				out = append(out, streamMessage{Stream: s.label(), Event: "notification", Payload: payload})
+			}
+		}
+	case "delete":
+		for _, s := range subs {
+			if s.Name != "user:notification" {
+				out = append(out, streamMessage{Stream: s.label(), Event: "delete", Payload: idString(ev.StatusID)})
+			}
+		}
+	case "update", "status.update":
+		st, err := h.social.StatusByID(ctx, ev.StatusID)
+		if err != nil || !h.social.MayView(ctx, viewer, st) {
+			return nil
+		}
+		var payload string
+		for _, s := range subs {
+			if !h.wants(ctx, viewer, s, st) {
+				continue
+			}
+			if payload == "" {
+				payload = mustJSON(h.presenter(viewer).Status(ctx, st))
+			}
+			out = append(out, streamMessage{Stream: s.label(), Event: ev.Type, Payload: payload})
+		}
+	}
+	return out
+}
+
+// wants reports whether subscription s shows status st to viewer.
+func (h *handler) wants(ctx context.Context, viewer *storage.Account, s subscription, st *storage.Status) bool {
+	author := st.Account
+	public := st.Visibility == social.VisibilityPublic && st.ReblogOfID == nil
+	switch s.Name {
+	case "user":
+		if viewer == nil {
+			return false
+		}
+		if author.ID == viewer.ID {
+			return true
+		}
+		if st.Visibility == social.VisibilityDirect {
+			return h.social.Mentions(ctx, st, viewer)
+		}
+		return h.social.IsFollowing(ctx, viewer, author) || h.social.Mentions(ctx, st, viewer)
+	case "direct":
+		return viewer != nil && st.Visibility == social.VisibilityDirect && (author.ID == viewer.ID || h.social.Mentions(ctx, st, viewer))
+	case "public", "public:media":
+		return public
+	case "public:local", "public:local:media":
+		return public && st.Local
+	case "public:remote":
+		return public && !st.Local
+	case "hashtag", "hashtag:local":
+		if !public || (s.Name == "hashtag:local" && !st.Local) {
+			return false
+		}
+		tags, _ := h.social.StatusTags(ctx, st)
+		return slices.Contains(tags, s.Tag)
+	}
+	return false
+}
+
+func mustJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func (p *present) notificationEntity(ctx context.Context, n *storage.Notification) *Notification {
+	out := &Notification{
+		ID: idString(n.ID), Type: n.Type, CreatedAt: mastoTime(n.CreatedAt),
+		GroupKey: "ungrouped-" + idString(n.ID), Account: p.Account(ctx, n.FromAccount),
+	}
+	if n.Status != nil {
+		out.Status = p.Status(ctx, n.Status)
+	}
+	return out
+}
+
+// streamSSE writes server-sent events until the client goes away.
+func (h *handler) streamSSE(w http.ResponseWriter, r *http.Request, subs []subscription) {
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		h.writeError(w, r, errorf(http.StatusInternalServerError, "Streaming is not possible here"))
+		return
+	}
+	events, stop := h.social.Events().Subscribe()
+	defer stop()
+	// The server's write timeout would cut a long-lived stream.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	_, _ = fmt.Fprint(w, ":)\n\n")
+	flusher.Flush()
+	viewer := me(r)
+	beat := time.NewTicker(15 * time.Second)
+	defer beat.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-beat.C:
+			if _, err := fmt.Fprint(w, ":thump\n\n"); err != nil {
+				return
+			}
+			flusher.Flush()
+		case ev, ok := <-events:
+			if !ok {
+				return
+			}
+			for _, m := range h.route(r.Context(), viewer, subs, ev) {
+				if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", m.Event, m.Payload); err != nil {
+					return
+				}
+			}
+			flusher.Flush()
+		}
+	}
+}
+
+// streamWebSocket serves one socket on which the client may subscribe to
+// several streams ({"type":"subscribe","stream":"user"}).
+func (h *handler) streamWebSocket(w http.ResponseWriter, r *http.Request, initial []subscription) {
+	opts := &websocket.AcceptOptions{
+		// Tokens, not cookies, authorise the socket, so any origin may
+		// open one (browser clients such as Elk and Phanpy do).
+		InsecureSkipVerify: true,
+	}
+	// Browsers send the token as the subprotocol; it must be echoed or
+	// Chrome drops the socket.
+	if proto := r.Header.Get("Sec-WebSocket-Protocol"); proto != "" {
+		opts.Subprotocols = []string{strings.TrimSpace(strings.Split(proto, ",")[0])}
+	}
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
+	_ = http.NewResponseController(w).SetReadDeadline(time.Time{})
+	conn, err := websocket.Accept(w, r, opts)
+	if err != nil {
+		return
+	}
+	defer conn.CloseNow()
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+
+	var mu sync.Mutex
+	subs := append([]subscription(nil), initial...)
+	viewer := me(r)
+
+	events, stop := h.social.Events().Subscribe()
+	defer stop()
+
+	// Reader: subscribe and unsubscribe messages.
+	go func() {
+		defer cancel()
+		for {
+			_, data, err := conn.Read(ctx)
+			if err != nil {
+				return
+			}
+			var msg struct {
+				Type   string `json:"type"`
+				Stream string `json:"stream"`
+				Tag    string `json:"tag"`
+			}
+			if json.Unmarshal(data, &msg) != nil {
+				continue
+			}
+			s := subscription{Name: msg.Stream, Tag: strings.ToLower(strings.TrimPrefix(msg.Tag, "#"))}
+			mu.Lock()
+			switch msg.Type {
+			case "subscribe":
+				if err := checkStream(r, s); err != nil {
+					mu.Unlock()
+					_ = conn.Write(ctx, websocket.MessageText, []byte(mustJSON(map[string]any{"error": err.Error(), "status": 400})))
+					continue
+				}
+				if !slices.Contains(subs, s) {
+					subs = append(subs, s)
+				}
+			case "unsubscribe":
+				subs = slices.DeleteFunc(subs, func(x subscription) bool { return x == s })
+			}
+			mu.Unlock()
+		}
+	}()
+
+	ping := time.NewTicker(30 * time.Second)
+	defer ping.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			conn.Close(websocket.StatusNormalClosure, "")
+			return
+		case <-ping.C:
+			pctx, pcancel := context.WithTimeout(ctx, 10*time.Second)
+			err := conn.Ping(pctx)
+			pcancel()
+			if err != nil {
+				return
+			}
+		case ev, ok := <-events:
+			if !ok {
+				return
+			}
+			mu.Lock()
+			current := append([]subscription(nil), subs...)
+			mu.Unlock()
+			for _, m := range h.route(ctx, viewer, current, ev) {
+				wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+				err := conn.Write(wctx, websocket.MessageText, []byte(mustJSON(m)))
+				wcancel()
+				if err != nil {
+					return
+				}
+			}
+		}
+	}
+}
