@@ -46,6 +46,8 @@ func (a *API) Routes(r chi.Router) {
 	h := a.h
 	r.Group(func(r chi.Router) {
 		r.Use(noStore)
+		r.Use(corsForBrowsers())
+		r.Use(RateLimit(apiLimit, limitKey))
 		r.Use(h.authenticate)
 		h.oauthRoutes(r)
 		h.instanceRoutes(r)

@@ -75,6 +75,11 @@ func (h *handler) postStatus(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
+	in.IdempotencyKey = r.Header.Get("Idempotency-Key")
+	if len(in.IdempotencyKey) > 200 {
+		h.writeError(w, r, errorf(http.StatusUnprocessableEntity, "The Idempotency-Key header is too long"))
+		return
+	}
 	if in.InReplyToID != 0 {
 		parent, err := h.social.StatusByID(r.Context(), in.InReplyToID)
 		if err != nil || !h.social.MayView(r.Context(), u.Account, parent) {

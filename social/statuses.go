@@ -7,6 +7,7 @@ import (
 	"html"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"rounds/storage"
@@ -33,13 +34,27 @@ type NewStatus struct {
 	Language    string
 	// MediaIDs are uploads of the author's to attach, in order.
 	MediaIDs []int64
+	// IdempotencyKey, when set, makes a retry within an hour return the
+	// first post instead of making another.
+	IdempotencyKey string
 }
+
+// idempotencyWindow is how long an Idempotency-Key is remembered.
+const idempotencyWindow = time.Hour
+
+// errDuplicatePost ends a transaction whose post a concurrent retry made.
+var errDuplicatePost = errors.New("posted already with this idempotency key")
 
 // PostStatus publishes a local status and queues its delivery.
 func (s *Service) PostStatus(ctx context.Context, author *storage.Account, in NewStatus) (*storage.Status, error) {
 	ctx, done := s.collect(ctx)
 	if !author.Local() || author.Suspended() {
 		return nil, ErrForbidden
+	}
+	if in.IdempotencyKey != "" {
+		if st, ok := s.idempotentPost(ctx, author, in.IdempotencyKey); ok {
+			return st, nil
+		}
 	}
 	text := strings.TrimSpace(in.Text)
 	if text == "" && len(in.MediaIDs) == 0 {
@@ -102,6 +117,15 @@ func (s *Service) PostStatus(ctx context.Context, author *storage.Account, in Ne
 		if err := s.attachMedia(ctx, tx, author, st, in.MediaIDs); err != nil {
 			return err
 		}
+		if in.IdempotencyKey != "" {
+			fresh, err := tx.RememberIdempotencyKey(ctx, author.ID, in.IdempotencyKey, st.ID, st.CreatedAt, st.CreatedAt.Add(-idempotencyWindow))
+			if err != nil {
+				return err
+			}
+			if !fresh {
+				return errDuplicatePost
+			}
+		}
 		s.emit(ctx, Event{Type: "update", StatusID: st.ID})
 		if err := tx.TagStatus(ctx, st.ID, out.Tags, st.CreatedAt); err != nil {
 			return err
@@ -114,6 +138,11 @@ func (s *Service) PostStatus(ctx context.Context, author *storage.Account, in Ne
 		return s.publish(ctx, tx, PublishArgs{Type: PublishCreate, AccountID: author.ID, StatusID: st.ID})
 	})
 	done(err == nil)
+	if errors.Is(err, errDuplicatePost) {
+		if st, ok := s.idempotentPost(ctx, author, in.IdempotencyKey); ok {
+			return st, nil
+		}
+	}
 	if err != nil {
 		return nil, domainErr(err)
 	}
@@ -310,4 +339,14 @@ func (s *Service) StatusByURI(ctx context.Context, uri string) (*storage.Status,
 // VisibleToPublic reports whether anyone may see st without signing in.
 func VisibleToPublic(st *storage.Status) bool {
 	return st.Visibility == VisibilityPublic || st.Visibility == VisibilityUnlisted
+}
+
+// idempotentPost returns the post author made with key within the window.
+func (s *Service) idempotentPost(ctx context.Context, author *storage.Account, key string) (*storage.Status, bool) {
+	id, err := s.db.IdempotentStatusID(ctx, author.ID, key, s.now().Add(-idempotencyWindow))
+	if err != nil || id == 0 {
+		return nil, false
+	}
+	st, err := s.db.StatusByID(ctx, id)
+	return st, err == nil
 }

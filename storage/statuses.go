@@ -305,3 +305,29 @@ func (q queries) StatusContext(ctx context.Context, st *Status) (ancestors, desc
 	}
 	return ancestors, descendants, nil
 }
+
+// IdempotentStatusID returns the status posted by accountID with key since
+// since, or 0.
+func (q queries) IdempotentStatusID(ctx context.Context, accountID int64, key string, since time.Time) (int64, error) {
+	var ids []int64
+	err := q.r.NewSelect().Table("idempotency_keys").Column("status_id").
+		Where("account_id = ? AND key = ? AND created_at > ?", accountID, key, since).Scan(ctx, &ids)
+	if err != nil || len(ids) == 0 {
+		return 0, err
+	}
+	return ids[0], nil
+}
+
+// RememberIdempotencyKey records that key made statusID, replacing an
+// expired record; it reports false when a live record exists already.
+func (q queries) RememberIdempotencyKey(ctx context.Context, accountID int64, key string, statusID int64, now, expired time.Time) (bool, error) {
+	if _, err := q.w.ExecContext(ctx, "DELETE FROM idempotency_keys WHERE account_id = ? AND key = ? AND created_at <= ?", accountID, key, expired); err != nil {
+		return false, err
+	}
+	res, err := q.w.ExecContext(ctx, "INSERT INTO idempotency_keys (account_id, key, status_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", accountID, key, statusID, now)
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}

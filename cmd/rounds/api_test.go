@@ -196,6 +196,34 @@ func TestMastodonClientPostsPagesAndInteracts(t *testing.T) {
 		if code, _ := rawGet(t, n, nil, "/api/v1/timelines/home", &e); code != 401 || e["error"] == nil {
 			t.Fatalf("home without a token = %d %v", code, e)
 		}
+		// A retry with the same Idempotency-Key returns the first post.
+		postOnce := func() string {
+			req, _ := http.NewRequest("POST", n.base+"/api/v1/statuses", strings.NewReader(`{"status":"Posted once, sent twice"}`))
+			req.Header.Set("Authorization", "Bearer "+c.Config.AccessToken)
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Idempotency-Key", "retry-123")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var st map[string]any
+			_ = json.NewDecoder(resp.Body).Decode(&st)
+			if resp.StatusCode != 200 {
+				t.Fatalf("idempotent post = %d %v", resp.StatusCode, st)
+			}
+			return st["id"].(string)
+		}
+		if first, second := postOnce(), postOnce(); first != second {
+			t.Fatalf("the retry made a second post: %s then %s", first, second)
+		}
+		me, _ = c.GetAccountCurrentUser(ctx)
+		if me.StatusesCount != 26 {
+			t.Fatalf("statuses_count = %d after the idempotent post, want 26", me.StatusesCount)
+		}
+		if err := c.DeleteStatus(ctx, posted[2]); err != nil {
+			t.Fatal(err)
+		}
 		me, _ = c.GetAccountCurrentUser(ctx)
 		if me.StatusesCount != 25 {
 			t.Fatalf("statuses_count = %d, want 25: refused posts must not be stored", me.StatusesCount)

@@ -10,6 +10,8 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
+	"rounds/api"
+	"rounds/social"
 	"rounds/storage"
 )
 
@@ -37,6 +39,7 @@ func newHTTPHandler(o httpOptions) http.Handler {
 	r.Use(requestLog(o.Log))
 	r.Use(recoverPanics(o.Log))
 	r.Use(limitBody(maxRequestBody))
+	r.Use(limitSignIn())
 
 	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeStatus(w, http.StatusOK, `{"status":"ok"}`)
@@ -148,4 +151,22 @@ func limitBody(n int64) func(http.Handler) http.Handler {
 // other requests.
 func isUpload(r *http.Request) bool {
 	return r.Method == http.MethodPost && (r.URL.Path == "/api/v1/media" || r.URL.Path == "/api/v2/media")
+}
+
+// limitSignIn applies Mastodon's tighter limit to sign-in attempts, where
+// passwords and codes are tried: the token endpoint and the web form.
+func limitSignIn() func(http.Handler) http.Handler {
+	limiter := api.RateLimit(api.SignInLimit, func(r *http.Request) (string, error) {
+		return social.ClientAddress(r.RemoteAddr, r.Header.Get("X-Forwarded-For")), nil
+	})
+	return func(next http.Handler) http.Handler {
+		limited := limiter(next)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPost && (r.URL.Path == "/oauth/token" || r.URL.Path == "/oauth/sign_in") {
+				limited.ServeHTTP(w, r)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
 }
