@@ -162,9 +162,25 @@ func (h *handler) accountStatuses(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if p.boolean("pinned") || p.boolean("only_media") {
-		// Pinning and media are not built: no status qualifies.
-		writeJSON(w, http.StatusOK, []any{})
+	if p.boolean("pinned") {
+		sts, err := h.social.PinnedStatuses(r.Context(), a)
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		var visible []*storage.Status
+		for _, st := range sts {
+			if h.social.MayView(r.Context(), me(r), st) {
+				visible = append(visible, st)
+			}
+		}
+		writeJSON(w, http.StatusOK, h.presenter(me(r)).Statuses(r.Context(), visible))
+		return
+	}
+	if p.boolean("only_media") {
+		// The media-only filter is not built yet: say so rather than
+		// return posts without media.
+		h.writeError(w, r, errorf(http.StatusUnprocessableEntity, "only_media is not supported yet"))
 		return
 	}
 	sts, err := h.social.AccountTimeline(r.Context(), me(r), a, social.AccountTimelineOptions{
@@ -216,6 +232,7 @@ func (h *handler) relationship(ctx context.Context, mine, other *storage.Account
 		ID: idString(other.ID), Following: rel.Following, ShowingReblogs: rel.ShowingReblogs, Notifying: rel.Notifying,
 		Languages: nil, FollowedBy: rel.FollowedBy, Blocking: rel.Blocking, BlockedBy: rel.BlockedBy,
 		Requested: rel.Requested, RequestedBy: rel.RequestedBy, Note: "",
+		Muting: rel.Muting, MutingNotifications: rel.MutingNotifications,
 	}, nil
 }
 

@@ -56,6 +56,7 @@ func (a *API) Routes(r chi.Router) {
 		h.timelineRoutes(r)
 		h.notificationRoutes(r)
 		h.mediaRoutes(r)
+		h.markRoutes(r)
 		h.streamingRoutes(r)
 		h.searchRoutes(r)
 	})

@@ -326,6 +326,7 @@ func (p *present) Status(ctx context.Context, st *storage.Status) *Status {
 	if p.me != nil {
 		v := p.h.social.ViewerState(ctx, p.me, st)
 		out.Favourited, out.Reblogged = v.Favourited, v.Reblogged
+		out.Bookmarked, out.Pinned, out.Muted = v.Bookmarked, v.Pinned, v.Muted
 	}
 	return out
 }

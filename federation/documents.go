@@ -302,15 +302,40 @@ func (f *Federation) outbox(w http.ResponseWriter, r *http.Request) {
 		})
 }
 
-// featured is the pinned posts collection; pinning is not built yet, so it
-// is always empty.
+// featured is the collection of pinned posts, embedded as Notes.
 func (f *Federation) featured(w http.ResponseWriter, r *http.Request) {
 	a, err := f.social.LocalAccount(r.Context(), chi.URLParam(r, "username"))
 	if err != nil {
 		f.notFoundOr(w, r, err)
 		return
 	}
-	body, err := MarshalOrderedCollection(a.FeaturedURL, 0, "")
+	pinned, err := f.social.PinnedStatuses(r.Context(), a)
+	if err != nil {
+		f.serverError(w, r, err)
+		return
+	}
+	items := []json.RawMessage{}
+	for _, st := range pinned {
+		if !social.VisibleToPublic(st) {
+			continue
+		}
+		n, err := f.noteDoc(r.Context(), st, a)
+		if err != nil {
+			f.serverError(w, r, err)
+			return
+		}
+		b, err := MarshalNote(n)
+		if err != nil {
+			f.serverError(w, r, err)
+			return
+		}
+		var note map[string]any
+		_ = json.Unmarshal(b, &note)
+		delete(note, "@context")
+		b, _ = json.Marshal(note)
+		items = append(items, b)
+	}
+	body, err := MarshalOrderedCollection(a.FeaturedURL, len(items), "")
 	if err != nil {
 		f.serverError(w, r, err)
 		return
@@ -319,7 +344,7 @@ func (f *Federation) featured(w http.ResponseWriter, r *http.Request) {
 	// itself.
 	var doc map[string]any
 	_ = json.Unmarshal(body, &doc)
-	doc["orderedItems"] = []any{}
+	doc["orderedItems"] = items
 	out, _ := json.Marshal(doc)
 	writeActivityJSON(w, http.StatusOK, out)
 }

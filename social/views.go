@@ -15,7 +15,7 @@ func (s *Service) LastStatusAt(ctx context.Context, a *storage.Account) (time.Ti
 
 // ViewerState is what the viewer has done to a status.
 type ViewerState struct {
-	Favourited, Reblogged bool
+	Favourited, Reblogged, Bookmarked, Pinned, Muted bool
 }
 
 // ViewerState tells whether me liked or boosted st.
@@ -25,6 +25,9 @@ func (s *Service) ViewerState(ctx context.Context, me *storage.Account, st *stor
 	v.Favourited = err == nil
 	_, err = s.db.ReblogBetween(ctx, me.ID, st.ID)
 	v.Reblogged = err == nil
+	v.Bookmarked = s.db.Bookmarked(ctx, me.ID, st.ID)
+	v.Pinned = st.AccountID == me.ID && s.db.Pinned(ctx, me.ID, st.ID)
+	v.Muted, _ = s.db.Muting(ctx, me.ID, st.AccountID)
 	return v
 }
 
@@ -34,6 +37,7 @@ type Relationship struct {
 	FollowedBy                           bool
 	Blocking, BlockedBy                  bool
 	Requested, RequestedBy               bool
+	Muting, MutingNotifications          bool
 }
 
 // RelationshipWith tells how me and other stand.
@@ -53,6 +57,7 @@ func (s *Service) RelationshipWith(ctx context.Context, me, other *storage.Accou
 	r.Blocking = err == nil
 	_, err = s.db.BlockBetween(ctx, other.ID, me.ID)
 	r.BlockedBy = err == nil
+	r.Muting, r.MutingNotifications = s.db.Muting(ctx, me.ID, other.ID)
 	return r, nil
 }
 

@@ -36,7 +36,8 @@ func (q queries) InsertNotification(ctx context.Context, n *Notification) error 
 func (q queries) Notifications(ctx context.Context, accountID int64, types, exclude []string, p Page) ([]*Notification, error) {
 	var ns []*Notification
 	sel := q.r.NewSelect().Model(&ns).Relation("FromAccount").Relation("Status").
-		Where("n.account_id = ?", accountID).Where("from_account.suspended_at IS NULL")
+		Where("n.account_id = ?", accountID).Where("from_account.suspended_at IS NULL").
+		Where("n.from_account_id NOT IN (SELECT target_account_id FROM mutes WHERE account_id = ? AND notifications = ?)", accountID, true)
 	if len(types) > 0 {
 		sel = sel.Where("n.type IN (?)", bun.In(types))
 	}

@@ -144,7 +144,8 @@ func (p Page) apply(sel *bun.SelectQuery, col string) *bun.SelectQuery {
 func (q queries) HomeTimeline(ctx context.Context, accountID int64, p Page) ([]*Status, error) {
 	var sts []*Status
 	sel := q.r.NewSelect().Model(&sts).Relation("Account").
-		Where("(s.account_id = ? OR (s.account_id IN (SELECT target_account_id FROM follows WHERE account_id = ? AND accepted_at IS NOT NULL) AND s.visibility <> 'direct') OR s.id IN (SELECT status_id FROM mentions WHERE account_id = ?))", accountID, accountID, accountID)
+		Where("(s.account_id = ? OR (s.account_id IN (SELECT target_account_id FROM follows WHERE account_id = ? AND accepted_at IS NOT NULL) AND s.visibility <> 'direct') OR s.id IN (SELECT status_id FROM mentions WHERE account_id = ?))", accountID, accountID, accountID).
+		Where("s.account_id NOT IN (SELECT target_account_id FROM mutes WHERE account_id = ?)", accountID)
 	sel = p.apply(sel, "s.id")
 	if err := sel.Scan(ctx); err != nil {
 		return nil, fmt.Errorf("home timeline: %w", err)
