@@ -180,6 +180,13 @@ func acct(a *storage.Account) string {
 type present struct {
 	h  *handler
 	me *storage.Account // nil when anonymous
+
+	accounts map[int64]*Account     // rendered accounts, by id
+	sx       *storage.StatusExtras  // preloaded for a page of statuses
+	ax       *storage.AccountExtras // preloaded for their authors
+	origs    map[int64]*storage.Status
+
+	loadedStatuses, loadedAccounts map[int64]bool
 }
 
 func (h *handler) presenter(me *storage.Account) *present { return &present{h: h, me: me} }
@@ -198,14 +205,32 @@ func (p *present) header(a *storage.Account) string {
 	return p.h.social.BaseURL() + "/static/header.png"
 }
 
-// Account renders a.
+// Account renders a, once per request: a page of statuses often repeats
+// its authors.
 func (p *present) Account(ctx context.Context, a *storage.Account) *Account {
+	if cached, ok := p.accounts[a.ID]; ok {
+		return cached
+	}
+	out := p.renderAccount(ctx, a)
+	if p.accounts == nil {
+		p.accounts = map[int64]*Account{}
+	}
+	p.accounts[a.ID] = out
+	return out
+}
+
+func (p *present) renderAccount(ctx context.Context, a *storage.Account) *Account {
 	var fields []Field
 	_ = json.Unmarshal([]byte(a.Fields), &fields)
 	if fields == nil {
 		fields = []Field{}
 	}
-	c, _ := p.h.social.Counts(ctx, a)
+	var c social.AccountCounts
+	if p.ax != nil && p.ax.Statuses != nil && p.hasAccountExtras(a.ID) {
+		c = social.AccountCounts{Followers: p.ax.Followers[a.ID], Following: p.ax.Following[a.ID], Statuses: p.ax.Statuses[a.ID]}
+	} else {
+		c, _ = p.h.social.Counts(ctx, a)
+	}
 	disc := a.Discoverable
 	url := a.URL
 	if url == "" {
@@ -220,7 +245,15 @@ func (p *present) Account(ctx context.Context, a *storage.Account) *Account {
 		CreatedAt:     mastoTime(a.CreatedAt.Truncate(24 * time.Hour)),
 		StatusesCount: c.Statuses, Followers: c.Followers, Following: c.Following, Roles: []any{},
 	}
-	if last, err := p.h.social.LastStatusAt(ctx, a); err == nil && !last.IsZero() {
+	var last time.Time
+	if p.hasAccountExtras(a.ID) {
+		if id := p.ax.LastStatusID[a.ID]; id != 0 {
+			last = storage.IDTime(id)
+		}
+	} else {
+		last, _ = p.h.social.LastStatusAt(ctx, a)
+	}
+	if !last.IsZero() {
 		d := last.UTC().Format("2006-01-02")
 		out.LastStatusAt = &d
 	}
@@ -299,9 +332,31 @@ func (p *present) Status(ctx context.Context, st *storage.Status) *Status {
 		out.EditedAt = &e
 	}
 	if st.ReblogOfID != nil {
-		if orig, err := p.h.social.StatusByID(ctx, *st.ReblogOfID); err == nil {
+		orig, err := p.origs[*st.ReblogOfID], error(nil)
+		if orig == nil {
+			orig, err = p.h.social.StatusByID(ctx, *st.ReblogOfID)
+		}
+		if err == nil {
 			out.Reblog = p.Status(ctx, orig)
 			out.Content = ""
+		}
+		return out
+	}
+	if x := p.sx; x != nil && x.Replies != nil && p.preloaded(st.ID) {
+		for _, m := range x.Media[st.ID] {
+			out.MediaAttachments = append(out.MediaAttachments, p.Media(m))
+		}
+		for _, m := range x.Mentions[st.ID] {
+			out.Mentions = append(out.Mentions, Mention{ID: idString(m.ID), Username: m.Username, URL: m.URL, Acct: acct(m)})
+		}
+		for _, t := range x.Tags[st.ID] {
+			out.Tags = append(out.Tags, TagRef{Name: t, URL: p.h.social.BaseURL() + "/tags/" + t})
+		}
+		out.RepliesCount, out.ReblogsCount, out.FavouritesCount = x.Replies[st.ID], x.Reblogs[st.ID], x.Favourites[st.ID]
+		if p.me != nil {
+			out.Favourited, out.Reblogged, out.Bookmarked = x.Favourited[st.ID], x.Reblogged[st.ID], x.Bookmarked[st.ID]
+			out.Pinned = st.AccountID == p.me.ID && x.Pinned[st.ID]
+			out.Muted = x.MutedAuthors[st.AccountID]
 		}
 		return out
 	}
@@ -331,11 +386,56 @@ func (p *present) Status(ctx context.Context, st *storage.Status) *Status {
 	return out
 }
 
-// Statuses renders a list.
+// Statuses renders a list, loading what the whole page needs at once.
 func (p *present) Statuses(ctx context.Context, sts []*storage.Status) []*Status {
+	p.preload(ctx, sts)
 	out := make([]*Status, 0, len(sts))
 	for _, st := range sts {
 		out = append(out, p.Status(ctx, st))
 	}
 	return out
 }
+
+// preload fetches, in a few queries, what rendering sts needs: the boosted
+// originals, counts, mentions, media, tags, the viewer's marks and the
+// authors' counts.
+func (p *present) preload(ctx context.Context, sts []*storage.Status) {
+	all := append([]*storage.Status(nil), sts...)
+	p.origs = map[int64]*storage.Status{}
+	for _, st := range sts {
+		if st.ReblogOfID != nil {
+			if orig, err := p.h.social.StatusByID(ctx, *st.ReblogOfID); err == nil {
+				p.origs[orig.ID] = orig
+				all = append(all, orig)
+			}
+		}
+	}
+	sx, err := p.h.social.StatusExtras(ctx, p.me, all)
+	if err != nil {
+		p.h.log.Warn("preload statuses", "error", err)
+		return
+	}
+	seen := map[int64]bool{}
+	var authors []int64
+	for _, st := range all {
+		if !seen[st.AccountID] {
+			seen[st.AccountID] = true
+			authors = append(authors, st.AccountID)
+		}
+	}
+	ax, err := p.h.social.AccountExtras(ctx, authors)
+	if err != nil {
+		p.h.log.Warn("preload accounts", "error", err)
+		return
+	}
+	p.sx, p.ax = sx, ax
+	p.loadedStatuses = map[int64]bool{}
+	for _, st := range all {
+		p.loadedStatuses[st.ID] = true
+	}
+	p.loadedAccounts = seen
+}
+
+func (p *present) preloaded(id int64) bool { return p.loadedStatuses[id] }
+
+func (p *present) hasAccountExtras(id int64) bool { return p.ax != nil && p.loadedAccounts[id] }

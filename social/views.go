@@ -219,3 +219,23 @@ func (s *Service) Mentions(ctx context.Context, st *storage.Status, a *storage.A
 	}
 	return false
 }
+
+// StatusExtras loads what rendering sts needs, for all of them at once.
+func (s *Service) StatusExtras(ctx context.Context, viewer *storage.Account, sts []*storage.Status) (*storage.StatusExtras, error) {
+	ids := make([]int64, 0, len(sts))
+	authors := make([]int64, 0, len(sts))
+	for _, st := range sts {
+		ids = append(ids, st.ID)
+		authors = append(authors, st.AccountID)
+	}
+	var viewerID int64
+	if viewer != nil {
+		viewerID = viewer.ID
+	}
+	return s.db.LoadStatusExtras(ctx, ids, authors, viewerID)
+}
+
+// AccountExtras loads the counts of several accounts at once.
+func (s *Service) AccountExtras(ctx context.Context, ids []int64) (*storage.AccountExtras, error) {
+	return s.db.LoadAccountExtras(ctx, ids)
+}

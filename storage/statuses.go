@@ -144,7 +144,11 @@ func (p Page) apply(sel *bun.SelectQuery, col string) *bun.SelectQuery {
 func (q queries) HomeTimeline(ctx context.Context, accountID int64, p Page) ([]*Status, error) {
 	var sts []*Status
 	sel := q.r.NewSelect().Model(&sts).Relation("Account").
-		Where("(s.account_id = ? OR (s.account_id IN (SELECT target_account_id FROM follows WHERE account_id = ? AND accepted_at IS NOT NULL) AND s.visibility <> 'direct') OR s.id IN (SELECT status_id FROM mentions WHERE account_id = ?))", accountID, accountID, accountID).
+		// The unary + keeps the planner from answering each OR branch
+		// through its own index and sorting the union (a whole history
+		// per followed account); walking the primary key newest first and
+		// stopping at the limit reads only about one page of rows.
+		Where("(+s.account_id = ? OR (+s.account_id IN (SELECT target_account_id FROM follows WHERE account_id = ? AND accepted_at IS NOT NULL) AND s.visibility <> 'direct') OR +s.id IN (SELECT status_id FROM mentions WHERE account_id = ?))", accountID, accountID, accountID).
 		Where("s.account_id NOT IN (SELECT target_account_id FROM mutes WHERE account_id = ?)", accountID)
 	sel = p.apply(sel, "s.id")
 	if err := sel.Scan(ctx); err != nil {
