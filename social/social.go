@@ -40,6 +40,7 @@ type Service struct {
 
 	resolver AccountResolver
 	bus      Bus
+	counts   countCache
 }
 
 // New returns a Service.

@@ -3,6 +3,7 @@ package social
 import (
 	"context"
 	"strings"
+	"sync"
 	"time"
 
 	"rounds/storage"
@@ -235,7 +236,55 @@ func (s *Service) StatusExtras(ctx context.Context, viewer *storage.Account, sts
 	return s.db.LoadStatusExtras(ctx, ids, authors, viewerID)
 }
 
-// AccountExtras loads the counts of several accounts at once.
+// accountCountsTTL is how long the counts shown beside posts in a list may
+// be out of date; an account's own page counts afresh.
+const accountCountsTTL = 30 * time.Second
+
+type cachedCounts struct {
+	followers, following, statuses int
+	last                           int64
+	at                             time.Time
+}
+
+// countCache keeps recent account counts, so that paging a timeline does
+// not count every author's posts again for each page.
+type countCache struct {
+	mu sync.Mutex
+	m  map[int64]cachedCounts
+}
+
+// AccountExtras loads the counts of several accounts at once, from a
+// cache at most accountCountsTTL old.
 func (s *Service) AccountExtras(ctx context.Context, ids []int64) (*storage.AccountExtras, error) {
-	return s.db.LoadAccountExtras(ctx, ids)
+	now := s.now()
+	out := &storage.AccountExtras{Followers: map[int64]int{}, Following: map[int64]int{}, Statuses: map[int64]int{}, LastStatusID: map[int64]int64{}}
+	var missing []int64
+	s.counts.mu.Lock()
+	for _, id := range ids {
+		c, ok := s.counts.m[id]
+		if !ok || now.Sub(c.at) > accountCountsTTL {
+			missing = append(missing, id)
+			continue
+		}
+		out.Followers[id], out.Following[id], out.Statuses[id], out.LastStatusID[id] = c.followers, c.following, c.statuses, c.last
+	}
+	s.counts.mu.Unlock()
+	if len(missing) == 0 {
+		return out, nil
+	}
+	loaded, err := s.db.LoadAccountExtras(ctx, missing)
+	if err != nil {
+		return nil, err
+	}
+	s.counts.mu.Lock()
+	defer s.counts.mu.Unlock()
+	if s.counts.m == nil || len(s.counts.m) > 100_000 {
+		s.counts.m = map[int64]cachedCounts{}
+	}
+	for _, id := range missing {
+		c := cachedCounts{loaded.Followers[id], loaded.Following[id], loaded.Statuses[id], loaded.LastStatusID[id], now}
+		s.counts.m[id] = c
+		out.Followers[id], out.Following[id], out.Statuses[id], out.LastStatusID[id] = c.followers, c.following, c.statuses, c.last
+	}
+	return out, nil
 }
