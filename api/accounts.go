@@ -209,15 +209,7 @@ func (h *handler) followList(w http.ResponseWriter, r *http.Request, following b
 		h.writeError(w, r, err)
 		return
 	}
-	pr := h.presenter(me(r))
-	out := make([]*Account, 0, len(accts))
-	for _, x := range accts {
-		out = append(out, pr.Account(r.Context(), x))
-	}
-	if len(cursors) > 0 {
-		setLink(w, r, h.social.BaseURL(), cursors[0], cursors[len(cursors)-1], len(cursors))
-	}
-	writeJSON(w, http.StatusOK, out)
+	h.writeAccounts(w, r, accts, cursors)
 }
 
 func (h *handler) followersOf(w http.ResponseWriter, r *http.Request) { h.followList(w, r, false) }
@@ -319,12 +311,7 @@ func (h *handler) followRequests(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	pr := h.presenter(u.Account)
-	out := make([]*Account, 0, len(accts))
-	for _, a := range accts {
-		out = append(out, pr.Account(r.Context(), a))
-	}
-	writeJSON(w, http.StatusOK, out)
+	h.writeAccounts(w, r, accts, nil)
 }
 
 func (h *handler) authorizeFollow(w http.ResponseWriter, r *http.Request) {
