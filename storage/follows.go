@@ -32,6 +32,9 @@ func (q queries) InsertFollow(ctx context.Context, f *Follow) error {
 		}
 		return fmt.Errorf("insert follow: %w", err)
 	}
+	if f.AcceptedAt != nil {
+		return q.backfillFeed(ctx, f.AccountID, f.TargetAccountID)
+	}
 	return nil
 }
 
@@ -57,14 +60,19 @@ func (q queries) FollowByURI(ctx context.Context, uri string) (*Follow, error) {
 // AcceptFollow marks f accepted at t.
 func (q queries) AcceptFollow(ctx context.Context, f *Follow, t time.Time) error {
 	f.AcceptedAt = &t
-	_, err := q.w.NewUpdate().Model(f).Column("accepted_at").WherePK().Exec(ctx)
-	return err
+	if _, err := q.w.NewUpdate().Model(f).Column("accepted_at").WherePK().Exec(ctx); err != nil {
+		return err
+	}
+	return q.backfillFeed(ctx, f.AccountID, f.TargetAccountID)
 }
 
-// DeleteFollow removes f.
+// DeleteFollow removes f, and the followed account's posts from the
+// follower's home feed.
 func (q queries) DeleteFollow(ctx context.Context, f *Follow) error {
-	_, err := q.w.NewDelete().Model(f).WherePK().Exec(ctx)
-	return err
+	if _, err := q.w.NewDelete().Model(f).WherePK().Exec(ctx); err != nil {
+		return err
+	}
+	return q.dropFromFeed(ctx, f.AccountID, f.TargetAccountID)
 }
 
 // FollowerInboxes returns the distinct inboxes of target's accepted remote

@@ -155,7 +155,13 @@ func (q queries) DeleteFollowsBetween(ctx context.Context, a, b int64) error {
 	_, err := q.w.NewDelete().Model((*Follow)(nil)).
 		Where("(account_id = ? AND target_account_id = ?) OR (account_id = ? AND target_account_id = ?)", a, b, b, a).
 		Exec(ctx)
-	return err
+	if err != nil {
+		return err
+	}
+	if err := q.dropFromFeed(ctx, a, b); err != nil {
+		return err
+	}
+	return q.dropFromFeed(ctx, b, a)
 }
 
 // DeleteAccountContent removes a remote account's statuses, follows and

@@ -81,7 +81,53 @@ func (q queries) InsertStatus(ctx context.Context, st *Status, mentions []int64)
 			return fmt.Errorf("insert mention: %w", err)
 		}
 	}
+	return q.fanOut(ctx, st)
+}
+
+// fanOut adds st to the home feeds that show it: its local author's, its
+// author's local followers' (unless it is direct) and the local accounts it
+// mentions.
+func (q queries) fanOut(ctx context.Context, st *Status) error {
+	stmts := []struct {
+		sql  string
+		args []any
+	}{
+		{`INSERT INTO home_feed (account_id, status_id, author_id) SELECT id, ?, id FROM accounts WHERE id = ? AND domain = '' ON CONFLICT DO NOTHING`,
+			[]any{st.ID, st.AccountID}},
+		{`INSERT INTO home_feed (account_id, status_id, author_id) SELECT m.account_id, ?, ? FROM mentions AS m JOIN accounts AS a ON a.id = m.account_id WHERE m.status_id = ? AND a.domain = '' ON CONFLICT DO NOTHING`,
+			[]any{st.ID, st.AccountID, st.ID}},
+	}
+	if st.Visibility != "direct" {
+		stmts = append(stmts, struct {
+			sql  string
+			args []any
+		}{`INSERT INTO home_feed (account_id, status_id, author_id) SELECT f.account_id, ?, ? FROM follows AS f JOIN accounts AS a ON a.id = f.account_id WHERE f.target_account_id = ? AND f.accepted_at IS NOT NULL AND a.domain = '' ON CONFLICT DO NOTHING`,
+			[]any{st.ID, st.AccountID, st.AccountID}})
+	}
+	for _, s := range stmts {
+		if _, err := q.w.ExecContext(ctx, s.sql, s.args...); err != nil {
+			return fmt.Errorf("home feed: %w", err)
+		}
+	}
 	return nil
+}
+
+// backfillFeed puts the recent posts of targetID (not direct ones) into
+// accountID's home feed, as a follow begins.
+func (q queries) backfillFeed(ctx context.Context, accountID, targetID int64) error {
+	_, err := q.w.ExecContext(ctx, `INSERT INTO home_feed (account_id, status_id, author_id)
+SELECT a.id, s.id, s.account_id FROM accounts AS a JOIN statuses AS s ON s.account_id = ?
+WHERE a.id = ? AND a.domain = '' AND s.visibility <> 'direct'
+AND s.id IN (SELECT id FROM statuses WHERE account_id = ? ORDER BY id DESC LIMIT 100)
+ON CONFLICT DO NOTHING`, targetID, accountID, targetID)
+	return err
+}
+
+// dropFromFeed removes targetID's posts from accountID's home feed, as a
+// follow ends.
+func (q queries) dropFromFeed(ctx context.Context, accountID, targetID int64) error {
+	_, err := q.w.ExecContext(ctx, "DELETE FROM home_feed WHERE account_id = ? AND author_id = ?", accountID, targetID)
+	return err
 }
 
 // StatusByURI returns the status whose ActivityPub id is uri.
@@ -138,26 +184,25 @@ func (p Page) apply(sel *bun.SelectQuery, col string) *bun.SelectQuery {
 	return sel.Limit(int64(limit))
 }
 
-// HomeTimeline returns the statuses of accountID and of the accounts it
-// follows, newest first: public, unlisted and followers-only posts, and
-// direct posts that mention it.
+// HomeTimeline returns accountID's home feed, newest first: its own posts,
+// those of the accounts it follows and those that mention it, less muted
+// accounts' and suspended accounts'.
 func (q queries) HomeTimeline(ctx context.Context, accountID int64, p Page) ([]*Status, error) {
-	var sts []*Status
-	sel := q.r.NewSelect().Model(&sts).Relation("Account").
-		// The unary + keeps the planner from answering each OR branch
-		// through its own index and sorting the union (a whole history
-		// per followed account); walking the primary key newest first and
-		// stopping at the limit reads only about one page of rows.
-		Where("(+s.account_id = ? OR (+s.account_id IN (SELECT target_account_id FROM follows WHERE account_id = ? AND accepted_at IS NOT NULL) AND s.visibility <> 'direct') OR +s.id IN (SELECT status_id FROM mentions WHERE account_id = ?))", accountID, accountID, accountID).
-		Where("s.account_id NOT IN (SELECT target_account_id FROM mutes WHERE account_id = ?)", accountID)
-	sel = p.apply(sel, "s.id")
-	if err := sel.Scan(ctx); err != nil {
+	var ids []int64
+	sel := q.r.NewSelect().TableExpr("home_feed AS hf").Column("hf.status_id").
+		Where("hf.account_id = ?", accountID).
+		Where("hf.author_id NOT IN (SELECT target_account_id FROM mutes WHERE account_id = ?)", accountID)
+	if err := p.apply(sel, "hf.status_id").Scan(ctx, &ids); err != nil {
 		return nil, fmt.Errorf("home timeline: %w", err)
 	}
-	if p.MinID > 0 {
-		for i, j := 0, len(sts)-1; i < j; i, j = i+1, j-1 {
-			sts[i], sts[j] = sts[j], sts[i]
-		}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var sts []*Status
+	if err := q.r.NewSelect().Model(&sts).Relation("Account").
+		Where("s.id IN (?)", bun.In(ids)).Where("account.suspended_at IS NULL").
+		OrderExpr("s.id DESC").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("home timeline: %w", err)
 	}
 	return sts, nil
 }

@@ -85,7 +85,13 @@ func seedTimeline(b *testing.B, n *node, readerID int64, accounts, statuses, fol
 				}
 			}
 		}
-		return flush()
+		if err := flush(); err != nil {
+			return err
+		}
+		// What storing each status would have put in the reader's feed.
+		return tx.ExecForTest(ctx, `INSERT INTO home_feed (account_id, status_id, author_id)
+SELECT f.account_id, s.id, s.account_id FROM follows AS f JOIN statuses AS s ON s.account_id = f.target_account_id
+WHERE f.account_id = ? ON CONFLICT DO NOTHING`, readerID)
 	})
 	if err != nil {
 		b.Fatal(err)
