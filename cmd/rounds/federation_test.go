@@ -59,7 +59,7 @@ func startNodeWith(tb testing.TB, dialect storage.Dialect, tune func(*rawConfig)
 	n := &node{base: "http://" + addr, domain: addr, dbURL: rc.database}
 	ready := make(chan struct{})
 	done := make(chan error, 1)
-	logs := &lockedBuffer{}
+	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	go func() {
 		done <- serve(ctx, cfg, log, serveHooks{started: func(svc *social.Service, fed *federation.Federation) {
