@@ -14,20 +14,20 @@ import (
 
 func (h *handler) accountRoutes(r chi.Router) {
 	r.With(requireUser("profile")).Get("/api/v1/accounts/verify_credentials", h.verifyCredentials)
-	r.With(requireScope("write:accounts")).Patch("/api/v1/accounts/update_credentials", h.updateCredentials)
-	r.With(requireScope("read:follows")).Get("/api/v1/accounts/relationships", h.relationships)
+	r.With(requireUser("write:accounts")).Patch("/api/v1/accounts/update_credentials", h.updateCredentials)
+	r.With(requireUser("read:follows")).Get("/api/v1/accounts/relationships", h.relationships)
 	r.Get("/api/v1/accounts/lookup", h.lookupAccount)
 	r.Get("/api/v1/accounts/{id}", h.getAccount)
 	r.Get("/api/v1/accounts/{id}/statuses", h.accountStatuses)
 	r.Get("/api/v1/accounts/{id}/followers", h.followersOf)
 	r.Get("/api/v1/accounts/{id}/following", h.followingOf)
-	r.With(requireScope("write:follows")).Post("/api/v1/accounts/{id}/follow", h.follow)
-	r.With(requireScope("write:follows")).Post("/api/v1/accounts/{id}/unfollow", h.unfollow)
-	r.With(requireScope("write:blocks")).Post("/api/v1/accounts/{id}/block", h.block)
-	r.With(requireScope("write:blocks")).Post("/api/v1/accounts/{id}/unblock", h.unblock)
-	r.With(requireScope("read:follows")).Get("/api/v1/follow_requests", h.followRequests)
-	r.With(requireScope("write:follows")).Post("/api/v1/follow_requests/{id}/authorize", h.authorizeFollow)
-	r.With(requireScope("write:follows")).Post("/api/v1/follow_requests/{id}/reject", h.rejectFollow)
+	r.With(requireUser("write:follows")).Post("/api/v1/accounts/{id}/follow", h.follow)
+	r.With(requireUser("write:follows")).Post("/api/v1/accounts/{id}/unfollow", h.unfollow)
+	r.With(requireUser("write:blocks")).Post("/api/v1/accounts/{id}/block", h.block)
+	r.With(requireUser("write:blocks")).Post("/api/v1/accounts/{id}/unblock", h.unblock)
+	r.With(requireUser("read:follows")).Get("/api/v1/follow_requests", h.followRequests)
+	r.With(requireUser("write:follows")).Post("/api/v1/follow_requests/{id}/authorize", h.authorizeFollow)
+	r.With(requireUser("write:follows")).Post("/api/v1/follow_requests/{id}/reject", h.rejectFollow)
 }
 
 // me is the signed-in user's account; routes that call it require a user.
@@ -38,29 +38,13 @@ func me(r *http.Request) *storage.Account {
 	return nil
 }
 
-// needUser answers 422 when the token has no user (an app-only token).
-func needUser(w http.ResponseWriter, r *http.Request) (*storage.User, bool) {
-	u := currentUser(r)
-	if u == nil {
-		writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"error": "This method requires an authenticated user"})
-		return nil, false
-	}
-	return u, true
-}
-
 func (h *handler) verifyCredentials(w http.ResponseWriter, r *http.Request) {
-	u, ok := needUser(w, r)
-	if !ok {
-		return
-	}
+	u := currentUser(r) // requireUser on the route
 	writeJSON(w, http.StatusOK, h.presenter(u.Account).CredentialAccount(r.Context(), u))
 }
 
 func (h *handler) updateCredentials(w http.ResponseWriter, r *http.Request) {
-	u, ok := needUser(w, r)
-	if !ok {
-		return
-	}
+	u := currentUser(r) // requireUser on the route
 	p, err := parseParams(r)
 	if err != nil {
 		h.writeError(w, r, err)
@@ -229,10 +213,7 @@ func (h *handler) relationship(ctx context.Context, mine, other *storage.Account
 }
 
 func (h *handler) relationships(w http.ResponseWriter, r *http.Request) {
-	u, ok := needUser(w, r)
-	if !ok {
-		return
-	}
+	u := currentUser(r) // requireUser on the route
 	p, err := parseParams(r)
 	if err != nil {
 		h.writeError(w, r, err)
@@ -261,10 +242,7 @@ func (h *handler) relationships(w http.ResponseWriter, r *http.Request) {
 // relationAction runs a follow/block style action on {id} and answers the
 // new Relationship.
 func (h *handler) relationAction(w http.ResponseWriter, r *http.Request, act func(ctx context.Context, mine, other *storage.Account) error) {
-	u, ok := needUser(w, r)
-	if !ok {
-		return
-	}
+	u := currentUser(r) // requireUser on the route
 	other, err := h.account(r)
 	if err != nil {
 		h.writeError(w, r, err)
@@ -302,10 +280,7 @@ func (h *handler) unblock(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) followRequests(w http.ResponseWriter, r *http.Request) {
-	u, ok := needUser(w, r)
-	if !ok {
-		return
-	}
+	u := currentUser(r) // requireUser on the route
 	accts, err := h.social.FollowRequests(r.Context(), u.Account, 80)
 	if err != nil {
 		h.writeError(w, r, err)

@@ -21,7 +21,7 @@ func (h *handler) instanceRoutes(r chi.Router) {
 	r.Get("/api/v1/trends/tags", h.emptyList)
 	r.Get("/api/v1/trends/statuses", h.emptyList)
 	r.Get("/api/v1/trends/links", h.emptyList)
-	r.With(requireScope("read:accounts")).Get("/api/v1/preferences", h.preferences)
+	r.With(requireUser("read:accounts")).Get("/api/v1/preferences", h.preferences)
 	// Lists and filters are not built; apps ask for them right after
 	// sign-in, and an empty list is the truthful answer.
 	r.With(requireScope("read:lists")).Get("/api/v1/lists", h.emptyList)

@@ -10,10 +10,10 @@ import (
 )
 
 func (h *handler) notificationRoutes(r chi.Router) {
-	r.With(requireScope("read:notifications")).Get("/api/v1/notifications", h.notifications)
-	r.With(requireScope("read:notifications")).Get("/api/v1/notifications/{id}", h.notification)
-	r.With(requireScope("write:notifications")).Post("/api/v1/notifications/clear", h.clearNotifications)
-	r.With(requireScope("write:notifications")).Post("/api/v1/notifications/{id}/dismiss", h.dismissNotification)
+	r.With(requireUser("read:notifications")).Get("/api/v1/notifications", h.notifications)
+	r.With(requireUser("read:notifications")).Get("/api/v1/notifications/{id}", h.notification)
+	r.With(requireUser("write:notifications")).Post("/api/v1/notifications/clear", h.clearNotifications)
+	r.With(requireUser("write:notifications")).Post("/api/v1/notifications/{id}/dismiss", h.dismissNotification)
 }
 
 // Notification is Mastodon's Notification entity.
@@ -31,10 +31,7 @@ func (p *present) Notification(r *http.Request, n *storage.Notification) *Notifi
 }
 
 func (h *handler) notifications(w http.ResponseWriter, r *http.Request) {
-	u, ok := needUser(w, r)
-	if !ok {
-		return
-	}
+	u := currentUser(r) // requireUser on the route
 	p, pg, ok := h.pageParams(w, r, 40, 80)
 	if !ok {
 		return
@@ -61,10 +58,7 @@ func (h *handler) notificationID(r *http.Request) int64 {
 }
 
 func (h *handler) notification(w http.ResponseWriter, r *http.Request) {
-	u, ok := needUser(w, r)
-	if !ok {
-		return
-	}
+	u := currentUser(r) // requireUser on the route
 	n, err := h.social.Notification(r.Context(), u.Account, h.notificationID(r))
 	if err != nil {
 		h.writeError(w, r, err)
@@ -74,10 +68,7 @@ func (h *handler) notification(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) clearNotifications(w http.ResponseWriter, r *http.Request) {
-	u, ok := needUser(w, r)
-	if !ok {
-		return
-	}
+	u := currentUser(r) // requireUser on the route
 	if err := h.social.DismissNotifications(r.Context(), u.Account, 0); err != nil {
 		h.writeError(w, r, err)
 		return
@@ -86,10 +77,7 @@ func (h *handler) clearNotifications(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) dismissNotification(w http.ResponseWriter, r *http.Request) {
-	u, ok := needUser(w, r)
-	if !ok {
-		return
-	}
+	u := currentUser(r) // requireUser on the route
 	id := h.notificationID(r)
 	if _, err := h.social.Notification(r.Context(), u.Account, id); err != nil {
 		h.writeError(w, r, err)

@@ -11,16 +11,16 @@ import (
 )
 
 func (h *handler) statusRoutes(r chi.Router) {
-	r.With(requireScope("write:statuses")).Post("/api/v1/statuses", h.postStatus)
+	r.With(requireUser("write:statuses")).Post("/api/v1/statuses", h.postStatus)
 	r.Get("/api/v1/statuses/{id}", h.getStatus)
 	r.Get("/api/v1/statuses/{id}/context", h.statusContext)
 	r.Get("/api/v1/statuses/{id}/history", h.statusHistory)
-	r.With(requireScope("write:statuses")).Put("/api/v1/statuses/{id}", h.editStatus)
-	r.With(requireScope("write:statuses")).Delete("/api/v1/statuses/{id}", h.deleteStatus)
-	r.With(requireScope("write:favourites")).Post("/api/v1/statuses/{id}/favourite", h.favourite)
-	r.With(requireScope("write:favourites")).Post("/api/v1/statuses/{id}/unfavourite", h.unfavourite)
-	r.With(requireScope("write:statuses")).Post("/api/v1/statuses/{id}/reblog", h.reblog)
-	r.With(requireScope("write:statuses")).Post("/api/v1/statuses/{id}/unreblog", h.unreblog)
+	r.With(requireUser("write:statuses")).Put("/api/v1/statuses/{id}", h.editStatus)
+	r.With(requireUser("write:statuses")).Delete("/api/v1/statuses/{id}", h.deleteStatus)
+	r.With(requireUser("write:favourites")).Post("/api/v1/statuses/{id}/favourite", h.favourite)
+	r.With(requireUser("write:favourites")).Post("/api/v1/statuses/{id}/unfavourite", h.unfavourite)
+	r.With(requireUser("write:statuses")).Post("/api/v1/statuses/{id}/reblog", h.reblog)
+	r.With(requireUser("write:statuses")).Post("/api/v1/statuses/{id}/unreblog", h.unreblog)
 }
 
 // visibleStatus loads {id} if the requester may see it; otherwise 404, as
@@ -60,19 +60,24 @@ func newStatusFrom(p params) (social.NewStatus, error) {
 	return in, err
 }
 
-func (h *handler) postStatus(w http.ResponseWriter, r *http.Request) {
-	u, ok := needUser(w, r)
-	if !ok {
-		return
-	}
+// statusInput reads what a post or an edit says; on bad input it answers
+// the error itself and reports false.
+func (h *handler) statusInput(w http.ResponseWriter, r *http.Request) (social.NewStatus, bool) {
 	p, err := parseParams(r)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
+	if err == nil {
+		var in social.NewStatus
+		if in, err = newStatusFrom(p); err == nil {
+			return in, true
+		}
 	}
-	in, err := newStatusFrom(p)
-	if err != nil {
-		h.writeError(w, r, err)
+	h.writeError(w, r, err)
+	return social.NewStatus{}, false
+}
+
+func (h *handler) postStatus(w http.ResponseWriter, r *http.Request) {
+	u := currentUser(r) // requireUser on the route
+	in, ok := h.statusInput(w, r)
+	if !ok {
 		return
 	}
 	in.IdempotencyKey = r.Header.Get("Idempotency-Key")
@@ -151,23 +156,19 @@ func (h *handler) statusHistory(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) editStatus(w http.ResponseWriter, r *http.Request) {
-	u, ok := needUser(w, r)
-	if !ok {
-		return
-	}
+	u := currentUser(r) // requireUser on the route
 	st, err := h.visibleStatus(r)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
 	}
-	p, err := parseParams(r)
-	if err != nil {
-		h.writeError(w, r, err)
+	in, ok := h.statusInput(w, r)
+	if !ok {
 		return
 	}
-	in, err := newStatusFrom(p)
-	if err != nil {
-		h.writeError(w, r, err)
+	if len(in.MediaIDs) > 0 {
+		// Refuse rather than drop the change silently.
+		h.writeError(w, r, errorf(http.StatusUnprocessableEntity, "Changing the media of a post in an edit is not supported yet"))
 		return
 	}
 	st, err = h.social.EditStatus(r.Context(), u.Account, st.ID, in)
@@ -179,10 +180,7 @@ func (h *handler) editStatus(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) deleteStatus(w http.ResponseWriter, r *http.Request) {
-	u, ok := needUser(w, r)
-	if !ok {
-		return
-	}
+	u := currentUser(r) // requireUser on the route
 	st, err := h.visibleStatus(r)
 	if err != nil {
 		h.writeError(w, r, err)
@@ -204,10 +202,7 @@ func (h *handler) deleteStatus(w http.ResponseWriter, r *http.Request) {
 // statusAction runs act on a visible status and answers it in its new
 // state (for unreblog and unfavourite, the original status).
 func (h *handler) statusAction(w http.ResponseWriter, r *http.Request, act func(me *storage.Account, st *storage.Status) (*storage.Status, error)) {
-	u, ok := needUser(w, r)
-	if !ok {
-		return
-	}
+	u := currentUser(r) // requireUser on the route
 	st, err := h.visibleStatus(r)
 	if err != nil {
 		h.writeError(w, r, err)

@@ -9,16 +9,13 @@ import (
 )
 
 func (h *handler) timelineRoutes(r chi.Router) {
-	r.With(requireScope("read:statuses")).Get("/api/v1/timelines/home", h.homeTimeline)
+	r.With(requireUser("read:statuses")).Get("/api/v1/timelines/home", h.homeTimeline)
 	r.Get("/api/v1/timelines/public", h.publicTimeline)
 	r.Get("/api/v1/timelines/tag/{hashtag}", h.tagTimeline)
 }
 
 func (h *handler) homeTimeline(w http.ResponseWriter, r *http.Request) {
-	u, ok := needUser(w, r)
-	if !ok {
-		return
-	}
+	u := currentUser(r) // requireUser on the route
 	h.timeline(w, r, func(pg storage.Page) ([]*storage.Status, error) {
 		return h.social.HomeTimeline(r.Context(), u.Account, pg)
 	})

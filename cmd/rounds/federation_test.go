@@ -204,17 +204,7 @@ func TestTwoServersFollowPostReplyDeleteAndUnfollow(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var onA *storage.Status
-		eventually(t, "bob's post reaching alice's home timeline", func() bool {
-			home, _ := a.svc.HomeTimeline(ctx, alice, storage.Page{Limit: 40})
-			for _, st := range home {
-				if st.URI == post.URI {
-					onA = st
-					return true
-				}
-			}
-			return false
-		})
+		onA := waitInHome(t, a, alice, post.URI, "bob's post reaching alice's home timeline")
 		if onA.Content != post.Content || onA.Visibility != social.VisibilityPublic || onA.Local {
 			t.Fatalf("on A the post is %+v; on B %+v", onA, post)
 		}
@@ -359,17 +349,7 @@ func TestMentionOfRemoteAccountIsResolvedDeliveredAndTagged(t *testing.T) {
 	if !strings.Contains(post.Content, `class="u-url mention">@<span>alice</span>`) {
 		t.Fatalf("the mention was not linked: %s", post.Content)
 	}
-	var onA *storage.Status
-	eventually(t, "the direct mention reaching alice on A", func() bool {
-		home, _ := a.svc.HomeTimeline(ctx, alice, storage.Page{Limit: 40})
-		for _, st := range home {
-			if st.URI == post.URI {
-				onA = st
-				return true
-			}
-		}
-		return false
-	})
+	onA := waitInHome(t, a, alice, post.URI, "the direct mention reaching alice on A")
 	if onA.Visibility != social.VisibilityDirect {
 		t.Fatalf("visibility on A = %s", onA.Visibility)
 	}
@@ -381,4 +361,22 @@ func TestMentionOfRemoteAccountIsResolvedDeliveredAndTagged(t *testing.T) {
 	if len(mentioned) != 1 || mentioned[0].ID != alice.ID {
 		t.Fatalf("mentions on A = %v", mentioned)
 	}
+}
+
+// waitInHome waits until the status uri is in owner's home timeline on n,
+// and returns it.
+func waitInHome(t *testing.T, n *node, owner *storage.Account, uri, what string) *storage.Status {
+	t.Helper()
+	var found *storage.Status
+	eventually(t, what, func() bool {
+		home, _ := n.svc.HomeTimeline(context.Background(), owner, storage.Page{Limit: 40})
+		for _, st := range home {
+			if st.URI == uri {
+				found = st
+				return true
+			}
+		}
+		return false
+	})
+	return found
 }
