@@ -16,6 +16,9 @@ var files embed.FS
 
 // Dialect is the template data for one database dialect.
 type Dialect struct {
+	// Name is "sqlite" or "postgres", for the few statements (triggers) that
+	// must be written twice.
+	Name string
 	// Timestamp is a column type for a point in time.
 	Timestamp string
 	// Bytes is a column type for raw bytes.
@@ -24,8 +27,8 @@ type Dialect struct {
 
 // SQLite and Postgres are the template data for the two supported dialects.
 var (
-	SQLite   = Dialect{Timestamp: "TIMESTAMP", Bytes: "BLOB"}
-	Postgres = Dialect{Timestamp: "TIMESTAMPTZ", Bytes: "BYTEA"}
+	SQLite   = Dialect{Name: "sqlite", Timestamp: "TIMESTAMP", Bytes: "BLOB"}
+	Postgres = Dialect{Name: "postgres", Timestamp: "TIMESTAMPTZ", Bytes: "BYTEA"}
 )
 
 // All returns every migration of Rounds' own schema, in order.

@@ -747,7 +747,7 @@ func (s *Service) accessToken(ctx context.Context, token string) (*storage.Acces
 // signInAllowed says whether u may sign in or act through a token now.
 func signInAllowed(u *storage.User) error {
 	switch {
-	case u.Account != nil && u.Account.Suspended():
+	case u.Account != nil && u.Account.Suspended(), u.Disabled:
 		return ErrLoginDisabled
 	case !u.Approved:
 		return ErrLoginPending

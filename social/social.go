@@ -41,6 +41,7 @@ type Service struct {
 	resolver AccountResolver
 	bus      Bus
 	counts   countCache
+	settings settingsCache
 }
 
 // New returns a Service.

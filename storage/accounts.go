@@ -38,6 +38,7 @@ type Account struct {
 	Bot            bool   `bun:",notnull"`
 	ActorType      string `bun:",notnull"`
 	SuspendedAt    *time.Time
+	SilencedAt     *time.Time // limited by a moderator
 	FetchedAt      *time.Time
 	CreatedAt      time.Time `bun:",notnull"`
 	UpdatedAt      time.Time `bun:",notnull"`
@@ -60,6 +61,8 @@ type User struct {
 	Role         string  `bun:",notnull"`
 	Approved     bool    `bun:",notnull"`
 	Reason       string  `bun:",notnull"`
+	Disabled     bool    `bun:",notnull"` // sign-in refused by an admin
+	InviteID     *int64  // the invite the user joined with
 	ConfirmedAt  *time.Time
 	LastSignInAt *time.Time
 	CreatedAt    time.Time `bun:",notnull"`

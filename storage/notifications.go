@@ -47,11 +47,7 @@ func (q queries) Notifications(ctx context.Context, accountID int64, types, excl
 	if err := p.apply(sel, "n.id").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("notifications: %w", err)
 	}
-	if p.MinID > 0 {
-		for i, j := 0, len(ns)-1; i < j; i, j = i+1, j-1 {
-			ns[i], ns[j] = ns[j], ns[i]
-		}
-	}
+	reverseIfMin(ns, p)
 	return ns, nil
 }
 

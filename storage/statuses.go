@@ -298,7 +298,7 @@ func (q queries) AccountStatusesFiltered(ctx context.Context, accountID int64, f
 }
 
 // reverseIfMin puts a min_id page (read oldest first) back to newest first.
-func reverseIfMin(sts []*Status, p Page) {
+func reverseIfMin[T any](sts []T, p Page) {
 	if p.MinID > 0 {
 		for i, j := 0, len(sts)-1; i < j; i, j = i+1, j-1 {
 			sts[i], sts[j] = sts[j], sts[i]

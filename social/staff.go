@@ -1,0 +1,134 @@
+package social
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+
+	"rounds/storage"
+)
+
+// Actor is who takes a staff action: a signed-in user acting through the
+// admin API or the admin pages, or the operator at the command line.
+type Actor struct {
+	// User is nil for the command line, which may do anything.
+	User *storage.User
+}
+
+// CommandLine is the actor for `rounds admin` commands: whoever can run
+// them can already read the database, so they may do anything.
+var CommandLine = Actor{}
+
+// StaffActor is the actor for u.
+func StaffActor(u *storage.User) Actor { return Actor{User: u} }
+
+// Label names the actor in the audit log.
+func (a Actor) Label() string {
+	if a.User == nil {
+		return "command line"
+	}
+	if a.User.Account != nil {
+		return "@" + a.User.Account.Username
+	}
+	return "user " + strconv.FormatInt(a.User.ID, 10)
+}
+
+func (a Actor) accountID() *int64 {
+	if a.User == nil {
+		return nil
+	}
+	id := a.User.AccountID
+	return &id
+}
+
+// Permission is a kind of staff work.
+type Permission int
+
+// The kinds of staff work. Moderators handle reports: they read reports and
+// accounts and act on accounts (warn, limit, suspend, unsuspend). Admins
+// also manage accounts (approve, reject, enable, delete, verify, roles,
+// invites, passwords), federation (domain blocks) and settings, and read the
+// audit log.
+const (
+	PermModerate Permission = iota + 1
+	PermManageAccounts
+	PermManageFederation
+	PermManageSettings
+	PermReadAudit
+)
+
+// IsStaff reports whether role is a staff role (moderator and above).
+func IsStaff(role string) bool { return role != RoleUser && ValidRole(role) }
+
+// RoleAllows reports whether a user holding role may do p.
+func RoleAllows(role string, p Permission) bool {
+	switch role {
+	case RoleOwner, RoleAdmin:
+		return true
+	case RoleModerator:
+		return p == PermModerate
+	}
+	return false
+}
+
+// Can reports whether a may do p. A suspended, disabled or unapproved
+// user can do nothing.
+func (a Actor) Can(p Permission) bool {
+	if a.User == nil {
+		return true
+	}
+	if signInAllowed(a.User) != nil {
+		return false
+	}
+	return RoleAllows(a.User.Role, p)
+}
+
+func (a Actor) require(p Permission) error {
+	if !a.Can(p) {
+		return ErrForbidden
+	}
+	return nil
+}
+
+// audit is what one staff action leaves in the audit log.
+type audit struct {
+	action     string
+	targetType string
+	targetID   string
+	target     string
+	reason     string
+	detail     any // marshalled to JSON when not nil
+}
+
+func (s *Service) appendAudit(ctx context.Context, tx storage.Tx, a Actor, e audit) error {
+	entry := &storage.AuditEntry{
+		ActorAccountID: a.accountID(),
+		Actor:          a.Label(),
+		Action:         e.action,
+		TargetType:     e.targetType,
+		TargetID:       e.targetID,
+		Target:         e.target,
+		Reason:         e.reason,
+		CreatedAt:      s.now(),
+	}
+	if e.detail != nil {
+		b, err := json.Marshal(e.detail)
+		if err != nil {
+			return err
+		}
+		entry.Detail = string(b)
+	}
+	return tx.AppendAudit(ctx, entry)
+}
+
+func accountAudit(action string, a *storage.Account, reason string) audit {
+	return audit{action: action, targetType: "account", targetID: strconv.FormatInt(a.ID, 10), target: "@" + a.Username, reason: reason}
+}
+
+// AuditLog returns the audit log newest first, for admins.
+func (s *Service) AuditLog(ctx context.Context, a Actor, f storage.AuditFilter, p storage.Page) ([]*storage.AuditEntry, error) {
+	if err := a.require(PermReadAudit); err != nil {
+		return nil, err
+	}
+	return s.db.AuditLog(ctx, f, p)
+}
