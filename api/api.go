@@ -59,6 +59,7 @@ func (a *API) Routes(r chi.Router) {
 		h.markRoutes(r)
 		h.streamingRoutes(r)
 		h.searchRoutes(r)
+		h.adminRoutes(r)
 	})
 }
 
