@@ -13,12 +13,49 @@ import (
 	"rounds/storage"
 )
 
-// adminCommand runs `rounds admin account VERB ...`; `account` may be left
-// out.
+// adminCommand runs `rounds admin GROUP VERB ...`: account (which may be
+// left out), domain, invite, token and settings.
 func adminCommand(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-	if len(args) > 0 && args[0] == "account" {
-		args = args[1:]
+	if len(args) > 0 {
+		if group, ok := adminGroups[args[0]]; ok {
+			return group(ctx, args[1:], stdout, stderr, getenv)
+		}
 	}
+	return accountCommand(ctx, args, stdout, stderr, getenv)
+}
+
+// adminGroups are the `rounds admin` command groups besides account.
+var adminGroups = map[string]func(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error{}
+
+func init() {
+	adminGroups["account"] = accountCommand
+	adminGroups["domain"] = domainCommand
+	adminGroups["invite"] = inviteCommand
+}
+
+// adminService opens the database cfg names, checks its schema and returns
+// the domain service the admin commands act through, and how to close it.
+func adminService(ctx context.Context, cfg *config) (*social.Service, func(), error) {
+	db, err := storage.Open(ctx, cfg.Database)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := db.CheckSchema(ctx); err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	svc := social.New(social.Options{
+		DB:       db,
+		Jobs:     storage.NewJobs(db, storage.JobsOptions{}),
+		Domain:   cfg.Domain,
+		Protocol: cfg.Protocol,
+		Logger:   newLogger(cfg),
+	})
+	return svc, func() { db.Close() }, nil
+}
+
+// accountCommand runs `rounds admin account VERB ...`.
+func accountCommand(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		return &usageError{"admin: say what to do, such as: rounds admin account list"}
 	}
@@ -70,21 +107,11 @@ func adminCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 		return &usageError{fmt.Sprintf("admin account %s: give a username", verb)}
 	}
 
-	db, err := storage.Open(ctx, cfg.Database)
+	svc, closeDB, err := adminService(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	if err := db.CheckSchema(ctx); err != nil {
-		return err
-	}
-	svc := social.New(social.Options{
-		DB:       db,
-		Jobs:     storage.NewJobs(db, storage.JobsOptions{}),
-		Domain:   cfg.Domain,
-		Protocol: cfg.Protocol,
-		Logger:   newLogger(cfg),
-	})
+	defer closeDB()
 
 	var u *storage.User
 	switch verb {
