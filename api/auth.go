@@ -39,6 +39,7 @@ const (
 	msgNeedsUser    = "This method requires an authenticated user"
 	msgDisabled     = "Your login is currently disabled"
 	msgPending      = "Your login is currently pending approval"
+	msgUnconfirmed  = "Your login is missing a confirmed e-mail address"
 )
 
 // clientAuthenticatedPaths authenticate the app by its client credentials,
@@ -74,6 +75,9 @@ func (h *handler) authenticate(next http.Handler) http.Handler {
 			return
 		case errors.Is(err, social.ErrLoginDisabled):
 			writeJSON(w, http.StatusForbidden, map[string]string{"error": msgDisabled})
+			return
+		case errors.Is(err, social.ErrEmailUnconfirmed):
+			writeJSON(w, http.StatusForbidden, map[string]string{"error": msgUnconfirmed})
 			return
 		case errors.Is(err, social.ErrLoginPending):
 			writeJSON(w, http.StatusForbidden, map[string]string{"error": msgPending})

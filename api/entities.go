@@ -244,6 +244,7 @@ func (p *present) renderAccount(ctx context.Context, a *storage.Account) *Accoun
 		Group: a.ActorType == "Group", Discoverable: &disc, Indexable: a.Indexable, Noindex: !a.Indexable,
 		CreatedAt:     mastoTime(a.CreatedAt.Truncate(24 * time.Hour)),
 		StatusesCount: c.Statuses, Followers: c.Followers, Following: c.Following, Roles: []any{},
+		Limited: a.SilencedAt != nil, Suspended: a.Suspended(),
 	}
 	var last time.Time
 	if p.hasAccountExtras(a.ID) {
@@ -289,7 +290,7 @@ func roleEntity(role string) *Role {
 	case social.RoleAdmin:
 		return &Role{ID: "2", Name: "Admin", Permissions: "1", Highlighted: true}
 	case social.RoleModerator:
-		return &Role{ID: "1", Name: "Moderator", Permissions: "1036", Highlighted: true}
+		return &Role{ID: "1", Name: "Moderator", Permissions: "1052", Highlighted: true}
 	}
 	return &Role{ID: "-99", Name: "", Permissions: "65536"}
 }

@@ -55,6 +55,11 @@ func (h *handler) instanceV1(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
+	reg, err := h.registrations(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"uri":               h.social.Domain(),
 		"title":             h.social.Domain(),
@@ -66,9 +71,9 @@ func (h *handler) instanceV1(w http.ResponseWriter, r *http.Request) {
 		"stats":             map[string]int{"user_count": stats.Users, "status_count": stats.LocalPosts, "domain_count": 0},
 		"thumbnail":         nil,
 		"languages":         []string{"en"},
-		"registrations":     false,
-		"approval_required": true,
-		"invites_enabled":   false,
+		"registrations":     reg.enabled,
+		"approval_required": reg.approvalRequired,
+		"invites_enabled":   reg.invitesEnabled,
 		"configuration":     h.configuration(),
 		"contact_account":   nil,
 		"rules":             []any{},
@@ -97,6 +102,11 @@ func (h *handler) instanceV2(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
+	reg, err := h.registrations(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"domain":        h.social.Domain(),
 		"title":         h.social.Domain(),
@@ -108,11 +118,45 @@ func (h *handler) instanceV2(w http.ResponseWriter, r *http.Request) {
 		"icon":          []any{},
 		"languages":     []string{"en"},
 		"configuration": h.configuration(),
-		"registrations": map[string]any{"enabled": false, "approval_required": true, "message": nil, "url": nil},
-		"api_versions":  map[string]int{"mastodon": 2},
-		"contact":       map[string]any{"email": "", "account": nil},
-		"rules":         []any{},
+		"registrations": map[string]any{
+			"enabled": reg.enabled, "approval_required": reg.approvalRequired, "message": reg.message,
+			"url": nil, "min_age": nil, "reason_required": reg.approvalRequired,
+		},
+		"api_versions": map[string]int{"mastodon": 2},
+		"contact":      map[string]any{"email": "", "account": nil},
+		"rules":        []any{},
 	})
+}
+
+// instanceRegistrations is how the instance entities describe signing up.
+type instanceRegistrations struct {
+	// enabled is Mastodon's: anyone may apply (approval mode). Invite-only
+	// servers say false, as Mastodon's do, with invitesEnabled.
+	enabled          bool
+	approvalRequired bool
+	invitesEnabled   bool
+	message          *string // HTML; null when anyone may apply
+}
+
+func (h *handler) registrations(r *http.Request) (instanceRegistrations, error) {
+	st, err := h.social.Settings(r.Context())
+	if err != nil {
+		return instanceRegistrations{}, err
+	}
+	var reg instanceRegistrations
+	var msg string
+	switch st.RegistrationsMode {
+	case social.RegistrationsApproval:
+		reg.enabled, reg.approvalRequired = true, true
+		return reg, nil
+	case social.RegistrationsInvite:
+		reg.invitesEnabled = true
+		msg = "<p>This server takes new accounts by invite only. Ask its admins for an invite link.</p>"
+	default:
+		msg = "<p>Registrations are closed on this server. Ask its admins for an account.</p>"
+	}
+	reg.message = &msg
+	return reg, nil
 }
 
 func (h *handler) rules(w http.ResponseWriter, r *http.Request) {

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/go-chi/chi/v5"
+
 	"rounds/social"
 )
 
@@ -43,7 +45,12 @@ func errorf(status int, format string, args ...any) error {
 func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *apiError
 	var ve *social.ValidationError
+	var ie *social.IdentifierError
 	switch {
+	case errors.As(err, &ie):
+		// The message is for the clinician to read in their app; it never
+		// holds the identifier itself, only a masked form.
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": ie.Error(), "rounds_identifier_kinds": ie.Kinds()})
 	case errors.As(err, &ae):
 		writeJSON(w, ae.status, map[string]string{"error": ae.msg})
 	case errors.As(err, &ve):
@@ -184,4 +191,14 @@ func (p params) id(key string) (int64, error) {
 		return 0, errorf(http.StatusBadRequest, "%s must be an id", key)
 	}
 	return n, nil
+}
+
+// pathID reads the {id} route parameter; one that is not a number names
+// nothing, so it is 404.
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	if err != nil {
+		return 0, social.ErrNotFound
+	}
+	return id, nil
 }

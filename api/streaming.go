@@ -146,7 +146,9 @@ func (h *handler) route(ctx context.Context, viewer *storage.Account, subs []sub
 // wants reports whether subscription s shows status st to viewer.
 func (h *handler) wants(ctx context.Context, viewer *storage.Account, s subscription, st *storage.Status) bool {
 	author := st.Account
-	public := st.Visibility == social.VisibilityPublic && st.ReblogOfID == nil
+	// Limited (silenced) accounts stay out of the public streams, as out of
+	// the public timelines.
+	public := st.Visibility == social.VisibilityPublic && st.ReblogOfID == nil && author.SilencedAt == nil
 	switch s.Name {
 	case "user":
 		if viewer == nil {

@@ -105,6 +105,12 @@ type ActivityDoc struct {
 	Activity        *ActivityDoc // set when the object is an embedded activity (Undo{Follow}, Accept{Follow}, ...)
 	Actor2          *ActorDoc    // set when the object is an embedded actor (Update{Person}, ...)
 	Target          string
+	// Objects are every object's id when there are several (a Flag names
+	// an account and its posts); when set, marshalling writes them as the
+	// object list instead of ObjectID.
+	Objects []string
+	// Content is an activity's own content (a Flag's comment).
+	Content string
 }
 
 // as2Context returns the @context Mastodon emits. It is rebuilt on every call
@@ -939,6 +945,16 @@ func as2BuildActivity(a ActivityDoc, depth int) (as2Activity, error) {
 // as2PatchActivity adds the non-go-fed terms of a and of its embedded object.
 func as2PatchActivity(m map[string]interface{}, a ActivityDoc) {
 	as2ArrayKeys(m, "to", "cc")
+	if len(a.Objects) > 0 {
+		list := make([]interface{}, len(a.Objects))
+		for i, o := range a.Objects {
+			list[i] = o
+		}
+		m["object"] = list
+	}
+	if a.Content != "" {
+		m["content"] = a.Content
+	}
 	obj, ok := m["object"].(map[string]interface{})
 	if !ok {
 		return
@@ -1407,10 +1423,21 @@ func as2ActivityFrom(t vocab.Type, raw map[string]interface{}, depth int) *Activ
 	if g, ok := t.(as2HasObject); ok {
 		if p := g.GetActivityStreamsObject(); p != nil && p.Len() > 0 {
 			as2SetObject(d, p.At(0), as2RawIndex(raw["object"], 0), depth)
+			for i := 0; p.Len() > 1 && i < p.Len() && i < as2MaxObjects; i++ {
+				if id := as2RefID(p.At(i)); id != "" {
+					d.Objects = append(d.Objects, id)
+				}
+			}
 		}
+	}
+	if c, ok := raw["content"].(string); ok {
+		d.Content = c
 	}
 	return d
 }
+
+// as2MaxObjects bounds how many objects of one activity are read.
+const as2MaxObjects = 100
 
 // as2SetObject fills ObjectID and, for embedded notes, actors and
 // activities, the matching embedded doc. Tombstones and other objects only

@@ -2,6 +2,7 @@ package federation
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"net/http"
@@ -32,6 +33,11 @@ func (w *publishWorker) Work(ctx context.Context, job *river.Job[social.PublishA
 		return river.JobCancel(err)
 	}
 	if err != nil {
+		return err
+	}
+	// Nothing goes to a blocked domain, or in allowlist mode to an
+	// unlisted one.
+	if inboxes, err = w.f.social.FederatingInboxes(ctx, inboxes); err != nil {
 		return err
 	}
 	return w.f.social.QueueDelivery(ctx, out, inboxes)
@@ -84,8 +90,12 @@ func (f *Federation) buildActivity(ctx context.Context, p social.PublishArgs) (s
 		if err != nil {
 			return out, nil, err
 		}
+		// One Accept per Follow activity: a follower that forgot the
+		// follow (it blocked our domain for a while) sends a new Follow,
+		// and must not take our new Accept for one it has seen.
+		sum := sha256.Sum256([]byte(fl.URI))
 		act = ActivityDoc{
-			ID: fmt.Sprintf("%s#accepts/follows/%d", actor.URI, fl.ID), Type: "Accept", Actor: actor.URI,
+			ID: fmt.Sprintf("%s#accepts/follows/%d-%x", actor.URI, fl.ID, sum[:4]), Type: "Accept", Actor: actor.URI,
 			To: []string{follower.URI}, ObjectID: fl.URI,
 			Activity: &ActivityDoc{ID: fl.URI, Type: "Follow", Actor: follower.URI, ObjectID: actor.URI},
 		}
@@ -190,6 +200,22 @@ func (f *Federation) buildActivity(ctx context.Context, p social.PublishArgs) (s
 		if inboxes, err = f.social.FollowerInboxes(ctx, actor); err != nil {
 			return out, nil, err
 		}
+	case social.PublishDeleteActor:
+		// The inboxes were decided when the account was suspended or
+		// deleted (p.Inboxes): its follows may be gone by now.
+		act = ActivityDoc{
+			ID: fmt.Sprintf("%s#delete/%d", actor.URI, time.Now().UnixMilli()), Type: "Delete", Actor: actor.URI,
+			To: []string{PublicCollection}, ObjectID: actor.URI,
+		}
+	case social.PublishFlag:
+		target, err := f.social.AccountByID(ctx, p.TargetAccountID)
+		if err != nil {
+			return out, nil, err
+		}
+		act = ActivityDoc{
+			ID: p.ActivityURI, Type: "Flag", Actor: actor.URI,
+			Objects: append([]string{target.URI}, p.ObjectURIs...), Content: p.Content,
+		}
 	default:
 		return out, nil, river.JobCancel(fmt.Errorf("unknown activity %q", p.Type))
 	}
@@ -287,6 +313,16 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[social.DeliverA
 			continue
 		}
 		domain := u.Host
+		// Blocked after the delivery was queued: given up for good, and
+		// not counted against the domain's health.
+		ok, err := f.social.MayFederate(ctx, domain)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			results[i] = social.DeliveryResult{Inbox: inbox, State: storage.DeliveryFailed, Error: "skipped: federation with this domain is blocked"}
+			continue
+		}
 		results[i] = social.DeliveryResult{Inbox: inbox, Domain: domain}
 		isDown, seen := down[domain]
 		if !seen {

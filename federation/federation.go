@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -94,14 +95,32 @@ func (f *Federation) Routes(r chi.Router) {
 
 // requireSignedFetch enforces authorized-fetch mode on ActivityPub GETs: the
 // request must be signed by a key of a server account that is not
-// suspended. Browsers asking for HTML pass, to be redirected to the page.
+// suspended, on a domain the server federates with. Allowlist federation
+// implies it, as Mastodon's limited federation mode does: otherwise any
+// server could read what only listed ones may. Browsers asking for HTML
+// pass, to be redirected to the page.
 func (f *Federation) requireSignedFetch(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !f.authFetch || !wantsActivityJSON(r) {
+		if !wantsActivityJSON(r) {
 			next.ServeHTTP(w, r)
 			return
 		}
+		if !f.authFetch {
+			st, err := f.social.Settings(r.Context())
+			if err != nil {
+				f.serverError(w, r, err)
+				return
+			}
+			if st.FederationMode != social.FederationAllowlist {
+				next.ServeHTTP(w, r)
+				return
+			}
+		}
 		if _, _, err := VerifyRequest(r.Context(), r, nil, &keyResolver{f: f}, time.Now()); err != nil {
+			if errors.Is(err, errDomainRefused) {
+				writeJSONError(w, http.StatusForbidden, err.Error())
+				return
+			}
 			w.Header().Set("WWW-Authenticate", `Signature realm="ActivityPub",headers="(request-target) host date"`)
 			writeJSONError(w, http.StatusUnauthorized, "this server requires signed fetches: "+err.Error())
 			return
@@ -181,3 +200,25 @@ func (f *Federation) domainAnswered(ctx context.Context, domain string) {
 }
 
 func isNotFound(err error) bool { return errors.Is(err, social.ErrNotFound) }
+
+// errDomainRefused means the server does not federate with a domain: it is
+// suspended by a domain block, or not on the list in allowlist mode.
+var errDomainRefused = errors.New("this server does not federate with the domain")
+
+// checkDomain refuses rawURL when the server does not federate with its
+// domain; nothing is fetched from such a domain, sent to it or taken from it.
+func (f *Federation) checkDomain(ctx context.Context, rawURL string) error {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("%q is not a URL", rawURL)
+	}
+	host := strings.ToLower(u.Host)
+	ok, err := f.social.MayFederate(ctx, host)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("%s: %w", host, errDomainRefused)
+	}
+	return nil
+}

@@ -25,6 +25,12 @@ func (w *fetchStatusWorker) Work(ctx context.Context, job *river.Job[social.Fetc
 	if known, err := f.social.KnownStatusOrTombstone(ctx, uri); err != nil || known {
 		return err
 	}
+	if err := f.checkDomain(ctx, uri); err != nil {
+		if errors.Is(err, errDomainRefused) {
+			return river.JobCancel(fmt.Errorf("fetch %s: %w", uri, err))
+		}
+		return err
+	}
 	signer, err := f.instanceSigner(ctx)
 	if err != nil {
 		return err
@@ -66,7 +72,7 @@ type refreshAccountWorker struct {
 func (w *refreshAccountWorker) Work(ctx context.Context, job *river.Job[social.RefreshAccountArgs]) error {
 	_, err := w.f.FetchActor(ctx, job.Args.URI)
 	var se *StatusError
-	if errors.As(err, &se) && se.StatusCode >= 400 && se.StatusCode < 500 && se.StatusCode != 429 {
+	if errors.As(err, &se) && se.StatusCode >= 400 && se.StatusCode < 500 && se.StatusCode != 429 || errors.Is(err, errDomainRefused) {
 		return river.JobCancel(err)
 	}
 	return err

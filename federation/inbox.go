@@ -29,8 +29,14 @@ func (f *Federation) inbox(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusBadRequest, "the body could not be read")
 		return
 	}
-	keys := &keyResolver{f: f}
+	keys := &keyResolver{f: f, suspendedToo: true}
 	_, owner, err := VerifyRequest(ctx, r, body, keys, time.Now())
+	if errors.Is(err, errDomainRefused) {
+		// A blocked domain (or, in allowlist mode, an unlisted one) is
+		// refused before any key of it is fetched.
+		writeJSONError(w, http.StatusForbidden, err.Error())
+		return
+	}
 	if err != nil {
 		f.log.Info("inbox: refused signature", "error", err, "remote", r.RemoteAddr)
 		status := http.StatusUnauthorized
@@ -61,8 +67,22 @@ func (f *Federation) inbox(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if actor.Suspended() {
-		writeJSONError(w, http.StatusForbidden, "this account is suspended here")
-		return
+		// An account its server deleted comes back with an Update of
+		// itself, which the fetch below confirms; nothing else from a
+		// suspended account is taken.
+		restored := false
+		if act.Type == "Update" && act.Actor2 != nil && act.Actor2.ID == actor.URI {
+			if err := f.social.RestoreDeletedActor(ctx, actor); err == nil {
+				restored = true
+			} else if !errors.Is(err, social.ErrForbidden) {
+				f.serverError(w, r, err)
+				return
+			}
+		}
+		if !restored {
+			writeJSONError(w, http.StatusForbidden, "this account is suspended here")
+			return
+		}
 	}
 	if err := f.social.RefreshIfStale(ctx, actor, actorRefreshAfter); err != nil {
 		f.log.Warn("inbox: queue actor refresh", "actor", actor.URI, "error", err)
@@ -159,6 +179,12 @@ func (f *Federation) apply(ctx context.Context, actor *storage.Account, act *Act
 			return nil // a boost of a post we do not have; fetching it is not built yet
 		}
 		return err
+	case "Flag":
+		objects := act.Objects
+		if len(objects) == 0 && act.ObjectID != "" {
+			objects = []string{act.ObjectID}
+		}
+		return f.social.ReceiveFlag(ctx, actor, act.ID, objects, act.Content)
 	case "Block":
 		target, err := f.social.AccountByURI(ctx, act.ObjectID)
 		if err != nil || !target.Local() {

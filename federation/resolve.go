@@ -22,6 +22,9 @@ const actorRefreshAfter = 24 * time.Hour
 
 // FetchActor fetches the actor at uri with a signed GET and stores it.
 func (f *Federation) FetchActor(ctx context.Context, uri string) (*storage.Account, error) {
+	if err := f.checkDomain(ctx, uri); err != nil {
+		return nil, fmt.Errorf("fetch actor %s: %w", uri, err)
+	}
 	signer, err := f.instanceSigner(ctx)
 	if err != nil {
 		return nil, err
@@ -68,6 +71,9 @@ func (f *Federation) ResolveAccount(ctx context.Context, acct string) (*storage.
 	wf, err := webfingerURL(f.scheme(), acct)
 	if err != nil {
 		return nil, err
+	}
+	if err := f.checkDomain(ctx, wf); err != nil {
+		return nil, fmt.Errorf("webfinger %s: %w", acct, err)
 	}
 	body, err := f.client.Get(ctx, wf, nil)
 	if err != nil {
@@ -131,12 +137,20 @@ func sameHost(a, b string) bool {
 type keyResolver struct {
 	f       *Federation
 	account *storage.Account
+	// suspendedToo returns the keys of suspended accounts as well: the
+	// inbox takes one activity from them (an Update that brings back an
+	// account its own server had deleted) and refuses the rest itself.
+	suspendedToo bool
 }
 
 func (k *keyResolver) PublicKey(ctx context.Context, keyID string, refresh bool) (crypto.PublicKey, string, error) {
+	// A blocked domain is refused before any key is looked up or fetched.
+	if err := k.f.checkDomain(ctx, keyID); err != nil {
+		return nil, "", err
+	}
 	if !refresh {
 		if a, err := k.f.social.AccountByKeyID(ctx, keyID); err == nil {
-			if a.Suspended() {
+			if a.Suspended() && !k.suspendedToo {
 				return nil, "", fmt.Errorf("%s is suspended", a.URI)
 			}
 			pub, err := parsePublicKey(a.PublicKeyPEM)

@@ -180,38 +180,34 @@ func (s *Service) ListUsers(ctx context.Context, f storage.UserFilter) ([]*stora
 	return s.db.ListUsers(ctx, f)
 }
 
-// ApproveUser lets a user who applied sign in.
+// ApproveUser lets a user who applied sign in, acting as the command line.
 func (s *Service) ApproveUser(ctx context.Context, username string) (*storage.User, error) {
-	return s.changeUser(ctx, username, func(tx storage.Tx, u *storage.User) error {
-		if u.Approved {
-			return invalid("", "@"+u.Account.Username+" is already approved")
-		}
-		u.Approved = true
-		return tx.UpdateUser(ctx, u, "approved")
-	})
+	return s.byUsername(ctx, username, func(id int64) error { return s.Approve(ctx, CommandLine, id, "") })
 }
 
-// SuspendUser stops a user from signing in and hides their account.
+// SuspendUser suspends a user, acting as the command line.
 func (s *Service) SuspendUser(ctx context.Context, username string) (*storage.User, error) {
-	return s.changeUser(ctx, username, func(tx storage.Tx, u *storage.User) error {
-		if u.Account.Suspended() {
-			return invalid("", "@"+u.Account.Username+" is already suspended")
-		}
-		now := s.now()
-		u.Account.SuspendedAt = &now
-		return tx.UpdateAccount(ctx, u.Account, "suspended_at")
+	return s.byUsername(ctx, username, func(id int64) error {
+		return s.TakeAction(ctx, CommandLine, id, AccountAction{Type: ActionSuspend})
 	})
 }
 
-// UnsuspendUser lifts a suspension.
+// UnsuspendUser lifts a suspension, acting as the command line.
 func (s *Service) UnsuspendUser(ctx context.Context, username string) (*storage.User, error) {
-	return s.changeUser(ctx, username, func(tx storage.Tx, u *storage.User) error {
-		if !u.Account.Suspended() {
-			return invalid("", "@"+u.Account.Username+" is not suspended")
-		}
-		u.Account.SuspendedAt = nil
-		return tx.UpdateAccount(ctx, u.Account, "suspended_at")
-	})
+	return s.byUsername(ctx, username, func(id int64) error { return s.Unsuspend(ctx, CommandLine, id, "") })
+}
+
+// byUsername runs act on a local user's account id and returns the user
+// as it is afterwards.
+func (s *Service) byUsername(ctx context.Context, username string, act func(id int64) error) (*storage.User, error) {
+	u, err := s.UserByUsername(ctx, username)
+	if err != nil {
+		return nil, err
+	}
+	if err := act(u.AccountID); err != nil {
+		return nil, err
+	}
+	return s.UserByUsername(ctx, username)
 }
 
 // ResetPassword sets a new password for a user.

@@ -15,10 +15,16 @@ import (
 func newService(t *testing.T, dialect storage.Dialect, now func() time.Time) *social.Service {
 	t.Helper()
 	db := storagetest.Open(t, dialect)
-	return social.New(social.Options{
+	s := social.New(social.Options{
 		DB: db, Jobs: storage.NewJobs(db, storage.JobsOptions{}),
 		Domain: "rounds.test", Protocol: "https", Now: now,
 	})
+	// Posts leave at once here; the send delay has tests of its own.
+	noDelay := social.Duration(0)
+	if _, err := s.UpdateSettings(context.Background(), social.CommandLine, func(st *social.Settings) { st.SendDelay = &noDelay }); err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 func TestCreateUserStoresAccountWithKeysAndRefusesBadInput(t *testing.T) {

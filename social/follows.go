@@ -114,6 +114,15 @@ func (s *Service) ReceiveFollow(ctx context.Context, actor, target *storage.Acco
 		f, err := tx.FollowBetween(ctx, actor.ID, target.ID)
 		switch {
 		case err == nil:
+			// The follower may have forgotten the follow and sent a new
+			// one (it blocked our domain for a while): from now on the
+			// follow goes by the id it knows, so our Accept and its later
+			// Undo name the same activity.
+			if f.URI != activityURI {
+				if err := tx.SetFollowURI(ctx, f, activityURI); err != nil {
+					return err
+				}
+			}
 			if f.AcceptedAt != nil {
 				// Already following: say yes again.
 				return s.publish(ctx, tx, PublishArgs{Type: PublishAccept, AccountID: target.ID, FollowID: f.ID})

@@ -145,6 +145,9 @@ func (s *Service) EditStatus(ctx context.Context, me *storage.Account, statusID 
 	if n := len([]rune(text)) + len([]rune(in.SpoilerText)); n > MaxStatusCharacters {
 		return nil, invalid("text", fmt.Sprintf("is too long (%d characters; the limit is %d)", n, MaxStatusCharacters))
 	}
+	if err := s.checkForIdentifiers(ctx, me, in, in.PostDespiteWarning); err != nil {
+		return nil, err
+	}
 	html := s.render(ctx, text).HTML // may ask other servers: not inside the transaction
 	var st *storage.Status
 	err := s.db.InTx(ctx, func(tx storage.Tx) error {
@@ -158,6 +161,9 @@ func (s *Service) EditStatus(ctx context.Context, me *storage.Account, statusID 
 		spoiler := strings.TrimSpace(in.SpoilerText)
 		if err := tx.UpdateStatusContent(ctx, st, html, text, spoiler, in.Sensitive || spoiler != "", s.now()); err != nil {
 			return err
+		}
+		if st.Pending() {
+			return nil // not sent yet: it leaves with the new text
 		}
 		s.emit(ctx, Event{Type: "status.update", StatusID: st.ID})
 		return s.publish(ctx, tx, PublishArgs{Type: PublishUpdate, AccountID: me.ID, StatusID: st.ID})
@@ -376,5 +382,33 @@ func (s *Service) ReceiveDeleteActor(ctx context.Context, actor *storage.Account
 	if actor.Local() {
 		return ErrForbidden
 	}
-	return domainErr(s.db.InTx(ctx, func(tx storage.Tx) error { return tx.DeleteAccountContent(ctx, actor, s.now()) }))
+	return domainErr(s.db.InTx(ctx, func(tx storage.Tx) error {
+		// The actor's own tombstone tells a later Update (the account's
+		// server lifted a suspension) from a suspension made here.
+		if err := tx.InsertTombstone(ctx, actor.URI, s.now()); err != nil {
+			return err
+		}
+		return tx.DeleteAccountContent(ctx, actor, s.now())
+	}))
+}
+
+// RestoreDeletedActor brings back a remote account that its server deleted
+// and now sends again (it lifted a suspension): only an account suspended
+// by its own server's Delete comes back this way, never one that
+// moderators here suspended.
+func (s *Service) RestoreDeletedActor(ctx context.Context, actor *storage.Account) error {
+	if actor.Local() || !actor.Suspended() {
+		return nil
+	}
+	return domainErr(s.db.InTx(ctx, func(tx storage.Tx) error {
+		had, err := tx.TakeTombstone(ctx, actor.URI)
+		if err != nil {
+			return err
+		}
+		if !had {
+			return ErrForbidden
+		}
+		actor.SuspendedAt = nil
+		return tx.UpdateAccount(ctx, actor, "suspended_at")
+	}))
 }

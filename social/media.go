@@ -161,12 +161,23 @@ type RemoteMedia struct {
 }
 
 func (s *Service) attachRemoteMedia(ctx context.Context, tx storage.Tx, st *storage.Status, media []RemoteMedia) error {
+	if len(media) == 0 {
+		return nil
+	}
+	// A domain block rejecting media (domains.go) keeps them as links to
+	// the original ("unknown"), never shown inline.
+	rejected, err := s.rejectsMediaOf(ctx, tx, st.AccountID)
+	if err != nil {
+		return err
+	}
 	for i, rm := range media {
 		if i == MaxMediaPerStatus*2 {
 			break
 		}
 		typ := "image"
 		switch {
+		case rejected:
+			typ = "unknown"
 		case strings.HasPrefix(rm.ContentType, "video/"):
 			typ = "video"
 		case strings.HasPrefix(rm.ContentType, "audio/"):

@@ -69,7 +69,7 @@ var (
 	// the two is not said.
 	ErrBadCredentials = errors.New("wrong username or password")
 	// ErrTwoFactorRequired means the account signs in with a second factor,
-	// which this way of signing in cannot ask for.
+	// which must be checked before a session starts (CompleteSignIn).
 	ErrTwoFactorRequired = errors.New("this account signs in with a second factor")
 )
 
@@ -629,8 +629,9 @@ func checkPKCE(c *storage.AuthorizationCode, verifier string) error {
 
 // PasswordGrant signs a person in from an app with their username (or
 // email) and password (grant_type password), as command-line clients do.
-// Suspended and unapproved people are refused, and so will be accounts that
-// sign in with a second factor, which this grant cannot ask for.
+// Suspended and unapproved people are refused, and so are people who sign
+// in with a second factor, which this grant cannot ask for, and staff who
+// must set one up first.
 func (s *Service) PasswordGrant(ctx context.Context, app *storage.OAuthApp, login, password, scope string) (*IssuedToken, error) {
 	scopes, err := tokenScopes(app, scope)
 	if err != nil {
@@ -645,8 +646,14 @@ func (s *Service) PasswordGrant(ctx context.Context, app *storage.OAuthApp, logi
 	case err != nil:
 		return nil, err
 	}
-	if twoFactorRequired(u) {
+	code, setup, err := s.secondFactorNeeded(ctx, u)
+	switch {
+	case err != nil:
+		return nil, err
+	case code:
 		return nil, oauthErr(OAuthInvalidGrant, "This account signs in with two-factor authentication, which the password grant cannot ask for; sign in through the browser instead.")
+	case setup:
+		return nil, oauthErr(OAuthInvalidGrant, "Two-factor sign-in is required for staff on this server; set it up in the browser first, by signing in through an app's authorization page.")
 	}
 	t, it := s.newAccessToken(app.ID, &u.ID, strings.Join(scopes, " "))
 	if err := s.db.InsertAccessToken(ctx, t); err != nil {
@@ -749,18 +756,21 @@ func signInAllowed(u *storage.User) error {
 	switch {
 	case u.Account != nil && u.Account.Suspended(), u.Disabled:
 		return ErrLoginDisabled
+	case emailUnconfirmed(u):
+		return ErrEmailUnconfirmed
 	case !u.Approved:
 		return ErrLoginPending
 	}
 	return nil
 }
 
-// twoFactorRequired reports whether u signs in with a second factor. Two-
-// factor sign-in is not built yet, so nobody does. When it is, this reads
-// u's setting: the password grant then refuses u, SignIn returns
-// ErrTwoFactorRequired before starting a session, and the sign-in page asks
-// for the second factor and starts the session only once it is checked.
-func twoFactorRequired(u *storage.User) bool { return false }
+// twoFactorRequired reports whether u signs in with a second factor: the
+// password grant then refuses u, SignIn returns a PendingSignIn instead of
+// a session, and the sign-in page asks for the second factor and starts the
+// session only once it is checked (CompleteSignIn).
+func (s *Service) twoFactorRequired(ctx context.Context, u *storage.User) (bool, error) {
+	return s.TwoFactorEnabled(ctx, u)
+}
 
 // dummyPasswordHash is compared against when there is no such user, so that
 // a wrong username takes as long to refuse as a wrong password.
@@ -814,17 +824,43 @@ func (b *BrowserSession) CheckCSRF(posted string) bool {
 
 // SignIn checks a username (or email) and password from the sign-in page
 // and starts a browser session. It returns ErrBadCredentials,
-// ErrLoginDisabled or ErrLoginPending when the person may not sign in, and
-// ErrTwoFactorRequired (once two-factor sign-in exists) when a second factor
-// must be checked first.
+// ErrLoginDisabled or ErrLoginPending when the person may not sign in. When
+// a second factor must be checked first, or set up first by staff who must
+// use one, it starts no session and returns a *PendingSignIn as the error,
+// which unwraps to ErrTwoFactorRequired or ErrTwoFactorSetupRequired; the
+// page then asks for the code and calls CompleteSignIn or
+// CompleteSignInSetup.
 func (s *Service) SignIn(ctx context.Context, login, password, userAgent string) (*BrowserSession, error) {
 	u, err := s.checkCredentials(ctx, login, password)
 	if err != nil {
 		return nil, err
 	}
-	if twoFactorRequired(u) {
-		return nil, ErrTwoFactorRequired
+	code, setup, err := s.secondFactorNeeded(ctx, u)
+	if err != nil {
+		return nil, err
 	}
+	if code || setup {
+		p, err := s.pendingSignIn(ctx, u, setup)
+		if err != nil {
+			return nil, err
+		}
+		return nil, p
+	}
+	sess, bs, err := s.newSession(ctx, userAgent)
+	if err != nil {
+		return nil, err
+	}
+	bs.User = u
+	err = s.db.InTx(ctx, func(tx storage.Tx) error { return s.saveSession(ctx, tx, sess, u) })
+	if err != nil {
+		return nil, err
+	}
+	return bs, nil
+}
+
+// newSession makes a session, not yet stored and without its user, and its
+// signed cookie.
+func (s *Service) newSession(ctx context.Context, userAgent string) (*storage.Session, *BrowserSession, error) {
 	token := randomToken(32)
 	now := s.now()
 	if utf8.RuneCountInString(userAgent) > 300 {
@@ -833,7 +869,6 @@ func (s *Service) SignIn(ctx context.Context, login, password, userAgent string)
 	sess := &storage.Session{
 		ID:        storage.NewID(),
 		TokenHash: hashToken(token),
-		UserID:    u.ID,
 		CSRFToken: randomToken(32),
 		UserAgent: strings.ToValidUTF8(userAgent, ""),
 		CreatedAt: now,
@@ -841,19 +876,20 @@ func (s *Service) SignIn(ctx context.Context, login, password, userAgent string)
 	}
 	cookie, err := s.sign(ctx, "session", token)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	err = s.db.InTx(ctx, func(tx storage.Tx) error {
-		if err := tx.InsertSession(ctx, sess); err != nil {
-			return err
-		}
-		u.LastSignInAt = &now
-		return tx.UpdateUser(ctx, u, "last_sign_in_at")
-	})
-	if err != nil {
-		return nil, err
+	return sess, &BrowserSession{Cookie: cookie, CSRFToken: sess.CSRFToken, ExpiresAt: sess.ExpiresAt}, nil
+}
+
+// saveSession stores sess as u's new session and records the sign-in.
+func (s *Service) saveSession(ctx context.Context, tx storage.Tx, sess *storage.Session, u *storage.User) error {
+	sess.UserID = u.ID
+	if err := tx.InsertSession(ctx, sess); err != nil {
+		return err
 	}
-	return &BrowserSession{Cookie: cookie, User: u, CSRFToken: sess.CSRFToken, ExpiresAt: sess.ExpiresAt}, nil
+	now := sess.CreatedAt
+	u.LastSignInAt = &now
+	return tx.UpdateUser(ctx, u, "last_sign_in_at")
 }
 
 // SessionFromCookie returns the session a session cookie names. It returns

@@ -83,7 +83,7 @@ const DomainUnavailableAfter = 3 * 24 * time.Hour
 // DeliveryResult is the outcome of one attempt to deliver to one inbox.
 type DeliveryResult struct {
 	Inbox  string
-	Domain string
+	Domain string // "" when nothing was sent
 	State  string // storage.DeliveryPending (retry), Delivered or Failed
 	Error  string
 }
@@ -100,6 +100,9 @@ func (s *Service) RecordDeliveryResults(ctx context.Context, activityID int64, r
 		for _, r := range results {
 			if err := tx.RecordDelivery(ctx, activityID, r.Inbox, r.State, r.Error, attempt, now); err != nil {
 				return err
+			}
+			if r.Domain == "" {
+				continue // not sent at all (a bad URL, a blocked domain): says nothing of the domain's health
 			}
 			if r.State == storage.DeliveryDelivered {
 				if _, seen := failing[r.Domain]; !seen {

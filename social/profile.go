@@ -64,7 +64,10 @@ func (s *Service) UpdateProfile(ctx context.Context, me *storage.Account, in Pro
 		cols = append(cols, "discoverable")
 	}
 	if in.Fields != nil {
-		fields := *in.Fields
+		fields, err := userFields(me.Fields, *in.Fields)
+		if err != nil {
+			return nil, err
+		}
 		if len(fields) > MaxFields {
 			return nil, invalid("fields_attributes", "may hold at most 4 fields")
 		}
@@ -83,7 +86,13 @@ func (s *Service) UpdateProfile(ctx context.Context, me *storage.Account, in Pro
 		if kept == nil {
 			b = []byte("[]")
 		}
-		me.Fields = string(b)
+		v, err := s.Verification(ctx, me.ID)
+		if err != nil {
+			return nil, err
+		}
+		if me.Fields, err = withVerifiedField(string(b), v, s.now()); err != nil {
+			return nil, err
+		}
 		cols = append(cols, "fields")
 	}
 	if len(cols) == 0 {

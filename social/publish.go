@@ -50,6 +50,9 @@ type PublishArgs struct {
 	// Inboxes are extra recipients decided when the action happened (the
 	// author of a liked post), for activities about rows that may be gone.
 	Inboxes []string `json:"inboxes,omitempty"`
+	// ObjectURIs are what a Flag reports; Content is its comment.
+	ObjectURIs []string `json:"object_uris,omitempty"`
+	Content    string   `json:"content,omitempty"`
 }
 
 // Kind names the job kind.

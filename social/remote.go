@@ -89,7 +89,26 @@ func (s *Service) StoreRemoteAccount(ctx context.Context, a *storage.Account) er
 	}
 	a.UpdatedAt = now
 	a.PrivateKeyPEM = ""
-	return domainErr(s.db.InTx(ctx, func(tx storage.Tx) error { return tx.UpsertRemoteAccount(ctx, a) }))
+	return domainErr(s.db.InTx(ctx, func(tx storage.Tx) error {
+		// Domain blocks (domains.go): an account first stored from a
+		// blocked domain gets the block's suspension or limit.
+		_, err := tx.AccountByURI(ctx, a.URI)
+		isNew := errors.Is(err, storage.ErrNotFound)
+		if err != nil && !isNew {
+			return err
+		}
+		mark, markedAt, err := s.limitNewRemoteAccount(ctx, tx, a, isNew)
+		if err != nil {
+			return err
+		}
+		if err := tx.UpsertRemoteAccount(ctx, a); err != nil {
+			return err
+		}
+		if mark != "" {
+			return tx.MarkAccountForDomain(ctx, a.ID, mark, markedAt)
+		}
+		return nil
+	}))
 }
 
 // Stats are the counts NodeInfo publishes.

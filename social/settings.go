@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"rounds/social/guard"
 	"rounds/storage"
 )
 
@@ -47,9 +48,10 @@ type Settings struct {
 	GuardPolicy           string              `json:"guard_policy"`
 	GuardPatterns         []IdentifierPattern `json:"guard_patterns"`
 	// SendDelay is how long a new post waits, seen only by its author,
-	// before it is published. Zero means no delay.
-	SendDelay      Duration `json:"send_delay"`
-	FederationMode string   `json:"federation_mode"`
+	// before it is published: nil means DefaultSendDelay; users may choose
+	// their own.
+	SendDelay      *Duration `json:"send_delay,omitempty"`
+	FederationMode string    `json:"federation_mode"`
 }
 
 // Duration is a time.Duration stored as text ("30s").
@@ -100,8 +102,11 @@ func (st *Settings) validate() error {
 	default:
 		return invalid("federation_mode", "must be open or allowlist")
 	}
-	if st.SendDelay < 0 || time.Duration(st.SendDelay) > 10*time.Minute {
-		return invalid("send_delay", "must be between 0 and 10 minutes")
+	if st.SendDelay != nil && (*st.SendDelay < 0 || time.Duration(*st.SendDelay) > MaxSendDelay) {
+		return invalid("send_delay", "must be between 0 and 15 minutes")
+	}
+	if _, err := guard.New(guard.Options{Patterns: guardPatterns(st.GuardPatterns)}); err != nil {
+		return invalid("guard_patterns", err.Error())
 	}
 	return nil
 }

@@ -26,6 +26,8 @@ type Options struct {
 	Logger  *slog.Logger
 	// Now returns the current time; tests may replace it.
 	Now func() time.Time
+	// Mailer sends email; nil when the server sends none.
+	Mailer Mailer
 }
 
 // Service is the domain layer that every front end calls.
@@ -37,11 +39,14 @@ type Service struct {
 	log     *slog.Logger
 	now     func() time.Time
 	dataDir string
+	mailer  Mailer
 
 	resolver AccountResolver
 	bus      Bus
 	counts   countCache
 	settings settingsCache
+	guard    guardCache
+	rules    domainRulesCache // domain blocks and allows (domains.go)
 }
 
 // New returns a Service.
@@ -52,15 +57,27 @@ func New(opts Options) *Service {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Service{
+	s := &Service{
 		db:      opts.DB,
 		jobs:    opts.Jobs,
 		domain:  opts.Domain,
 		base:    opts.Protocol + "://" + opts.Domain,
 		log:     opts.Logger,
 		dataDir: opts.DataDir,
+		mailer:  opts.Mailer,
 		now:     func() time.Time { return opts.Now().UTC() },
 	}
+	return s
+}
+
+// RegisterWorkers adds the domain's own background jobs to the queue; the
+// server calls it once, before the queue starts. A process that only
+// inserts jobs (the admin CLI) does not, so that it may insert kinds that
+// only the server works.
+func (s *Service) RegisterWorkers() {
+	storage.AddWorker(s.jobs, &recheckWorker{s: s})
+	storage.AddWorker(s.jobs, &releaseWorker{s: s})
+	storage.AddWorker(s.jobs, &mailWorker{s: s})
 }
 
 // BaseURL is the server's public origin, such as "https://rounds.example".

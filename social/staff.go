@@ -13,6 +13,8 @@ import (
 type Actor struct {
 	// User is nil for the command line, which may do anything.
 	User *storage.User
+	// name labels an automatic action (a lapsed verification).
+	name string
 }
 
 // CommandLine is the actor for `rounds admin` commands: whoever can run
@@ -24,6 +26,9 @@ func StaffActor(u *storage.User) Actor { return Actor{User: u} }
 
 // Label names the actor in the audit log.
 func (a Actor) Label() string {
+	if a.name != "" {
+		return a.name
+	}
 	if a.User == nil {
 		return "command line"
 	}

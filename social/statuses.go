@@ -37,6 +37,10 @@ type NewStatus struct {
 	// IdempotencyKey, when set, makes a retry within an hour return the
 	// first post instead of making another.
 	IdempotencyKey string
+	// PostDespiteWarning is the author's explicit "post anyway" after the
+	// patient-identifier guard warned (allowed only under the warn policy;
+	// recorded in the audit log).
+	PostDespiteWarning bool
 }
 
 // idempotencyWindow is how long an Idempotency-Key is remembered.
@@ -70,26 +74,55 @@ func (s *Service) PostStatus(ctx context.Context, author *storage.Account, in Ne
 	default:
 		return nil, invalid("visibility", "must be public, unlisted, private or direct")
 	}
+	if err := s.checkForIdentifiers(ctx, author, in, in.PostDespiteWarning); err != nil {
+		return nil, err
+	}
+	delay, err := s.sendDelay(ctx, author)
+	if err != nil {
+		return nil, err
+	}
 	// Resolving mentions may ask other servers: do it before the
 	// transaction.
 	out := s.render(ctx, text)
 	id := storage.NewID()
-	st := &storage.Status{
-		ID:          id,
-		URI:         fmt.Sprintf("%s/users/%s/statuses/%d", s.base, author.Username, id),
-		URL:         fmt.Sprintf("%s/@%s/%d", s.base, author.Username, id),
-		AccountID:   author.ID,
-		Content:     out.HTML,
-		Text:        text,
-		SpoilerText: strings.TrimSpace(in.SpoilerText),
-		Sensitive:   in.Sensitive || strings.TrimSpace(in.SpoilerText) != "",
-		Visibility:  in.Visibility,
-		Language:    in.Language,
-		Local:       true,
-		CreatedAt:   s.now(),
-		Account:     author,
+	var pendingUntil *time.Time
+	if delay > 0 {
+		// A delayed post takes its id from the moment it is published, so
+		// that it sorts where followers will first see it and clients
+		// paging with since_id do not miss it.
+		at := s.now().Add(delay)
+		pendingUntil = &at
+		id = storage.IDAt(at)
 	}
-	err := s.db.InTx(ctx, func(tx storage.Tx) error {
+	st := &storage.Status{
+		ID:           id,
+		URI:          fmt.Sprintf("%s/users/%s/statuses/%d", s.base, author.Username, id),
+		URL:          fmt.Sprintf("%s/@%s/%d", s.base, author.Username, id),
+		AccountID:    author.ID,
+		Content:      out.HTML,
+		Text:         text,
+		SpoilerText:  strings.TrimSpace(in.SpoilerText),
+		Sensitive:    in.Sensitive || strings.TrimSpace(in.SpoilerText) != "",
+		Visibility:   in.Visibility,
+		Language:     in.Language,
+		Local:        true,
+		CreatedAt:    s.now(),
+		Account:      author,
+		PendingUntil: pendingUntil,
+	}
+	if in.InReplyToID != 0 {
+		parent, err := s.db.StatusByID(ctx, in.InReplyToID)
+		if err == nil && !s.MayView(ctx, author, parent) {
+			err = storage.ErrNotFound
+		}
+		if errors.Is(err, storage.ErrNotFound) {
+			return nil, invalid("in_reply_to_id", "names a status that does not exist")
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	err = s.db.InTx(ctx, func(tx storage.Tx) error {
 		if in.InReplyToID != 0 {
 			parent, err := tx.StatusByID(ctx, in.InReplyToID)
 			if err != nil {
@@ -126,16 +159,13 @@ func (s *Service) PostStatus(ctx context.Context, author *storage.Account, in Ne
 				return errDuplicatePost
 			}
 		}
-		s.emit(ctx, Event{Type: "update", StatusID: st.ID})
 		if err := tx.TagStatus(ctx, st.ID, out.Tags, st.CreatedAt); err != nil {
 			return err
 		}
-		for _, id := range mentions {
-			if err := s.notifyByID(ctx, tx, id, author, NotifyMention, &st.ID); err != nil {
-				return err
-			}
+		if st.Pending() {
+			return s.scheduleRelease(ctx, tx, st)
 		}
-		return s.publish(ctx, tx, PublishArgs{Type: PublishCreate, AccountID: author.ID, StatusID: st.ID})
+		return s.afterPublish(ctx, tx, st)
 	})
 	done(err == nil)
 	if errors.Is(err, errDuplicatePost) {
@@ -164,6 +194,9 @@ func (s *Service) DeleteStatus(ctx context.Context, me *storage.Account, statusI
 		}
 		if err := tx.DeleteStatus(ctx, st, s.now()); err != nil {
 			return err
+		}
+		if st.Pending() {
+			return nil // it never left this server: nothing to tell anyone
 		}
 		s.emit(ctx, Event{Type: "delete", StatusID: st.ID})
 		return s.publish(ctx, tx, PublishArgs{Type: PublishDelete, AccountID: me.ID, ObjectURI: st.URI, Visibility: st.Visibility})
@@ -338,7 +371,7 @@ func (s *Service) StatusByURI(ctx context.Context, uri string) (*storage.Status,
 
 // VisibleToPublic reports whether anyone may see st without signing in.
 func VisibleToPublic(st *storage.Status) bool {
-	return st.Visibility == VisibilityPublic || st.Visibility == VisibilityUnlisted
+	return !st.Pending() && (st.Visibility == VisibilityPublic || st.Visibility == VisibilityUnlisted)
 }
 
 // idempotentPost returns the post author made with key within the window.

@@ -74,6 +74,9 @@ func (s *Service) MayView(ctx context.Context, viewer *storage.Account, st *stor
 		if viewer.ID == st.AccountID {
 			return true
 		}
+		if st.Pending() {
+			return false // only its author sees a post waiting to be sent
+		}
 		if _, err := s.db.BlockBetween(ctx, st.AccountID, viewer.ID); err == nil {
 			return false
 		}
@@ -137,6 +140,7 @@ func (s *Service) AccountTimeline(ctx context.Context, viewer, a *storage.Accoun
 	}
 	return s.db.AccountStatusesFiltered(ctx, a.ID, storage.StatusFilter{
 		Visibilities: vis, ExcludeReplies: o.ExcludeReplies, ExcludeReblogs: o.ExcludeReblogs, Tag: o.Tagged,
+		Own: viewer != nil && viewer.ID == a.ID,
 	}, o.Page)
 }
 

@@ -62,11 +62,17 @@ type User struct {
 	Approved     bool    `bun:",notnull"`
 	Reason       string  `bun:",notnull"`
 	Disabled     bool    `bun:",notnull"` // sign-in refused by an admin
-	InviteID     *int64  // the invite the user joined with
-	ConfirmedAt  *time.Time
-	LastSignInAt *time.Time
-	CreatedAt    time.Time `bun:",notnull"`
-	UpdatedAt    time.Time `bun:",notnull"`
+	// SendPreferences is the user's send delay and quiet hours, as JSON.
+	SendPreferences string `bun:",notnull"`
+	InviteID        *int64 // the invite the user joined with
+	ConfirmedAt     *time.Time
+	LastSignInAt    *time.Time
+	CreatedAt       time.Time `bun:",notnull"`
+	UpdatedAt       time.Time `bun:",notnull"`
+
+	// ConfirmationRequired means the user signed up with an email address
+	// they must confirm (ConfirmedAt set) before signing in.
+	ConfirmationRequired bool `bun:",notnull"`
 
 	Account *Account `bun:"rel:belongs-to,join:account_id=id"`
 }
@@ -217,8 +223,11 @@ func (q queries) UpsertRemoteAccount(ctx context.Context, a *Account) error {
 		a.ID = existing.ID
 		a.CreatedAt = existing.CreatedAt
 		a.SuspendedAt = existing.SuspendedAt
+		// A limit is ours (a moderator's or a domain block's), not the
+		// remote server's: a refetch keeps it.
+		a.SilencedAt = existing.SilencedAt
 		_, err = q.w.NewUpdate().Model(a).WherePK().
-			ExcludeColumn("id", "created_at", "suspended_at", "private_key_pem").Exec(ctx)
+			ExcludeColumn("id", "created_at", "suspended_at", "silenced_at", "private_key_pem").Exec(ctx)
 		return err
 	case err == ErrNotFound:
 		if a.ID == 0 {
@@ -246,7 +255,7 @@ func (q queries) CountLocalUsers(ctx context.Context) (int, error) {
 // prefix, local ones first.
 func (q queries) AccountsByUsernamePrefix(ctx context.Context, prefix string, limit int) ([]*Account, error) {
 	var accts []*Account
-	esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(prefix))
+	esc := escapeLike(prefix)
 	err := q.r.NewSelect().Model(&accts).
 		Where(`lower(username) LIKE ? ESCAPE '\'`, esc+"%").
 		Where("suspended_at IS NULL").Where("username <> 'instance.actor'").

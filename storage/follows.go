@@ -66,6 +66,13 @@ func (q queries) AcceptFollow(ctx context.Context, f *Follow, t time.Time) error
 	return q.backfillFeed(ctx, f.AccountID, f.TargetAccountID)
 }
 
+// SetFollowURI makes uri the id of the Follow activity behind f.
+func (q queries) SetFollowURI(ctx context.Context, f *Follow, uri string) error {
+	f.URI = uri
+	_, err := q.w.NewUpdate().Model(f).Column("uri").WherePK().Exec(ctx)
+	return err
+}
+
 // DeleteFollow removes f, and the followed account's posts from the
 // follower's home feed.
 func (q queries) DeleteFollow(ctx context.Context, f *Follow) error {

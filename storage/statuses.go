@@ -30,9 +30,15 @@ type Status struct {
 	Local              bool      `bun:",notnull"`
 	CreatedAt          time.Time `bun:",notnull"`
 	EditedAt           *time.Time
+	// PendingUntil is set while a local post waits out its send delay:
+	// only its author sees it until then.
+	PendingUntil *time.Time
 
 	Account *Account `bun:"rel:belongs-to,join:account_id=id"`
 }
+
+// Pending reports whether st still waits to be published.
+func (st *Status) Pending() bool { return st.PendingUntil != nil }
 
 // Mention links a status to an account it mentions.
 type Mention struct {
@@ -81,7 +87,28 @@ func (q queries) InsertStatus(ctx context.Context, st *Status, mentions []int64)
 			return fmt.Errorf("insert mention: %w", err)
 		}
 	}
+	if st.Pending() {
+		// Only the author's own feed until it is published.
+		_, err := q.w.ExecContext(ctx, `INSERT INTO home_feed (account_id, status_id, author_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, st.AccountID, st.ID, st.AccountID)
+		return err
+	}
 	return q.fanOut(ctx, st)
+}
+
+// ReleaseStatus publishes a pending st: it becomes visible and reaches the
+// home feeds that show it. It reports false when st was not pending (it
+// was published already).
+func (q queries) ReleaseStatus(ctx context.Context, st *Status) (bool, error) {
+	res, err := q.w.NewUpdate().Model((*Status)(nil)).Set("pending_until = NULL").
+		Where("id = ?", st.ID).Where("pending_until IS NOT NULL").Exec(ctx)
+	if err != nil {
+		return false, fmt.Errorf("release status: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return false, nil
+	}
+	st.PendingUntil = nil
+	return true, q.fanOut(ctx, st)
 }
 
 // fanOut adds st to the home feeds that show it: its local author's, its
@@ -213,7 +240,8 @@ func (q queries) AccountStatuses(ctx context.Context, accountID int64, visibilit
 	var sts []*Status
 	sel := q.r.NewSelect().Model(&sts).Relation("Account").
 		Where("s.account_id = ?", accountID).
-		Where("s.visibility IN (?)", bun.In(visibilities))
+		Where("s.visibility IN (?)", bun.In(visibilities)).
+		Where("s.pending_until IS NULL")
 	if err := p.apply(sel, "s.id").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("account statuses: %w", err)
 	}
@@ -271,6 +299,9 @@ type StatusFilter struct {
 	ExcludeReplies bool
 	ExcludeReblogs bool
 	Tag            string
+	// Own is set when the author reads their own statuses, which include
+	// posts still waiting out their send delay.
+	Own bool
 }
 
 // AccountStatusesFiltered returns accountID's statuses matching f, newest
@@ -280,6 +311,9 @@ func (q queries) AccountStatusesFiltered(ctx context.Context, accountID int64, f
 	sel := q.r.NewSelect().Model(&sts).Relation("Account").
 		Where("s.account_id = ?", accountID).
 		Where("s.visibility IN (?)", bun.In(f.Visibilities))
+	if !f.Own {
+		sel = sel.Where("s.pending_until IS NULL")
+	}
 	if f.ExcludeReplies {
 		// Mastodon keeps replies to oneself (threads) in the list.
 		sel = sel.Where("(s.in_reply_to_uri = '' OR s.in_reply_to_account_id = s.account_id)")
@@ -307,12 +341,13 @@ func reverseIfMin[T any](sts []T, p Page) {
 }
 
 // PublicTimeline returns public statuses, newest first: local ones only,
-// remote ones only, or both; with a hashtag when tag is set.
+// remote ones only, or both; with a hashtag when tag is set. Limited
+// (silenced) accounts' posts reach only their followers, never these.
 func (q queries) PublicTimeline(ctx context.Context, local, remote bool, tag string, p Page) ([]*Status, error) {
 	var sts []*Status
 	sel := q.r.NewSelect().Model(&sts).Relation("Account").
-		Where("s.visibility = 'public'").Where("s.reblog_of_id IS NULL").
-		Where("account.suspended_at IS NULL")
+		Where("s.visibility = 'public'").Where("s.reblog_of_id IS NULL").Where("s.pending_until IS NULL").
+		Where("account.suspended_at IS NULL").Where("account.silenced_at IS NULL")
 	if local && !remote {
 		sel = sel.Where("s.local = ?", true)
 	} else if remote && !local {
@@ -380,4 +415,14 @@ func (q queries) RememberIdempotencyKey(ctx context.Context, accountID int64, ke
 	}
 	n, _ := res.RowsAffected()
 	return n == 1, nil
+}
+
+// TakeTombstone removes uri's tombstone, reporting whether there was one.
+func (q queries) TakeTombstone(ctx context.Context, uri string) (bool, error) {
+	res, err := q.w.ExecContext(ctx, "DELETE FROM tombstones WHERE uri = ?", uri)
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
 }

@@ -14,10 +14,12 @@ import (
 )
 
 // The OAuth authorization pages (RFC 6749 section 4.1): an app sends a
-// person to GET /oauth/authorize; they sign in (POST /oauth/sign_in) unless
-// their browser already has a session, then see what the app asks for and
-// authorize or deny it (POST /oauth/authorize). The app gets a code on its
-// redirect URI, or the page shows the code for the out-of-band URI.
+// person to GET /oauth/authorize; they sign in (POST /oauth/sign_in, then
+// POST /oauth/two_factor with a code from their authenticator app when they
+// use one) unless their browser already has a session, then see what the
+// app asks for and authorize or deny it (POST /oauth/authorize). The app
+// gets a code on its redirect URI, or the page shows the code for the
+// out-of-band URI.
 
 const (
 	// sessionCookie holds the signed session token.
@@ -38,6 +40,9 @@ func (h *handler) oauthRoutes(r chi.Router) {
 		r.Get("/oauth/authorize", h.authorizeShow)
 		r.Post("/oauth/authorize", h.authorizeDecide)
 		r.Post("/oauth/sign_in", h.oauthSignIn)
+		r.Post("/oauth/two_factor", h.oauthTwoFactor)
+		r.Post("/oauth/two_factor/setup", h.oauthTwoFactorSetup)
+		r.Get("/oauth/two_factor/qr/{token}", h.twoFactorQR)
 	})
 }
 
@@ -110,20 +115,60 @@ func (h *handler) authorizeShow(w http.ResponseWriter, r *http.Request) {
 }
 
 // oauthSignIn is POST /oauth/sign_in: it starts a session and goes back to
-// the authorization page, which now asks for consent.
+// the authorization page, which now asks for consent; or, for a person who
+// signs in with a second factor, asks for the code first.
 func (h *handler) oauthSignIn(w http.ResponseWriter, r *http.Request) {
+	form, auth, ok := h.signInForm(w, r)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	login := strings.TrimSpace(form.Get("username"))
+	sess, err := h.social.SignIn(ctx, login, form.Get("password"), r.UserAgent())
+	var pending *social.PendingSignIn
+	switch {
+	case err == nil:
+	case errors.As(err, &pending) && pending.Setup:
+		h.showTwoFactorSetup(w, r, auth, form, pending.Token, pending.TwoFactor, "", http.StatusOK)
+		return
+	case errors.As(err, &pending):
+		h.showTwoFactor(w, r, auth, form, pending.Token, "", http.StatusOK)
+		return
+	case errors.Is(err, social.ErrBadCredentials):
+		h.showSignIn(w, r, auth, form, login, "Wrong username or password.", http.StatusUnauthorized)
+		return
+	case errors.Is(err, social.ErrLoginDisabled):
+		h.showSignIn(w, r, auth, form, login, "This account is suspended. Ask an admin of "+h.social.Domain()+" for help.", http.StatusForbidden)
+		return
+	case errors.Is(err, social.ErrEmailUnconfirmed):
+		h.showSignIn(w, r, auth, form, login, "Confirm your email address first: follow the link in the email we sent you.", http.StatusForbidden)
+		return
+	case errors.Is(err, social.ErrLoginPending):
+		h.showSignIn(w, r, auth, form, login, "This account is waiting for an admin's approval.", http.StatusForbidden)
+		return
+	default:
+		h.oauthPageFailed(w, r, "sign in", err)
+		return
+	}
+	h.startSession(w, r, sess)
+	http.Redirect(w, r, authorizeURL(form, false), http.StatusSeeOther)
+}
+
+// signInForm reads a form of the sign-in pages, which carry the
+// authorization request and the form token. When the form cannot be used it
+// answers the request and returns false.
+func (h *handler) signInForm(w http.ResponseWriter, r *http.Request) (url.Values, *social.Authorization, bool) {
 	if err := r.ParseForm(); err != nil {
 		h.render(w, r, http.StatusBadRequest, "oauth_consent", map[string]any{"Error": "The form could not be read; go back to the app and start again."})
-		return
+		return nil, nil, false
 	}
 	ctx := r.Context()
 	form := r.PostForm
 	auth, err := h.social.CheckAuthorization(ctx, authorizationRequest(form))
 	if err != nil {
 		h.authorizationFailed(w, r, auth, err)
-		return
+		return nil, nil, false
 	}
-	login := strings.TrimSpace(form.Get("username"))
 	var cookie string
 	if c, err := r.Cookie(signInCookie); err == nil {
 		cookie = c.Value
@@ -131,41 +176,26 @@ func (h *handler) oauthSignIn(w http.ResponseWriter, r *http.Request) {
 	ok, err := h.social.CheckFormToken(ctx, cookie, form.Get("csrf_token"))
 	if err != nil {
 		h.oauthPageFailed(w, r, "sign in: check form token", err)
-		return
+		return nil, nil, false
 	}
 	if !ok {
-		h.showSignIn(w, r, auth, form, login, "This form expired or did not come from this server. Sign in again.", http.StatusForbidden)
-		return
+		h.showSignIn(w, r, auth, form, strings.TrimSpace(form.Get("username")), "This form expired or did not come from this server. Sign in again.", http.StatusForbidden)
+		return nil, nil, false
 	}
-	sess, err := h.social.SignIn(ctx, login, form.Get("password"), r.UserAgent())
-	switch {
-	case err == nil:
-	case errors.Is(err, social.ErrBadCredentials):
-		h.showSignIn(w, r, auth, form, login, "Wrong username or password.", http.StatusUnauthorized)
-		return
-	case errors.Is(err, social.ErrLoginDisabled):
-		h.showSignIn(w, r, auth, form, login, "This account is suspended. Ask an admin of "+h.social.Domain()+" for help.", http.StatusForbidden)
-		return
-	case errors.Is(err, social.ErrLoginPending):
-		h.showSignIn(w, r, auth, form, login, "This account is waiting for an admin's approval.", http.StatusForbidden)
-		return
-	case errors.Is(err, social.ErrTwoFactorRequired):
-		h.showSignIn(w, r, auth, form, login, "This account signs in with a second factor, which this page cannot ask for yet. Ask an admin for help.", http.StatusForbidden)
-		return
-	default:
-		h.oauthPageFailed(w, r, "sign in", err)
-		return
-	}
+	return form, auth, true
+}
+
+// startSession gives the browser the cookie of a session that just began.
+func (h *handler) startSession(w http.ResponseWriter, r *http.Request, sess *social.BrowserSession) {
 	// A new session each sign-in, so that a session token planted in the
 	// browser before sign-in never becomes a signed-in one.
 	if old, err := r.Cookie(sessionCookie); err == nil {
-		if err := h.social.EndSession(ctx, old.Value); err != nil {
+		if err := h.social.EndSession(r.Context(), old.Value); err != nil {
 			h.log.Warn("sign in: end the previous session", "error", err)
 		}
 	}
 	h.setCookie(w, sessionCookie, sess.Cookie, "/", int(time.Until(sess.ExpiresAt).Seconds()))
 	h.setCookie(w, signInCookie, "", "/oauth", -1)
-	http.Redirect(w, r, authorizeURL(form, false), http.StatusSeeOther)
 }
 
 // authorizeDecide is POST /oauth/authorize: the person authorized or
@@ -255,26 +285,10 @@ func (h *handler) oauthPageFailed(w http.ResponseWriter, r *http.Request, what s
 // showSignIn shows the sign-in form, keeping the form token of an earlier
 // visit so that two open tabs both work.
 func (h *handler) showSignIn(w http.ResponseWriter, r *http.Request, auth *social.Authorization, v url.Values, login, problem string, status int) {
-	ctx := r.Context()
-	var token string
-	if c, err := r.Cookie(signInCookie); err == nil {
-		t, ok, err := h.social.FormTokenFromCookie(ctx, c.Value)
-		if err != nil {
-			h.oauthPageFailed(w, r, "sign in: read form token", err)
-			return
-		}
-		if ok {
-			token = t
-		}
-	}
-	if token == "" {
-		cookie, t, err := h.social.NewFormToken(ctx)
-		if err != nil {
-			h.oauthPageFailed(w, r, "sign in: new form token", err)
-			return
-		}
-		token = t
-		h.setCookie(w, signInCookie, cookie, "/oauth", int(signInCookieMaxAge.Seconds()))
+	token, err := h.signInFormToken(w, r)
+	if err != nil {
+		h.oauthPageFailed(w, r, "sign in: form token", err)
+		return
 	}
 	h.render(w, r, status, "oauth_signin", map[string]any{
 		"App":      auth.App.Name,
@@ -283,6 +297,27 @@ func (h *handler) showSignIn(w http.ResponseWriter, r *http.Request, auth *socia
 		"Username": login,
 		"Error":    problem,
 	})
+}
+
+// signInFormToken returns the form token of the sign-in pages: the one in the
+// request's cookie, or a new one whose cookie it sets.
+func (h *handler) signInFormToken(w http.ResponseWriter, r *http.Request) (string, error) {
+	ctx := r.Context()
+	if c, err := r.Cookie(signInCookie); err == nil {
+		t, ok, err := h.social.FormTokenFromCookie(ctx, c.Value)
+		if err != nil {
+			return "", err
+		}
+		if ok {
+			return t, nil
+		}
+	}
+	cookie, t, err := h.social.NewFormToken(ctx)
+	if err != nil {
+		return "", err
+	}
+	h.setCookie(w, signInCookie, cookie, "/oauth", int(signInCookieMaxAge.Seconds()))
+	return t, nil
 }
 
 type scopeLine struct {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/mail"
 	"net/netip"
 	"os"
 	"strconv"
@@ -28,6 +29,15 @@ type config struct {
 	ShutdownGrace time.Duration
 	// AuthorizedFetch requires signed GETs for ActivityPub documents.
 	AuthorizedFetch bool
+	// SMTP is where email goes; its Host is empty when the server sends
+	// none.
+	SMTP smtpConfig
+}
+
+// smtpConfig is the mail server email is sent through.
+type smtpConfig struct {
+	Host, Username, Password, From string
+	Port                           int
 }
 
 // rawConfig holds the settings as given, before validation.
@@ -37,6 +47,7 @@ type rawConfig struct {
 	jobWorkers                                                string
 	jobTimeout, shutdownGrace                                 string
 	authorizedFetch                                           bool
+	smtpHost, smtpPort, smtpUsername, smtpPassword, smtpFrom  string
 }
 
 // settingError is a bad setting value: it names the flag and its variable.
@@ -73,6 +84,11 @@ func addServeFlags(fs *flag.FlagSet, rc *rawConfig) {
 	fs.StringVar(&rc.jobTimeout, "job-timeout", "1m", "how long one background job may run")
 	fs.StringVar(&rc.shutdownGrace, "shutdown-grace", "30s", "how long shutdown waits for requests and jobs in flight")
 	fs.BoolVar(&rc.authorizedFetch, "authorized-fetch", false, "require signed requests from other servers to read actors, posts and collections")
+	fs.StringVar(&rc.smtpHost, "smtp-host", "", "mail server for email confirmations and password resets (none: no email is sent)")
+	fs.StringVar(&rc.smtpPort, "smtp-port", "587", "mail server port: 587 with STARTTLS, or 465 for TLS from the start")
+	fs.StringVar(&rc.smtpUsername, "smtp-username", "", "user name at the mail server, if it wants one")
+	fs.StringVar(&rc.smtpPassword, "smtp-password", "", "password at the mail server (better set with ROUNDS_SMTP_PASSWORD)")
+	fs.StringVar(&rc.smtpFrom, "smtp-from", "", "sender address, such as \"Rounds <rounds@example.org>\" (default: rounds@ the domain)")
 }
 
 // parseFlags parses args into fs, then fills every flag not given on the
@@ -194,7 +210,51 @@ func (rc *rawConfig) validate(serve bool) (*config, error) {
 		return nil, &settingError{"shutdown-grace", rc.shutdownGrace, err.Error()}
 	}
 	c.AuthorizedFetch = rc.authorizedFetch
+	if c.SMTP, err = rc.smtp(c.Domain); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// smtp checks the mail settings: none at all, or a host with the rest.
+func (rc *rawConfig) smtp(domain string) (smtpConfig, error) {
+	host := strings.TrimSpace(rc.smtpHost)
+	if host == "" {
+		for _, f := range []struct{ name, value string }{
+			{"smtp-username", rc.smtpUsername}, {"smtp-password", rc.smtpPassword}, {"smtp-from", rc.smtpFrom},
+		} {
+			if f.value != "" {
+				shown := f.value
+				if f.name == "smtp-password" {
+					shown = "(hidden)"
+				}
+				return smtpConfig{}, &settingError{f.name, shown, "set --smtp-host too, or leave the mail settings out"}
+			}
+		}
+		return smtpConfig{}, nil
+	}
+	if strings.ContainsAny(host, "/:@ ") && net.ParseIP(host) == nil {
+		return smtpConfig{}, &settingError{"smtp-host", rc.smtpHost, "give only the host name, such as smtp.example.org"}
+	}
+	port, err := strconv.Atoi(rc.smtpPort)
+	if err != nil || port < 1 || port > 65535 {
+		return smtpConfig{}, &settingError{"smtp-port", rc.smtpPort, "must be a number from 1 to 65535"}
+	}
+	from := rc.smtpFrom
+	if from == "" {
+		h := domain
+		if hh, _, err := net.SplitHostPort(domain); err == nil {
+			h = hh
+		}
+		from = "Rounds <rounds@" + h + ">"
+	}
+	if _, err := mail.ParseAddress(from); err != nil {
+		return smtpConfig{}, &settingError{"smtp-from", rc.smtpFrom, "must be an email address, such as \"Rounds <rounds@example.org>\""}
+	}
+	if rc.smtpPassword != "" && rc.smtpUsername == "" {
+		return smtpConfig{}, &settingError{"smtp-username", rc.smtpUsername, "must be set with --smtp-password"}
+	}
+	return smtpConfig{Host: host, Port: port, Username: rc.smtpUsername, Password: rc.smtpPassword, From: from}, nil
 }
 
 func positiveDuration(s string) (time.Duration, error) {

@@ -140,6 +140,10 @@ func TestQueuedDeliveriesSurviveSIGKILL(t *testing.T) {
 		t.Fatal(err)
 	}
 	svc := social.New(social.Options{DB: db, Jobs: storage.NewJobs(db, storage.JobsOptions{}), Domain: addr, Protocol: "http"})
+	noDelay := social.Duration(0)
+	if _, err := svc.UpdateSettings(ctx, social.CommandLine, func(st *social.Settings) { st.SendDelay = &noDelay }); err != nil {
+		t.Fatal(err)
+	}
 	speaker, err := svc.CreateUser(ctx, social.NewUser{Username: "speaker", Password: "a long password", Approved: true})
 	if err != nil {
 		t.Fatal(err)

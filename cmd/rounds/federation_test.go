@@ -56,7 +56,7 @@ func startNodeWith(tb testing.TB, dialect storage.Dialect, tune func(*rawConfig)
 		tb.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	n := &node{base: "http://" + addr, domain: addr, dbURL: rc.database}
+	n := &node{base: "http://" + rc.listen, domain: rc.domain, dbURL: rc.database}
 	ready := make(chan struct{})
 	done := make(chan error, 1)
 	logs := &syncBuffer{}
@@ -76,14 +76,21 @@ func startNodeWith(tb testing.TB, dialect storage.Dialect, tune func(*rawConfig)
 		cancel()
 		tb.Fatal("node did not start within 15s")
 	}
+	// Tests see posts leave at once; the send delay has tests of its own.
+	noDelay := social.Duration(0)
+	if _, err := n.svc.UpdateSettings(ctx, social.CommandLine, func(st *social.Settings) { st.SendDelay = &noDelay }); err != nil {
+		cancel()
+		tb.Fatal(err)
+	}
 	for i := 0; ; i++ {
-		if resp, err := http.Get(n.base + "/healthz"); err == nil {
+		resp, err := http.Get(n.base + "/healthz")
+		if err == nil {
 			resp.Body.Close()
 			break
 		}
 		if i > 200 {
 			cancel()
-			tb.Fatal("node does not answer")
+			tb.Fatalf("node does not answer: %v (it stopped with %v); its log:\n%s", err, <-done, logs.String())
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

@@ -153,6 +153,12 @@ func isUpload(r *http.Request) bool {
 	return r.Method == http.MethodPost && (r.URL.Path == "/api/v1/media" || r.URL.Path == "/api/v2/media")
 }
 
+// signInPaths are where passwords and second factors are tried.
+var signInPaths = map[string]bool{
+	"/oauth/token": true, "/oauth/sign_in": true,
+	"/oauth/two_factor": true, "/oauth/two_factor/setup": true,
+}
+
 // limitSignIn applies Mastodon's tighter limit to sign-in attempts, where
 // passwords and codes are tried: the token endpoint and the web form.
 func limitSignIn() func(http.Handler) http.Handler {
@@ -162,7 +168,7 @@ func limitSignIn() func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		limited := limiter(next)
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.Method == http.MethodPost && (r.URL.Path == "/oauth/token" || r.URL.Path == "/oauth/sign_in") {
+			if r.Method == http.MethodPost && signInPaths[r.URL.Path] {
 				limited.ServeHTTP(w, r)
 				return
 			}

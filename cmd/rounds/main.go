@@ -27,8 +27,17 @@ Usage:
   rounds migrate [flags]      bring the database schema up to date
   rounds admin account create --username U [--email E] [--password P] [--role user|moderator|admin|owner]
   rounds admin account list [--pending] [--suspended]
-  rounds admin account approve|suspend|unsuspend USERNAME
-  rounds admin account reset-password USERNAME [--password P]
+  rounds admin account approve|reject|warn|limit|unlimit|suspend|unsuspend|disable|enable|delete USERNAME [--reason R]
+  rounds admin account verify USERNAME --profession P --regulator R --registration-number N [--organisation O] [--recheck YYYY-MM-DD]
+  rounds admin account unverify USERNAME [--reason R]
+  rounds admin account role USERNAME --role user|moderator|admin|owner
+  rounds admin account reset-password USERNAME [--password P | --link]
+  rounds admin account reset-two-factor USERNAME [--reason R]
+  rounds admin token create --username U --scopes "read write follow"
+  rounds admin domain block|unblock|allow|disallow|list|mode ...
+  rounds admin invite create|list|revoke ...
+  rounds admin registrations [closed|invite|approval]
+  rounds admin settings [show | set KEY VALUE | guard-pattern add LABEL REGEXP | guard-pattern remove LABEL]
   rounds version              print the version
 
 Every flag can also be set with the environment variable ROUNDS_<FLAG>, for

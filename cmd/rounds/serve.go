@@ -60,7 +60,11 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, hooks serveHooks)
 		Timeout: cfg.JobTimeout,
 		Logger:  log,
 	})
-	svc := social.New(social.Options{DB: db, Jobs: jobs, Domain: cfg.Domain, Protocol: cfg.Protocol, DataDir: cfg.DataDir, Logger: log})
+	mailer, err := newMailer(cfg.SMTP)
+	if err != nil {
+		return err
+	}
+	svc := social.New(social.Options{DB: db, Jobs: jobs, Domain: cfg.Domain, Protocol: cfg.Protocol, DataDir: cfg.DataDir, Logger: log, Mailer: mailer})
 	fed := federation.New(federation.Options{
 		Social: svc,
 		Jobs:   jobs,
@@ -73,6 +77,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, hooks serveHooks)
 		AuthorizedFetch: cfg.AuthorizedFetch,
 	})
 	svc.SetResolver(fed)
+	svc.RegisterWorkers()
 	if hooks.registerWorkers != nil {
 		hooks.registerWorkers(jobs, db)
 	}
@@ -138,6 +143,19 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, hooks serveHooks)
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// newMailer returns the mailer c describes, or nil (no email) when it names
+// no mail server.
+func newMailer(c smtpConfig) (social.Mailer, error) {
+	if c.Host == "" {
+		return nil, nil
+	}
+	m, err := social.NewSMTPMailer(social.SMTPOptions{Host: c.Host, Port: c.Port, Username: c.Username, Password: c.Password, From: c.From})
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 // announceSignIn tells the person who started the server how to get in: a
