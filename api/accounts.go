@@ -70,6 +70,10 @@ func (h *handler) updateCredentials(w http.ResponseWriter, r *http.Request) {
 	if fields, ok := profileFields(p); ok {
 		in.Fields = &fields
 	}
+	if p.has("rounds_views_my_own") { // a Rounds extension
+		v := p.boolean("rounds_views_my_own")
+		in.ViewsMyOwn = &v
+	}
 	if _, err := h.social.UpdateProfile(r.Context(), u.Account, in); err != nil {
 		h.writeError(w, r, err)
 		return

@@ -15,6 +15,7 @@ func (h *handler) adminRoutes(r chi.Router) {
 	h.adminAccountRoutes(r)
 	h.adminReportRoutes(r)
 	h.adminDomainRoutes(r)
+	h.adminAuditRoutes(r)
 }
 
 // requireStaff is requireUser(scope) for staff work p: a user whose role

@@ -61,6 +61,7 @@ func (a *API) Routes(r chi.Router) {
 		h.streamingRoutes(r)
 		h.searchRoutes(r)
 		h.adminRoutes(r)
+		h.deliveryRoutes(r)
 	})
 }
 

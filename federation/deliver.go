@@ -366,9 +366,6 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[social.DeliverA
 		}(&results[i])
 	}
 	wg.Wait()
-	if err := f.social.RecordDeliveryResults(context.WithoutCancel(ctx), d.ActivityID, results, job.Attempt); err != nil {
-		return err
-	}
 	var failed []string
 	only429 := true
 	for _, r := range results {
@@ -377,10 +374,21 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[social.DeliverA
 			only429 = only429 && strings.Contains(r.Error, "429")
 		}
 	}
+	snooze := len(failed) > 0 && only429 && retryAfter > 0
+	// When the pending ones are tried again, for their author to see: the
+	// snooze for Retry-After, or the backoff (River reckons the same a
+	// moment later).
+	retryAt := w.NextRetry(job)
+	if snooze {
+		retryAt = time.Now().Add(retryAfter)
+	}
+	if err := f.social.RecordDeliveryResults(context.WithoutCancel(ctx), d.ActivityID, results, job.Attempt, retryAt); err != nil {
+		return err
+	}
 	if len(failed) == 0 {
 		return nil
 	}
-	if only429 && retryAfter > 0 {
+	if snooze {
 		// Honour Retry-After; a snooze does not use up an attempt.
 		return river.JobSnooze(retryAfter)
 	}

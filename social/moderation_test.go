@@ -287,3 +287,36 @@ func TestReportsAreFiledAndHandledByModerators(t *testing.T) {
 		}
 	})
 }
+
+// The optional "Views: my own" field comes and goes on request, beside the
+// clinician's own fields and the verified one.
+func TestViewsMyOwnField(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, dialect storage.Dialect) {
+		ctx := context.Background()
+		s := newService(t, dialect, nil)
+		u := staffUser(t, s, "dr_eimear", social.RoleUser)
+		if _, err := s.VerifyClinician(ctx, social.CommandLine, u.AccountID, social.ClinicianDetails{Profession: "midwife", Regulator: "NMBI", RegistrationNumber: "998877"}, ""); err != nil {
+			t.Fatal(err)
+		}
+		on, off := true, false
+		acct, _ := s.AccountByID(ctx, u.AccountID)
+		if _, err := s.UpdateProfile(ctx, acct, social.ProfileUpdate{ViewsMyOwn: &on}); err != nil {
+			t.Fatal(err)
+		}
+		fs := fieldsOf(t, s, u.AccountID)
+		if len(fs) != 2 || fs[0].Name != "Registered" || fs[1].Name != "Views" || fs[1].Value != social.ViewsFieldValue {
+			t.Fatalf("fields with views on = %+v", fs)
+		}
+		acct, _ = s.AccountByID(ctx, u.AccountID)
+		four := []social.ProfileField{{Name: "a", Value: "1"}, {Name: "b", Value: "2"}, {Name: "c", Value: "3"}, {Name: "d", Value: "4"}}
+		if _, err := s.UpdateProfile(ctx, acct, social.ProfileUpdate{Fields: &four, ViewsMyOwn: &on}); err == nil {
+			t.Fatal("a fifth field was added")
+		}
+		if _, err := s.UpdateProfile(ctx, acct, social.ProfileUpdate{ViewsMyOwn: &off}); err != nil {
+			t.Fatal(err)
+		}
+		if fs = fieldsOf(t, s, u.AccountID); len(fs) != 1 || fs[0].Name != "Registered" {
+			t.Fatalf("fields with views off = %+v", fs)
+		}
+	})
+}

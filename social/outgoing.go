@@ -90,7 +90,7 @@ type DeliveryResult struct {
 
 // RecordDeliveryResults saves the outcomes of one attempt at a chunk of
 // inboxes, and the health of their domains, in one transaction.
-func (s *Service) RecordDeliveryResults(ctx context.Context, activityID int64, results []DeliveryResult, attempt int) error {
+func (s *Service) RecordDeliveryResults(ctx context.Context, activityID int64, results []DeliveryResult, attempt int, retryAt time.Time) error {
 	if len(results) == 0 {
 		return nil
 	}
@@ -98,7 +98,11 @@ func (s *Service) RecordDeliveryResults(ctx context.Context, activityID int64, r
 	return s.db.InTx(ctx, func(tx storage.Tx) error {
 		failing := map[string]bool{}
 		for _, r := range results {
-			if err := tx.RecordDelivery(ctx, activityID, r.Inbox, r.State, r.Error, attempt, now); err != nil {
+			var next *time.Time
+			if r.State == storage.DeliveryPending && !retryAt.IsZero() {
+				next = &retryAt
+			}
+			if err := tx.RecordDelivery(ctx, activityID, r.Inbox, r.State, r.Error, attempt, now, next); err != nil {
 				return err
 			}
 			if r.Domain == "" {
@@ -145,4 +149,20 @@ func (s *Service) DomainAnswered(ctx context.Context, domain string) error {
 // Deliveries lists where a status's activities went and how that went.
 func (s *Service) Deliveries(ctx context.Context, statusID int64) ([]storage.Delivery, error) {
 	return s.db.DeliveriesOf(ctx, statusID)
+}
+
+// StatusDeliveries lists where me's status went: one row per remote inbox
+// (one per server where a shared inbox is known), delivered, pending with
+// the next attempt's time, or failed. Only the author may ask; a post still
+// waiting out its send delay has gone nowhere yet.
+func (s *Service) StatusDeliveries(ctx context.Context, me *storage.Account, statusID int64) (*storage.Status, []storage.Delivery, error) {
+	st, err := s.db.StatusByID(ctx, statusID)
+	if err != nil {
+		return nil, nil, domainErr(err)
+	}
+	if st.AccountID != me.ID {
+		return nil, nil, ErrNotFound
+	}
+	ds, err := s.db.DeliveriesOf(ctx, statusID)
+	return st, ds, err
 }

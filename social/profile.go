@@ -3,6 +3,7 @@ package social
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -34,37 +35,77 @@ type ProfileUpdate struct {
 	Locked       *bool
 	Discoverable *bool
 	Fields       *[]ProfileField
+	// ViewsMyOwn adds (true) or removes (false) the "Views: my own" field
+	// that tells readers the clinician speaks for themselves.
+	ViewsMyOwn *bool
+}
+
+// The field a clinician may add to say they speak for themselves.
+const (
+	ViewsFieldName  = "Views"
+	ViewsFieldValue = "My own, not my employer's"
+)
+
+// setViewsField adds or removes the "Views: my own" field in fieldsJSON.
+func setViewsField(fieldsJSON string, on bool) (string, error) {
+	var fields []ProfileField
+	_ = json.Unmarshal([]byte(fieldsJSON), &fields)
+	kept := fields[:0]
+	user := 0
+	for _, f := range fields {
+		if f.Name == ViewsFieldName && f.Value == ViewsFieldValue {
+			continue
+		}
+		if f.VerifiedAt == nil {
+			user++
+		}
+		kept = append(kept, f)
+	}
+	if on {
+		if user >= MaxFields {
+			return "", invalid("fields_attributes", "are full (4 fields); remove one to add “Views: my own”")
+		}
+		kept = append(kept, ProfileField{Name: ViewsFieldName, Value: ViewsFieldValue})
+	}
+	b, err := json.Marshal(kept)
+	if len(kept) == 0 {
+		b = []byte("[]")
+	}
+	return string(b), err
 }
 
 // UpdateProfile changes me's profile and tells the servers of me's
 // followers with an Update.
 func (s *Service) UpdateProfile(ctx context.Context, me *storage.Account, in ProfileUpdate) (*storage.Account, error) {
+	// Work on a copy: a refused change leaves the caller's account as it was.
+	copied := *me
+	cp := &copied
 	var cols []string
 	if in.DisplayName != nil {
 		name := strings.TrimSpace(*in.DisplayName)
 		if utf8.RuneCountInString(name) > MaxDisplayName {
 			return nil, invalid("display_name", "is too long (at most 30 characters)")
 		}
-		me.DisplayName = name
+		cp.DisplayName = name
 		cols = append(cols, "display_name")
 	}
 	if in.Note != nil {
 		if utf8.RuneCountInString(*in.Note) > MaxNote {
 			return nil, invalid("note", "is too long (at most 500 characters)")
 		}
-		me.Note = plainToHTML(*in.Note)
+		cp.Note = plainToHTML(*in.Note)
 		cols = append(cols, "note")
 	}
 	if in.Locked != nil {
-		me.Locked = *in.Locked
+		cp.Locked = *in.Locked
 		cols = append(cols, "locked")
 	}
 	if in.Discoverable != nil {
-		me.Discoverable = *in.Discoverable
+		cp.Discoverable = *in.Discoverable
 		cols = append(cols, "discoverable")
 	}
 	if in.Fields != nil {
-		fields, err := userFields(me.Fields, *in.Fields)
+		fields, err := userFields(cp.Fields, *in.Fields)
 		if err != nil {
 			return nil, err
 		}
@@ -86,25 +127,39 @@ func (s *Service) UpdateProfile(ctx context.Context, me *storage.Account, in Pro
 		if kept == nil {
 			b = []byte("[]")
 		}
-		v, err := s.Verification(ctx, me.ID)
+		v, err := s.Verification(ctx, cp.ID)
 		if err != nil {
 			return nil, err
 		}
-		if me.Fields, err = withVerifiedField(string(b), v, s.now()); err != nil {
+		if cp.Fields, err = withVerifiedField(string(b), v, s.now()); err != nil {
 			return nil, err
 		}
 		cols = append(cols, "fields")
+	}
+	if in.ViewsMyOwn != nil {
+		f, err := setViewsField(cp.Fields, *in.ViewsMyOwn)
+		if err != nil {
+			return nil, err
+		}
+		cp.Fields = f
+		if !slices.Contains(cols, "fields") {
+			cols = append(cols, "fields")
+		}
 	}
 	if len(cols) == 0 {
 		return me, nil
 	}
 	err := s.db.InTx(ctx, func(tx storage.Tx) error {
-		if err := tx.UpdateAccount(ctx, me, cols...); err != nil {
+		if err := tx.UpdateAccount(ctx, cp, cols...); err != nil {
 			return err
 		}
-		return s.publish(ctx, tx, PublishArgs{Type: PublishUpdateProfile, AccountID: me.ID})
+		return s.publish(ctx, tx, PublishArgs{Type: PublishUpdateProfile, AccountID: cp.ID})
 	})
-	return me, domainErr(err)
+	if err != nil {
+		return nil, domainErr(err)
+	}
+	*me = *cp
+	return me, nil
 }
 
 // plainInline escapes text for HTML without adding paragraphs.

@@ -2,8 +2,12 @@ package social
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
+	"io"
 	"strconv"
+	"strings"
+	"time"
 
 	"rounds/storage"
 )
@@ -136,4 +140,46 @@ func (s *Service) AuditLog(ctx context.Context, a Actor, f storage.AuditFilter, 
 		return nil, err
 	}
 	return s.db.AuditLog(ctx, f, p)
+}
+
+// WriteAuditCSV writes the whole audit log, oldest first, as CSV with a
+// header: when, who, action, target type, target id, target, reason,
+// detail. Only admins may.
+func (s *Service) WriteAuditCSV(ctx context.Context, a Actor, w io.Writer) error {
+	if err := a.require(PermReadAudit); err != nil {
+		return err
+	}
+	cw := csv.NewWriter(w)
+	if err := cw.Write([]string{"time", "actor", "action", "target_type", "target_id", "target", "reason", "detail"}); err != nil {
+		return err
+	}
+	var after int64
+	for {
+		page, err := s.db.AuditLog(ctx, storage.AuditFilter{}, storage.Page{MinID: after, Limit: 80})
+		if err != nil {
+			return err
+		}
+		if len(page) == 0 {
+			break
+		}
+		// A min_id page comes newest first; write it oldest first.
+		for i := len(page) - 1; i >= 0; i-- {
+			e := page[i]
+			row := []string{e.CreatedAt.UTC().Format(time.RFC3339), e.Actor, e.Action, e.TargetType, e.TargetID, e.Target, csvSafe(e.Reason), csvSafe(e.Detail)}
+			if err := cw.Write(row); err != nil {
+				return err
+			}
+		}
+		after = page[0].ID
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// csvSafe keeps a spreadsheet from reading a cell as a formula.
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }

@@ -38,6 +38,8 @@ type Delivery struct {
 	Attempts   int       `bun:",notnull"`
 	LastError  string    `bun:",notnull"`
 	UpdatedAt  time.Time `bun:",notnull"`
+	// NextAttemptAt is when a pending delivery is tried again.
+	NextAttemptAt *time.Time
 }
 
 // InsertOutboxActivity stores a and a pending delivery to each inbox.
@@ -68,9 +70,10 @@ func (q queries) OutboxActivityByID(ctx context.Context, id int64) (*OutboxActiv
 }
 
 // RecordDelivery saves the outcome of one attempt to deliver an activity.
-func (q queries) RecordDelivery(ctx context.Context, activityID int64, inbox, state, lastErr string, attempt int, t time.Time) error {
+func (q queries) RecordDelivery(ctx context.Context, activityID int64, inbox, state, lastErr string, attempt int, t time.Time, next *time.Time) error {
 	_, err := q.w.NewUpdate().Model((*Delivery)(nil)).
 		Set("state = ?", state).Set("attempts = ?", attempt).Set("last_error = ?", lastErr).Set("updated_at = ?", t).
+		Set("next_attempt_at = ?", next).
 		Where("activity_id = ? AND inbox_url = ?", activityID, inbox).
 		Exec(ctx)
 	return err

@@ -46,6 +46,8 @@ func TestAdminModerationCommands(t *testing.T) {
 			{[]string{"admin", "token", "create", "--username", "dr_sean", "--scopes", "read sudo"}, 1, "sudo"},
 			{[]string{"admin", "token", "create"}, 2, "give --username"},
 			{[]string{"admin", "token", "mint"}, 2, "the only command is"},
+			{[]string{"admin", "audit"}, 0, "command line  verify_clinician"},
+			{[]string{"admin", "audit", "--csv"}, 0, "time,actor,action,target_type,target_id,target,reason,detail\n"},
 		}
 		var token string
 		for _, s := range steps {

@@ -162,6 +162,7 @@ func TestAdminAPIEnforcesRolesOnEveryEndpoint(t *testing.T) {
 			{"POST", "/api/v1/admin/accounts/" + target(nil) + "/role", url.Values{"role": {"moderator"}}, false, "change_role"},
 			{"POST", "/api/v1/admin/accounts/" + target(nil) + "/verification", verify, false, "verify_clinician"},
 			{"DELETE", "/api/v1/admin/accounts/" + target(verified) + "/verification", nil, false, "revoke_verification"},
+			{"GET", "/api/v1/admin/audit_log", nil, false, ""},
 			{"GET", "/api/v1/admin/reports", nil, true, ""},
 			{"GET", "/api/v1/admin/reports/" + report(false), nil, true, ""},
 			{"POST", "/api/v1/admin/reports/" + report(false) + "/assign_to_self", nil, true, "assign_report"},
@@ -212,6 +213,25 @@ func TestAdminAPIEnforcesRolesOnEveryEndpoint(t *testing.T) {
 				} else if who := entries[0].Actor; who != "@admin" && who != "@mod" {
 					t.Errorf("%s: audit entry by %q", what, who)
 				}
+			}
+		}
+
+		// The audit log as CSV, for admins: every action above is in it.
+		req, _ := http.NewRequest("GET", n.base+"/api/v1/admin/audit_log?format=csv", nil)
+		req.Header.Set("Authorization", "Bearer "+admin)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		csvBody, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") ||
+			!strings.HasPrefix(string(csvBody), "time,actor,action,target_type,target_id,target,reason,detail\n") {
+			t.Fatalf("audit CSV: %d %q\n%s", resp.StatusCode, resp.Header.Get("Content-Type"), csvBody)
+		}
+		for _, e := range endpoints {
+			if e.audit != "" && !strings.Contains(string(csvBody), ","+e.audit+",") {
+				t.Errorf("the audit CSV lacks %q", e.audit)
 			}
 		}
 
@@ -337,6 +357,18 @@ func TestSuspensionAndReportsFederate(t *testing.T) {
 			acct, err := b.svc.AccountByURI(ctx, alice.URI)
 			return err == nil && !acct.Suspended()
 		})
+
+		// Deleting her content for good tells B again.
+		if code, body := call(t, a, bossTok, "DELETE", fmt.Sprintf("/api/v1/admin/accounts/%d", alice.ID), url.Values{"text": {"left the service"}}); code != http.StatusOK {
+			t.Fatalf("delete: %d %v", code, body)
+		}
+		eventually(t, "B learning alice was deleted", func() bool {
+			acct, err := b.svc.AccountByURI(ctx, alice.URI)
+			return err == nil && acct.Suspended()
+		})
+		if _, err := a.svc.StatusByURI(ctx, st.URI); err == nil {
+			t.Fatal("alice's post is still on A after deleting her content")
+		}
 	})
 }
 
