@@ -52,6 +52,7 @@ func (h *handler) routes() http.Handler {
 	r.Post("/setup/{token}", h.setupCheck)
 	h.oauthRoutes(r)
 	signUpLimit := signUpLimiter(h)
+	signInLimit := signInLimiter(h)
 	r.Group(func(r chi.Router) {
 		r.Use(noStore)
 		r.Get("/auth/sign_up", h.signUpShow)
@@ -63,7 +64,19 @@ func (h *handler) routes() http.Handler {
 		r.With(signUpLimit).Post("/auth/password/forgot", h.passwordForgotCheck)
 		r.Get("/auth/password/reset/{token}", h.passwordResetShow)
 		r.Post("/auth/password/reset/{token}", h.passwordResetCheck)
+		r.Get("/auth/sign_in", h.signInShow)
+		r.With(signInLimit).Post("/auth/sign_in", h.signInCheck)
+		r.With(signInLimit).Post("/auth/two_factor", h.signInTwoFactor)
+		r.Post("/auth/sign_out", h.signOut)
+		r.Get("/settings/export", h.exportShow)
+		r.Get("/settings/export/following_accounts.csv", h.exportFollowing)
+		r.Get("/settings/export/blocked_accounts.csv", h.exportBlocks)
+		r.Get("/settings/export/muted_accounts.csv", h.exportMutes)
+		r.Get("/settings/export/outbox.json", h.exportOutbox)
+		r.Get("/settings/import", h.importShow)
+		r.Post("/settings/import", h.importCheck)
 	})
+	h.pageRoutes(r)
 	r.Get("/media/{name}", h.media)
 	r.Get("/@{username}", h.profile)
 	r.Get("/@{username}/{id}", h.post)
@@ -96,6 +109,15 @@ func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, pag
 		data = map[string]any{}
 	}
 	data["Domain"] = h.social.Domain()
+	// Who is looking, for the navigation: Me (their account), CSRF (for
+	// the sign-out form and every other form of theirs) and Staff.
+	if _, ok := data["Me"]; !ok {
+		if sess, err := h.browserSession(r); err == nil && sess != nil {
+			data["Me"] = sess.User.Account
+			data["CSRF"] = sess.CSRFToken
+			data["Staff"] = social.IsStaff(sess.User.Role)
+		}
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	if err := t.ExecuteTemplate(w, "layout", data); err != nil {
