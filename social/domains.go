@@ -117,7 +117,7 @@ func NormalizeDomain(raw string) (string, error) {
 		}
 		s = u.Host
 	}
-	if strings.ContainsAny(s, "/@?# \t") {
+	if strings.ContainsAny(s, "/@?#% \t") {
 		return "", bad
 	}
 	s = strings.ToLower(s)
@@ -163,13 +163,13 @@ func NormalizeDomain(raw string) (string, error) {
 		}
 		return h
 	}
+	host = strings.TrimSuffix(host, ".")
 	if a, err := netip.ParseAddr(host); err == nil {
 		if a.Is6() {
 			return withPort("[" + a.String() + "]"), nil
 		}
 		return withPort(a.String()), nil
 	}
-	host = strings.TrimSuffix(host, ".")
 	if strings.HasPrefix(host, "*.") {
 		return "", invalid("domain", "must not start with *. (a block of example.org covers its subdomains already)")
 	}

@@ -32,7 +32,7 @@ func TestNormalizeDomainAcceptsHostsAndRefusesGarbage(t *testing.T) {
 		}
 	}
 	bad := []string{"", "   ", "not a domain", "exa_mple.org", "*.example.org", "example..org", "-bad.example",
-		"example.org:99999", "example.org:", "example.org:http", "alice@example.org", "example.org/path", "1.2.3", "[::1", "https://"}
+		"example.org:99999", "example.org:", "example.org:http", "alice@example.org", "example.org/path", "1.2.3", "[::1", "https://", "fe80::1%eth0"}
 	for _, in := range bad {
 		got, err := social.NormalizeDomain(in)
 		var ve *social.ValidationError
