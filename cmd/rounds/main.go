@@ -34,7 +34,11 @@ Usage:
   rounds admin account reset-password USERNAME [--password P | --link]
   rounds admin account reset-two-factor USERNAME [--reason R]
   rounds admin token create --username U --scopes "read write follow"
-  rounds admin domain block|unblock|allow|disallow|list|mode ...
+  rounds admin domain block DOMAIN [--severity silence|suspend|noop] [--reject-media] [--reject-reports] [--reason R]
+  rounds admin domain unblock|allow|disallow DOMAIN
+  rounds admin domain list
+  rounds admin domain mode open|allowlist
+  rounds admin audit [--csv] [--limit N]
   rounds admin invite create|list|revoke ...
   rounds admin registrations [closed|invite|approval]
   rounds admin settings [show | set KEY VALUE | guard-pattern add LABEL REGEXP | guard-pattern remove LABEL]
