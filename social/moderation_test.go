@@ -320,3 +320,40 @@ func TestViewsMyOwnField(t *testing.T) {
 		}
 	})
 }
+
+// A limited account's mentions reach only those who follow it.
+func TestLimitedAccountMentionsReachOnlyFollowers(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, dialect storage.Dialect) {
+		ctx := context.Background()
+		s := newService(t, dialect, nil)
+		loud := staffUser(t, s, "loud", social.RoleUser)
+		fan := staffUser(t, s, "fan", social.RoleUser)
+		other := staffUser(t, s, "other", social.RoleUser)
+		if _, err := s.Follow(ctx, fan.Account, loud.Account); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.TakeAction(ctx, social.CommandLine, loud.AccountID, social.AccountAction{Type: social.ActionSilence}); err != nil {
+			t.Fatal(err)
+		}
+		loudAcct, _ := s.AccountByID(ctx, loud.AccountID)
+		if _, err := s.PostStatus(ctx, loudAcct, social.NewStatus{Text: "@fan @other buy my course", Visibility: social.VisibilityPublic}); err != nil {
+			t.Fatal(err)
+		}
+		count := func(u *storage.User) int {
+			ns, err := s.Notifications(ctx, u.Account, nil, nil, storage.Page{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, x := range ns {
+				if x.Type == social.NotifyMention {
+					n++
+				}
+			}
+			return n
+		}
+		if count(fan) != 1 || count(other) != 0 {
+			t.Fatalf("mentions: follower %d (want 1), stranger %d (want 0)", count(fan), count(other))
+		}
+	})
+}

@@ -26,6 +26,13 @@ func (s *Service) notify(ctx context.Context, tx storage.Tx, to, from *storage.A
 	if _, err := tx.BlockBetween(ctx, to.ID, from.ID); err == nil {
 		return nil
 	}
+	if from.SilencedAt != nil && typ != NotifyFollow && typ != NotifyFollowRequest {
+		// A limited account's posts, likes and boosts reach only those
+		// who follow it, as on Mastodon; its follows still show.
+		if f, err := tx.FollowBetween(ctx, to.ID, from.ID); err != nil || f.AcceptedAt == nil {
+			return nil
+		}
+	}
 	n := &storage.Notification{
 		ID: storage.NewID(), AccountID: to.ID, FromAccountID: from.ID, Type: typ, StatusID: statusID, CreatedAt: s.now(),
 	}
