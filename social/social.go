@@ -42,6 +42,7 @@ type Service struct {
 	mailer  Mailer
 
 	resolver AccountResolver
+	renderer ActivityRenderer // archives (portability.go)
 	bus      Bus
 	counts   countCache
 	settings settingsCache
@@ -78,6 +79,7 @@ func (s *Service) RegisterWorkers() {
 	storage.AddWorker(s.jobs, &recheckWorker{s: s})
 	storage.AddWorker(s.jobs, &releaseWorker{s: s})
 	storage.AddWorker(s.jobs, &mailWorker{s: s})
+	storage.AddWorker(s.jobs, &importWorker{s: s})
 }
 
 // BaseURL is the server's public origin, such as "https://rounds.example".

@@ -157,6 +157,7 @@ func isUpload(r *http.Request) bool {
 var signInPaths = map[string]bool{
 	"/oauth/token": true, "/oauth/sign_in": true,
 	"/oauth/two_factor": true, "/oauth/two_factor/setup": true,
+	"/auth/sign_in": true, "/auth/two_factor": true,
 }
 
 // limitSignIn applies Mastodon's tighter limit to sign-in attempts, where

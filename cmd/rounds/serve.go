@@ -77,6 +77,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, hooks serveHooks)
 		AuthorizedFetch: cfg.AuthorizedFetch,
 	})
 	svc.SetResolver(fed)
+	svc.SetActivityRenderer(fed)
 	svc.RegisterWorkers()
 	if hooks.registerWorkers != nil {
 		hooks.registerWorkers(jobs, db)
