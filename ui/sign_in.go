@@ -37,7 +37,7 @@ func signInLimiter(h *handler) func(http.Handler) http.Handler {
 // another site (an open redirect), by default the export page.
 func returnTo(v string) string {
 	if !strings.HasPrefix(v, "/") || strings.HasPrefix(v, "//") || strings.ContainsAny(v, "\\\r\n") {
-		return "/settings/export"
+		return "/home"
 	}
 	return v
 }

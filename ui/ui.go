@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
@@ -78,8 +79,6 @@ func (h *handler) routes() http.Handler {
 	})
 	h.pageRoutes(r)
 	r.Get("/media/{name}", h.media)
-	r.Get("/@{username}", h.profile)
-	r.Get("/@{username}/{id}", h.post)
 	r.NotFound(h.notFound)
 	return r
 }
@@ -87,11 +86,15 @@ func (h *handler) routes() http.Handler {
 func parsePages() map[string]*template.Template {
 	pages := map[string]*template.Template{}
 	names, _ := fs.Glob(templateFS, "templates/*.html")
+	// Partials (templates/_*.html: a status card, say) are parsed into
+	// every page, first, so that a page may define its own version.
+	partials, _ := fs.Glob(templateFS, "templates/_*.html")
 	for _, n := range names {
-		if n == "templates/layout.html" {
+		if n == "templates/layout.html" || strings.HasPrefix(n, "templates/_") {
 			continue
 		}
-		t := template.Must(template.ParseFS(templateFS, "templates/layout.html", n))
+		files := append(append([]string{}, partials...), "templates/layout.html", n)
+		t := template.Must(template.ParseFS(templateFS, files...))
 		pages[n[len("templates/"):len(n)-len(".html")]] = t
 	}
 	return pages

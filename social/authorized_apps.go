@@ -1,0 +1,26 @@
+package social
+
+import (
+	"context"
+
+	"rounds/storage"
+)
+
+// AuthorizedApps lists the apps that may act for u: those holding live
+// access tokens of theirs.
+func (s *Service) AuthorizedApps(ctx context.Context, u *storage.User) ([]storage.AuthorizedApp, error) {
+	return s.db.AuthorizedApps(ctx, u.ID)
+}
+
+// RevokeApp revokes every access token appID holds for u; the app must
+// ask u again. It returns ErrNotFound when the app holds none.
+func (s *Service) RevokeApp(ctx context.Context, u *storage.User, appID int64) error {
+	n, err := s.db.RevokeAppTokens(ctx, u.ID, appID, s.now())
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}

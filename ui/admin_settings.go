@@ -1,0 +1,54 @@
+package ui
+
+import (
+	"net/http"
+	"time"
+
+	"rounds/social"
+)
+
+// adminSettings is GET /admin/settings: registration mode, the
+// patient-identifier guard, staff two-factor sign-in and the send delay.
+func (h *handler) adminSettings(w http.ResponseWriter, r *http.Request) {
+	sess := h.staffSession(w, r, social.PermManageSettings)
+	if sess == nil {
+		return
+	}
+	st, err := h.social.Settings(r.Context())
+	if err != nil {
+		h.adminFailed(w, r, "admin settings", err)
+		return
+	}
+	delay := social.DefaultSendDelay
+	if st.SendDelay != nil {
+		delay = time.Duration(*st.SendDelay)
+	}
+	h.renderAdmin(w, r, sess, "admin_settings", "/admin/settings", map[string]any{
+		"Settings": st, "SendDelay": delay.String(),
+	})
+}
+
+// adminSettingsSave is POST /admin/settings.
+func (h *handler) adminSettingsSave(w http.ResponseWriter, r *http.Request) {
+	sess, form := h.postedForm(w, r)
+	if sess == nil {
+		return
+	}
+	delay, err := time.ParseDuration(form.Get("send_delay"))
+	if err != nil {
+		h.adminFailed(w, r, "admin: settings", &social.ValidationError{Field: "send delay", Reason: `must be a duration such as "30s" or "2m"`})
+		return
+	}
+	_, err = h.social.UpdateSettings(r.Context(), social.StaffActor(sess.User), func(st *social.Settings) {
+		st.RegistrationsMode = form.Get("registrations_mode")
+		st.GuardPolicy = form.Get("guard_policy")
+		st.RequireStaffTwoFactor = form.Get("require_staff_two_factor") == "1"
+		d := social.Duration(delay)
+		st.SendDelay = &d
+	})
+	if err != nil {
+		h.adminFailed(w, r, "admin: settings", err)
+		return
+	}
+	redirectDone(w, r, "/admin/settings", "settings")
+}
