@@ -36,7 +36,13 @@ func (h *handler) importCheck(w http.ResponseWriter, r *http.Request) {
 	// The form's fields and a file of at most MaxImportBytes, with room for
 	// the multipart framing.
 	r.Body = http.MaxBytesReader(w, r.Body, social.MaxImportBytes+64<<10)
-	if err := r.ParseMultipartForm(2 << 20); err != nil {
+	err := r.ParseMultipartForm(2 << 20)
+	if errors.Is(err, http.ErrNotMultipart) {
+		// A plain form has no file, but its token is checked first: a
+		// forged post is refused as one.
+		err = r.ParseForm()
+	}
+	if err != nil {
 		var tooLarge *http.MaxBytesError
 		msg := "The form could not be read; go back and try again."
 		if errors.As(err, &tooLarge) {
@@ -45,7 +51,9 @@ func (h *handler) importCheck(w http.ResponseWriter, r *http.Request) {
 		h.showImport(w, r, sess, http.StatusBadRequest, map[string]any{"Error": msg, "Values": importForm{Type: social.ImportFollowing, Mode: social.ImportMerge}})
 		return
 	}
-	defer r.MultipartForm.RemoveAll()
+	if r.MultipartForm != nil {
+		defer r.MultipartForm.RemoveAll()
+	}
 	values := importForm{Type: r.PostForm.Get("type"), Mode: r.PostForm.Get("mode")}
 	data := map[string]any{"Values": values}
 	if !sess.CheckCSRF(r.PostForm.Get("csrf_token")) {
