@@ -48,6 +48,7 @@ func (h *handler) renderMe(w http.ResponseWriter, r *http.Request, sess *social.
 	}
 	data["Me"] = sess.User.Account
 	data["CSRF"] = sess.CSRFToken
+	data["SessionCSRF"] = sess.CSRFToken
 	data["Staff"] = social.IsStaff(sess.User.Role)
 	data["Handle"] = h.handle(sess.User.Account)
 	h.render(w, r, status, page, data)

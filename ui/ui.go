@@ -112,13 +112,19 @@ func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, pag
 		data = map[string]any{}
 	}
 	data["Domain"] = h.social.Domain()
-	// Who is looking, for the navigation: Me (their account), CSRF (for
-	// the sign-out form and every other form of theirs) and Staff.
-	if _, ok := data["Me"]; !ok {
+	// Who is looking, for the navigation: Me (their account), SessionCSRF
+	// (for the sign-out form), CSRF (for the page's forms, unless the page
+	// brings its own, as the OAuth sign-in form does) and Staff.
+	if _, ok := data["SessionCSRF"]; !ok {
 		if sess, err := h.browserSession(r); err == nil && sess != nil {
-			data["Me"] = sess.User.Account
-			data["CSRF"] = sess.CSRFToken
-			data["Staff"] = social.IsStaff(sess.User.Role)
+			data["SessionCSRF"] = sess.CSRFToken
+			if _, ok := data["Me"]; !ok {
+				data["Me"] = sess.User.Account
+				data["Staff"] = social.IsStaff(sess.User.Role)
+			}
+			if _, ok := data["CSRF"]; !ok {
+				data["CSRF"] = sess.CSRFToken
+			}
 		}
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")

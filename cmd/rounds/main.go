@@ -39,6 +39,7 @@ Usage:
   rounds admin domain list
   rounds admin domain mode open|allowlist
   rounds admin audit [--csv] [--limit N]
+  rounds admin seed --accounts A --statuses S --follows F --reader NAME   fill the database for load tests
   rounds admin invite create|list|revoke ...
   rounds admin registrations [closed|invite|approval]
   rounds admin settings [show | set KEY VALUE | guard-pattern add LABEL REGEXP | guard-pattern remove LABEL]

@@ -83,6 +83,11 @@ var hiddenInputRE = regexp.MustCompile(`<input type="hidden" name="([^"]+)" valu
 // hiddenInputs returns a page's hidden form fields, as a browser would post
 // them.
 func hiddenInputs(page string) url.Values {
+	// Only the page's own forms: the navigation's sign-out form (shown
+	// when a session exists) is not part of any flow.
+	if i := strings.Index(page, "<main"); i >= 0 {
+		page = page[i:]
+	}
 	v := url.Values{}
 	for _, m := range hiddenInputRE.FindAllStringSubmatch(page, -1) {
 		v.Set(html.UnescapeString(m[1]), html.UnescapeString(m[2]))

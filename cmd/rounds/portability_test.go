@@ -247,7 +247,7 @@ func TestWebSignInAsksForTheSecondFactorAndSignsOut(t *testing.T) {
 		c := oauthBrowser(t)
 		_, page := oauthSend(t, c, "GET", n.base+"/auth/sign_in?return_to=//evil.example/x", nil, nil)
 		form := hiddenInputs(page)
-		if form.Get("return_to") != "/settings/export" {
+		if form.Get("return_to") != "/home" {
 			t.Fatalf("return_to %q kept", form.Get("return_to"))
 		}
 		form.Set("username", "deirdre")
@@ -264,7 +264,7 @@ func TestWebSignInAsksForTheSecondFactorAndSignsOut(t *testing.T) {
 		codeForm.Set("code", totpNow(t, setup.Secret, time.Now()))
 		resp, page = oauthSend(t, c, "POST", n.base+"/auth/two_factor", codeForm, nil)
 		session := cookieNamed(resp, "rounds_session")
-		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/settings/export" || session == nil {
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/home" || session == nil {
 			t.Fatalf("the right code: %d %q %s", resp.StatusCode, resp.Header.Get("Location"), page)
 		}
 		resp, page = oauthSend(t, c, "GET", n.base+"/settings/export", nil, nil)
