@@ -215,23 +215,25 @@ func (p Page) apply(sel *bun.SelectQuery, col string) *bun.SelectQuery {
 // those of the accounts it follows and those that mention it, less muted
 // accounts' and suspended accounts'.
 func (q queries) HomeTimeline(ctx context.Context, accountID int64, p Page) ([]*Status, error) {
-	var ids []int64
-	sel := q.r.NewSelect().TableExpr("home_feed AS hf").Column("hf.status_id").
+	// One statement: the page of the feed as a subquery, then its rows.
+	page := q.r.NewSelect().TableExpr("home_feed AS hf").Column("hf.status_id").
 		Where("hf.account_id = ?", accountID).
 		Where("hf.author_id NOT IN (SELECT target_account_id FROM mutes WHERE account_id = ?)", accountID)
-	if err := p.apply(sel, "hf.status_id").Scan(ctx, &ids); err != nil {
-		return nil, fmt.Errorf("home timeline: %w", err)
-	}
-	if len(ids) == 0 {
-		return nil, nil
-	}
+	page = p.apply(page, "hf.status_id")
 	var sts []*Status
-	if err := q.r.NewSelect().Model(&sts).Relation("Account").
-		Where("s.id IN (?)", bun.In(ids)).Where("account.suspended_at IS NULL").
+	if err := q.r.NewSelect().Model(&sts).Relation("Account", withoutKeys).
+		Where("s.id IN (?)", page).Where("account.suspended_at IS NULL").
 		OrderExpr("s.id DESC").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("home timeline: %w", err)
 	}
 	return sts, nil
+}
+
+// withoutKeys leaves the authors' key pairs out of a page of statuses: a
+// timeline never needs them, and reading them for 40 rows costs more than
+// the rest of each row.
+func withoutKeys(q *bun.SelectQuery) *bun.SelectQuery {
+	return q.ExcludeColumn("private_key_pem", "public_key_pem")
 }
 
 // AccountStatuses returns the statuses of accountID with the given
