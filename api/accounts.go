@@ -162,7 +162,7 @@ func (h *handler) accountStatuses(w http.ResponseWriter, r *http.Request) {
 				visible = append(visible, st)
 			}
 		}
-		writeJSON(w, http.StatusOK, h.presenter(me(r)).Statuses(r.Context(), visible))
+		writeJSON(w, http.StatusOK, h.presenter(me(r)).inContext("account").Statuses(r.Context(), visible))
 		return
 	}
 	if p.boolean("only_media") {
@@ -179,7 +179,7 @@ func (h *handler) accountStatuses(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.linkStatuses(w, r, sts)
-	writeJSON(w, http.StatusOK, h.presenter(me(r)).Statuses(r.Context(), sts))
+	writeJSON(w, http.StatusOK, h.presenter(me(r)).inContext("account").Statuses(r.Context(), sts))
 }
 
 func (h *handler) followList(w http.ResponseWriter, r *http.Request, following bool) {

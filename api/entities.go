@@ -187,6 +187,11 @@ type present struct {
 	origs    map[int64]*storage.Status
 
 	loadedStatuses, loadedAccounts map[int64]bool
+
+	// The viewer's filters, applied in filterCtx (see inContext).
+	filterCtx     string
+	filters       *social.FilterSet
+	filtersLoaded bool
 }
 
 func (h *handler) presenter(me *storage.Account) *present { return &present{h: h, me: me} }
@@ -326,7 +331,7 @@ func (p *present) Status(ctx context.Context, st *storage.Status) *Status {
 		Account: p.Account(ctx, author), Content: st.Content, Visibility: st.Visibility,
 		Sensitive: st.Sensitive, SpoilerText: st.SpoilerText, MediaAttachments: []*MediaAttachment{},
 		Mentions: []Mention{}, Tags: []TagRef{}, Emojis: []any{}, Language: optString(st.Language),
-		InReplyToID: optID(st.InReplyToID), InReplyToAccountID: optID(st.InReplyToAccountID), Filtered: []any{},
+		InReplyToID: optID(st.InReplyToID), InReplyToAccountID: optID(st.InReplyToAccountID), Filtered: p.filteredOf(ctx, st),
 	}
 	if st.EditedAt != nil {
 		e := mastoTime(*st.EditedAt)
@@ -390,6 +395,7 @@ func (p *present) Status(ctx context.Context, st *storage.Status) *Status {
 // Statuses renders a list, loading what the whole page needs at once.
 func (p *present) Statuses(ctx context.Context, sts []*storage.Status) []*Status {
 	p.preload(ctx, sts)
+	sts = p.visibleAfterFilters(ctx, sts)
 	out := make([]*Status, 0, len(sts))
 	for _, st := range sts {
 		out = append(out, p.Status(ctx, st))

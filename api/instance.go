@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/go-chi/chi/v5"
@@ -22,11 +23,6 @@ func (h *handler) instanceRoutes(r chi.Router) {
 	r.Get("/api/v1/trends/statuses", h.emptyList)
 	r.Get("/api/v1/trends/links", h.emptyList)
 	r.With(requireUser("read:accounts")).Get("/api/v1/preferences", h.preferences)
-	// Lists and filters are not built; apps ask for them right after
-	// sign-in, and an empty list is the truthful answer.
-	r.With(requireScope("read:lists")).Get("/api/v1/lists", h.emptyList)
-	r.With(requireScope("read:filters")).Get("/api/v1/filters", h.emptyList)
-	r.With(requireScope("read:filters")).Get("/api/v2/filters", h.emptyList)
 }
 
 func (h *handler) emptyList(w http.ResponseWriter, r *http.Request) {
@@ -76,7 +72,7 @@ func (h *handler) instanceV1(w http.ResponseWriter, r *http.Request) {
 		"invites_enabled":   reg.invitesEnabled,
 		"configuration":     h.configuration(),
 		"contact_account":   nil,
-		"rules":             []any{},
+		"rules":             h.ruleEntities(r),
 	})
 }
 
@@ -124,7 +120,7 @@ func (h *handler) instanceV2(w http.ResponseWriter, r *http.Request) {
 		},
 		"api_versions": map[string]int{"mastodon": 2},
 		"contact":      map[string]any{"email": "", "account": nil},
-		"rules":        []any{},
+		"rules":        h.ruleEntities(r),
 	})
 }
 
@@ -160,7 +156,28 @@ func (h *handler) registrations(r *http.Request) (instanceRegistrations, error) 
 }
 
 func (h *handler) rules(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, []any{})
+	writeJSON(w, http.StatusOK, h.ruleEntities(r))
+}
+
+// Rule is Mastodon's Rule entity.
+type Rule struct {
+	ID   string `json:"id"`
+	Text string `json:"text"`
+	Hint string `json:"hint"`
+}
+
+// ruleEntities are the server's rules, numbered from 1 as their ids.
+func (h *handler) ruleEntities(r *http.Request) []Rule {
+	out := []Rule{}
+	st, err := h.social.Settings(r.Context())
+	if err != nil {
+		h.log.Error("instance rules", "error", err)
+		return out
+	}
+	for i, text := range st.ServerRules() {
+		out = append(out, Rule{ID: strconv.Itoa(i + 1), Text: text, Hint: ""})
+	}
+	return out
 }
 
 func (h *handler) preferences(w http.ResponseWriter, r *http.Request) {

@@ -41,9 +41,12 @@ func (h *handler) notifications(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	pr := h.presenter(u.Account)
+	pr := h.presenter(u.Account).inContext("notifications")
 	out := make([]*Notification, 0, len(ns))
 	for _, n := range ns {
+		if pr.hidden(r.Context(), n.Status) {
+			continue
+		}
 		out = append(out, pr.Notification(r, n))
 	}
 	if len(ns) > 0 {
@@ -64,7 +67,7 @@ func (h *handler) notification(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, h.presenter(u.Account).Notification(r, n))
+	writeJSON(w, http.StatusOK, h.presenter(u.Account).inContext("notifications").Notification(r, n))
 }
 
 func (h *handler) clearNotifications(w http.ResponseWriter, r *http.Request) {

@@ -120,7 +120,7 @@ func (h *handler) statusContext(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	pr := h.presenter(me(r))
+	pr := h.presenter(me(r)).inContext("thread")
 	writeJSON(w, http.StatusOK, map[string]any{"ancestors": pr.Statuses(r.Context(), anc), "descendants": pr.Statuses(r.Context(), desc)})
 }
 

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
@@ -47,5 +48,14 @@ func (h *handler) timeline(w http.ResponseWriter, r *http.Request, load func(sto
 		return
 	}
 	h.linkStatuses(w, r, sts)
-	writeJSON(w, http.StatusOK, h.presenter(me(r)).Statuses(r.Context(), sts))
+	writeJSON(w, http.StatusOK, h.presenter(me(r)).inContext(timelineFilterContext(r)).Statuses(r.Context(), sts))
+}
+
+// timelineFilterContext is the filter context of a timeline: Mastodon
+// files the home timeline and lists under home, the rest under public.
+func timelineFilterContext(r *http.Request) string {
+	if strings.HasPrefix(r.URL.Path, "/api/v1/timelines/home") || strings.HasPrefix(r.URL.Path, "/api/v1/timelines/list/") {
+		return "home"
+	}
+	return "public"
 }

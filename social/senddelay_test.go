@@ -76,7 +76,7 @@ func TestSendDelayFollowsServerUserAndQuietHours(t *testing.T) {
 		clk.t = time.Date(2026, 11, 26, 6, 59, 0, 0, time.UTC)
 		wantDelay(post(), 10*time.Minute) // still quiet, across midnight
 		clk.t = time.Date(2026, 11, 26, 7, 0, 0, 0, time.UTC)
-		wantDelay(post(), 0) // morning: the user's own delay, none
+		wantDelay(post(), 0)                                  // morning: the user's own delay, none
 		clk.t = time.Date(2026, 6, 1, 21, 30, 0, 0, time.UTC) // 22:30 in Dublin in summer (UTC+1)
 		wantDelay(post(), 10*time.Minute)
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -52,6 +53,27 @@ type Settings struct {
 	// their own.
 	SendDelay      *Duration `json:"send_delay,omitempty"`
 	FederationMode string    `json:"federation_mode"`
+	// Rules are the server's rules, shown on its start page, in sign-up
+	// and in the instance API; nil means DefaultRules.
+	Rules []string `json:"rules,omitempty"`
+}
+
+// DefaultRules are the rules of a Rounds server until its admins write
+// their own.
+var DefaultRules = []string{
+	"One account per clinician, in their own name. No shared or team accounts.",
+	"Never post anything that could identify a patient: names, numbers, dates of birth, images or rare details. Posts carrying patient identifiers are stopped before they leave.",
+	"Say when you speak for yourself and when for your employer; declare your interests.",
+	"Be courteous to colleagues, patients and the public. No harassment, no hate.",
+	"Health advice here is general: it is not a consultation.",
+}
+
+// ServerRules returns the rules in force.
+func (st Settings) ServerRules() []string {
+	if st.Rules == nil {
+		return DefaultRules
+	}
+	return st.Rules
 }
 
 // Duration is a time.Duration stored as text ("30s").
@@ -104,6 +126,14 @@ func (st *Settings) validate() error {
 	}
 	if st.SendDelay != nil && (*st.SendDelay < 0 || time.Duration(*st.SendDelay) > MaxSendDelay) {
 		return invalid("send_delay", "must be between 0 and 15 minutes")
+	}
+	if len(st.Rules) > 20 {
+		return invalid("rules", "may be at most 20")
+	}
+	for _, r := range st.Rules {
+		if strings.TrimSpace(r) == "" || len(r) > 500 {
+			return invalid("rules", "must each be between 1 and 500 characters")
+		}
 	}
 	if _, err := guard.New(guard.Options{Patterns: guardPatterns(st.GuardPatterns)}); err != nil {
 		return invalid("guard_patterns", err.Error())

@@ -73,10 +73,13 @@ func (q queries) SetFollowURI(ctx context.Context, f *Follow, uri string) error 
 	return err
 }
 
-// DeleteFollow removes f, and the followed account's posts from the
-// follower's home feed.
+// DeleteFollow removes f, the followed account from the follower's lists,
+// and its posts from the follower's home feed.
 func (q queries) DeleteFollow(ctx context.Context, f *Follow) error {
 	if _, err := q.w.NewDelete().Model(f).WherePK().Exec(ctx); err != nil {
+		return err
+	}
+	if err := q.dropFromLists(ctx, f.AccountID, f.TargetAccountID); err != nil {
 		return err
 	}
 	return q.dropFromFeed(ctx, f.AccountID, f.TargetAccountID)

@@ -158,6 +158,12 @@ func (q queries) DeleteFollowsBetween(ctx context.Context, a, b int64) error {
 	if err != nil {
 		return err
 	}
+	if err := q.dropFromLists(ctx, a, b); err != nil {
+		return err
+	}
+	if err := q.dropFromLists(ctx, b, a); err != nil {
+		return err
+	}
 	if err := q.dropFromFeed(ctx, a, b); err != nil {
 		return err
 	}

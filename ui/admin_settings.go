@@ -2,6 +2,7 @@ package ui
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"rounds/social"
@@ -24,7 +25,7 @@ func (h *handler) adminSettings(w http.ResponseWriter, r *http.Request) {
 		delay = time.Duration(*st.SendDelay)
 	}
 	h.renderAdmin(w, r, sess, "admin_settings", "/admin/settings", map[string]any{
-		"Settings": st, "SendDelay": delay.String(),
+		"Settings": st, "SendDelay": delay.String(), "Rules": strings.Join(st.ServerRules(), "\n"),
 	})
 }
 
@@ -45,6 +46,16 @@ func (h *handler) adminSettingsSave(w http.ResponseWriter, r *http.Request) {
 		st.RequireStaffTwoFactor = form.Get("require_staff_two_factor") == "1"
 		d := social.Duration(delay)
 		st.SendDelay = &d
+		var rules []string
+		for _, line := range strings.Split(form.Get("rules"), "\n") {
+			if line = strings.TrimSpace(line); line != "" {
+				rules = append(rules, line)
+			}
+		}
+		st.Rules = rules
+		if len(rules) == 0 {
+			st.Rules = nil // back to the defaults
+		}
 	})
 	if err != nil {
 		h.adminFailed(w, r, "admin: settings", err)

@@ -7,16 +7,6 @@ import (
 	"rounds/storage"
 )
 
-// serverRules are the rules every Rounds server keeps, shown on its start
-// page. Servers cannot yet add their own (a setting for the admin pages).
-var serverRules = []string{
-	"One account per clinician, in their own name. No shared or team accounts.",
-	"Never post anything that could identify a patient: names, numbers, dates of birth, images or rare details. Posts carrying patient identifiers are stopped before they leave.",
-	"Say when you speak for yourself and when for your employer; declare your interests.",
-	"Be courteous to colleagues, patients and the public. No harassment, no hate.",
-	"Health advice here is general: it is not a consultation.",
-}
-
 // staffLimit bounds the users read to find the staff for the start page.
 const staffLimit = 5000
 
@@ -42,8 +32,13 @@ func (h *handler) home(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		h.log.Error("home: stats", "error", err)
 	}
+	settings, err := h.social.Settings(ctx)
+	if err != nil {
+		h.log.Error("home: settings", "error", err)
+	}
+	rules := settings.ServerRules()
 	h.render(w, r, http.StatusOK, "home", map[string]any{
-		"NeedsSetup": need, "Rules": serverRules, "Staff": staff, "Stats": stats,
+		"NeedsSetup": need, "Rules": rules, "Staff": staff, "Stats": stats,
 		"OG": openGraph{
 			Title: "Rounds at " + h.social.Domain(), Type: "website", URL: h.absolute("/"),
 			Description: "Clinicians of " + h.social.Domain() + ", posting in the open: follow them from Mastodon or any other Fediverse server.",

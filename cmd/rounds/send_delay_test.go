@@ -127,4 +127,3 @@ func TestSendDelayKeepsPostsHomeUntilTheyLeave(t *testing.T) {
 		waitInHome(t, b, bob, late.URI, "the post published after the restart")
 	})
 }
-
