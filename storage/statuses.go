@@ -218,7 +218,9 @@ func (q queries) HomeTimeline(ctx context.Context, accountID int64, p Page) ([]*
 	// One statement: the page of the feed as a subquery, then its rows.
 	page := q.r.NewSelect().TableExpr("home_feed AS hf").Column("hf.status_id").
 		Where("hf.account_id = ?", accountID).
-		Where("hf.author_id NOT IN (SELECT target_account_id FROM mutes WHERE account_id = ?)", accountID)
+		Where("hf.author_id NOT IN (SELECT target_account_id FROM mutes WHERE account_id = ?)", accountID).
+		// Members of the reader's exclusive lists are read there, not here.
+		Where("hf.author_id NOT IN (SELECT la.account_id FROM list_accounts AS la JOIN lists AS l ON l.id = la.list_id WHERE l.account_id = ? AND l.exclusive = ?)", accountID, true)
 	page = p.apply(page, "hf.status_id")
 	var sts []*Status
 	if err := q.r.NewSelect().Model(&sts).Relation("Account", withoutKeys).

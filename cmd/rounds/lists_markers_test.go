@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/mattn/go-mastodon"
 
+	"rounds/social"
 	"rounds/storage"
 	"rounds/storage/storagetest"
 )
@@ -422,6 +424,66 @@ func TestMarkersSaveReadingPositionsWithVersions(t *testing.T) {
 		}
 		if code, _, _ := lmDo(t, n, tokenFor(t, n, "aoife", "read:lists"), "GET", "/api/v1/markers?"+both, "", ""); code != 403 {
 			t.Fatalf("read:lists read markers: %d", code)
+		}
+	})
+}
+
+// Members of an exclusive list are read in that list only: their posts
+// leave the home timeline, and come back when the list stops being
+// exclusive.
+func TestExclusiveListKeepsItsMembersOutOfHome(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, dialect storage.Dialect) {
+		ctx := context.Background()
+		n := startNode(t, dialect)
+		reader := n.user(t, "reader", false)
+		for _, name := range []string{"journal_club", "ward_chat"} {
+			a := n.user(t, name, false)
+			if _, err := n.svc.Follow(ctx, reader, a); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := n.svc.PostStatus(ctx, a, social.NewStatus{Text: "from " + name, Visibility: social.VisibilityPublic}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c := signIn(t, n, "reader")
+		home := func() []string {
+			t.Helper()
+			sts, err := c.GetTimelineHome(ctx, &mastodon.Pagination{Limit: 40})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return statusTexts(sts)
+		}
+		if got := home(); len(got) != 2 {
+			t.Fatalf("home before the list = %v", got)
+		}
+		tok := c.Config.AccessToken
+		code, _, body := lmDo(t, n, tok, "POST", "/api/v1/lists", "application/x-www-form-urlencoded", "title=Journal+club&exclusive=true")
+		if code != 200 {
+			t.Fatalf("create list: %d %s", code, body)
+		}
+		var list struct {
+			ID        string `json:"id"`
+			Exclusive bool   `json:"exclusive"`
+		}
+		if err := json.Unmarshal(body, &list); err != nil || !list.Exclusive {
+			t.Fatalf("list = %s (%v)", body, err)
+		}
+		jc := mustID(t, n, "journal_club")
+		if code, _, body := lmDo(t, n, tok, "POST", "/api/v1/lists/"+list.ID+"/accounts", "application/x-www-form-urlencoded", "account_ids[]="+fmt.Sprint(jc)); code != 200 {
+			t.Fatalf("add member: %d %s", code, body)
+		}
+		if got := home(); len(got) != 1 || got[0] != "from ward_chat" {
+			t.Fatalf("home with an exclusive list = %v", got)
+		}
+		if got := listTimeline(t, c, mastodon.ID(list.ID)); len(got) != 1 || got[0] != "from journal_club" {
+			t.Fatalf("the list = %v", got)
+		}
+		if code, _, body := lmDo(t, n, tok, "PUT", "/api/v1/lists/"+list.ID, "application/x-www-form-urlencoded", "title=Journal+club&exclusive=false"); code != 200 {
+			t.Fatalf("update list: %d %s", code, body)
+		}
+		if got := home(); len(got) != 2 {
+			t.Fatalf("home after the list stopped being exclusive = %v", got)
 		}
 	})
 }
