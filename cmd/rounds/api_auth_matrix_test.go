@@ -37,6 +37,9 @@ var publicAPIRoutes = map[string]bool{
 	"POST /api/v1/accounts": true, // needs an app token: answered 401 without one too
 }
 
+// anyTokenRoutes accept any valid token, whatever its scopes (Mastodon 4.3).
+var anyTokenRoutes = map[string]bool{"GET /api/v1/apps/verify_credentials": true}
+
 // Every API route outside publicAPIRoutes refuses a request without a
 // token (401 with {"error": ...}), and one with an invalid token; public
 // ones do not answer 401. The route list is read from the router itself,
@@ -81,6 +84,20 @@ func TestEveryAPIRouteNeedsATokenUnlessPublic(t *testing.T) {
 		}
 		if !publicAPIRoutes[rt] {
 			protected++
+		}
+	}
+	// A person's valid token whose only scope is push (Rounds has no push
+	// endpoints) may use none of them: 403 with {"error": ...}.
+	n.user(t, "pusher", false)
+	push := tokenFor(t, n, "pusher", "push")
+	for _, rt := range routes {
+		if publicAPIRoutes[rt] || anyTokenRoutes[rt] {
+			continue
+		}
+		method, path, _ := strings.Cut(rt, " ")
+		code, body := call(t, n, push, method, param.ReplaceAllString(path, "1"), nil)
+		if code != http.StatusForbidden || body["error"] == nil {
+			t.Errorf("%s with a push-only token: %d %v, want 403 with an error", rt, code, body)
 		}
 	}
 	t.Logf("%d API routes, %d need a token", len(routes), protected)
