@@ -57,6 +57,7 @@ func (a *API) Routes(r chi.Router) {
 		h.timelineRoutes(r)
 		h.filterRoutes(r)
 		h.notificationRoutes(r)
+		h.notificationV2Routes(r)
 		h.mediaRoutes(r)
 		h.markRoutes(r)
 		h.listRoutes(r)

@@ -187,7 +187,7 @@ func mustJSON(v any) string {
 func (p *present) notificationEntity(ctx context.Context, n *storage.Notification) *Notification {
 	out := &Notification{
 		ID: idString(n.ID), Type: n.Type, CreatedAt: mastoTime(n.CreatedAt),
-		GroupKey: "ungrouped-" + idString(n.ID), Account: p.Account(ctx, n.FromAccount),
+		GroupKey: social.NotificationGroupKey(n, social.GroupableNotificationTypes), Account: p.Account(ctx, n.FromAccount),
 	}
 	if n.Status != nil {
 		out.Status = p.Status(ctx, n.Status)

@@ -20,7 +20,7 @@ import (
 var publicAPIRoutes = map[string]bool{
 	"POST /api/v1/apps": true, "POST /oauth/token": true, "POST /oauth/revoke": true,
 	"GET /.well-known/oauth-authorization-server": true,
-	"GET /api/v1/instance": true, "GET /api/v2/instance": true, "GET /api/v1/instance/rules": true,
+	"GET /api/v1/instance":                        true, "GET /api/v2/instance": true, "GET /api/v1/instance/rules": true,
 	"GET /api/v1/instance/peers": true, "GET /api/v1/instance/activity": true, "GET /api/v1/instance/domain_blocks": true,
 	"GET /api/v1/instance/extended_description": true, "GET /api/v1/instance/translation_languages": true,
 	"GET /api/v1/custom_emojis": true, "GET /api/v1/announcements": true, "GET /api/v1/directory": true,
@@ -33,8 +33,8 @@ var publicAPIRoutes = map[string]bool{
 	"GET /api/v1/statuses/{id}/history": true, "GET /api/v1/statuses/{id}/source": true,
 	"GET /api/v1/streaming/health": true, "GET /api/v1/streaming": true,
 	"GET /api/v1/accounts/{id}/featured_tags": true,
-	"GET /api/v1/accounts/search": true,
-	"POST /api/v1/accounts": true, // needs an app token: answered 401 without one too
+	"GET /api/v1/accounts/search":             true,
+	"POST /api/v1/accounts":                   true, // needs an app token: answered 401 without one too
 }
 
 // anyTokenRoutes accept any valid token, whatever its scopes (Mastodon 4.3).
