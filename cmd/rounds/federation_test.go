@@ -46,7 +46,7 @@ func startNodeWith(tb testing.TB, dialect storage.Dialect, tune func(*rawConfig)
 	rc := rawConfig{
 		domain: addr, listen: addr, protocol: "http", database: storagetest.NewURL(tb, dialect),
 		dataDir: tb.TempDir(), allowPrivate: "127.0.0.0/8", logLevel: "warn", logFormat: "text",
-		jobWorkers: "50", jobTimeout: "10s", shutdownGrace: "5s",
+		jobWorkers: "50", jobTimeout: "10s", shutdownGrace: "15s", // grace above the 10 s request timeout: a job may be waiting on a peer at teardown
 	}
 	if tune != nil {
 		tune(&rc)
