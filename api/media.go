@@ -47,7 +47,7 @@ func (p *present) Media(m *storage.Media) *MediaAttachment {
 	}
 	if m.Width > 0 && m.Height > 0 {
 		size := map[string]any{"width": m.Width, "height": m.Height, "size": strconv.Itoa(m.Width) + "x" + strconv.Itoa(m.Height), "aspect": float64(m.Width) / float64(m.Height)}
-		out.Meta = map[string]any{"original": size, "small": size}
+		out.Meta = map[string]any{"original": size, "small": size, "focus": map[string]float64{"x": 0, "y": 0}}
 	}
 	return out
 }

@@ -75,6 +75,9 @@ func (s *Service) UploadMedia(ctx context.Context, me *storage.Account, r io.Rea
 		ContentType: ctype, FileSize: int64(len(data)), Width: w, Height: h,
 		Description: strings.TrimSpace(description), CreatedAt: s.now(),
 	}
+	if img, _, err := image.Decode(bytes.NewReader(data)); err == nil {
+		m.Blurhash = Blurhash(img)
+	}
 	if err := os.MkdirAll(s.MediaDir(), 0o750); err != nil {
 		return nil, fmt.Errorf("media directory: %w", err)
 	}

@@ -123,6 +123,9 @@ func TestUploadedPhotoLosesLocationAndCameraSerial(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(att.BlurHash) != 28 {
+		t.Errorf("the attachment's blurhash is %q, want 28 characters (4x3 components)", att.BlurHash)
+	}
 	resp, err := http.Get(att.URL)
 	if err != nil {
 		t.Fatal(err)
