@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -148,7 +149,8 @@ func (s *Service) EditStatus(ctx context.Context, me *storage.Account, statusID 
 	if err := s.checkForIdentifiers(ctx, me, in, in.PostDespiteWarning); err != nil {
 		return nil, err
 	}
-	html := s.render(ctx, text).HTML // may ask other servers: not inside the transaction
+	out := s.render(ctx, text) // may ask other servers: not inside the transaction
+	html := out.HTML
 	var st *storage.Status
 	err := s.db.InTx(ctx, func(tx storage.Tx) error {
 		var err error
@@ -160,6 +162,20 @@ func (s *Service) EditStatus(ctx context.Context, me *storage.Account, statusID 
 		}
 		spoiler := strings.TrimSpace(in.SpoilerText)
 		if err := tx.UpdateStatusContent(ctx, st, html, text, spoiler, in.Sensitive || spoiler != "", s.now()); err != nil {
+			return err
+		}
+		// The edited text's mentions and hashtags replace the old ones (a
+		// reply keeps its parent's author).
+		var mentions []int64
+		if st.InReplyToAccountID != nil && *st.InReplyToAccountID != me.ID {
+			mentions = append(mentions, *st.InReplyToAccountID)
+		}
+		for _, m := range out.Mentions {
+			if m.ID != me.ID && !slices.Contains(mentions, m.ID) {
+				mentions = append(mentions, m.ID)
+			}
+		}
+		if err := tx.ReplaceStatusLinks(ctx, st.ID, mentions, out.Tags, s.now()); err != nil {
 			return err
 		}
 		if st.Pending() {

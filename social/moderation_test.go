@@ -357,3 +357,39 @@ func TestLimitedAccountMentionsReachOnlyFollowers(t *testing.T) {
 		}
 	})
 }
+
+// An edit's mentions and hashtags replace the old ones.
+func TestEditReplacesMentionsAndHashtags(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, dialect storage.Dialect) {
+		ctx := context.Background()
+		s := newService(t, dialect, nil)
+		author := staffUser(t, s, "author", social.RoleUser)
+		staffUser(t, s, "first", social.RoleUser)
+		second := staffUser(t, s, "second", social.RoleUser)
+		st, err := s.PostStatus(ctx, author.Account, social.NewStatus{Text: "@first see #cardiology", Visibility: social.VisibilityPublic})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.EditStatus(ctx, author.Account, st.ID, social.NewStatus{Text: "@second see #nephrology"}); err != nil {
+			t.Fatal(err)
+		}
+		x, err := s.StatusExtras(ctx, nil, []*storage.Status{st})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tags := x.Tags[st.ID]; len(tags) != 1 || tags[0] != "nephrology" {
+			t.Fatalf("tags after the edit = %v", tags)
+		}
+		if ms := x.Mentions[st.ID]; len(ms) != 1 || ms[0].ID != second.AccountID {
+			t.Fatalf("mentions after the edit = %v", ms)
+		}
+		old, err := s.PublicTimeline(ctx, true, false, "cardiology", storage.Page{})
+		if err != nil || len(old) != 0 {
+			t.Fatalf("the old tag's timeline = %d posts, %v", len(old), err)
+		}
+		now, err := s.PublicTimeline(ctx, true, false, "nephrology", storage.Page{})
+		if err != nil || len(now) != 1 {
+			t.Fatalf("the new tag's timeline = %d posts, %v", len(now), err)
+		}
+	})
+}

@@ -40,3 +40,20 @@ func (q queries) StatusTagNames(ctx context.Context, statusID int64) ([]string, 
 		Where("st.status_id = ?", statusID).OrderExpr("t.name").Scan(ctx, &names)
 	return names, err
 }
+
+// ReplaceStatusLinks makes the mentions and hashtags of an edited status
+// the given ones.
+func (q queries) ReplaceStatusLinks(ctx context.Context, statusID int64, mentions []int64, tags []string, t time.Time) error {
+	if _, err := q.w.ExecContext(ctx, "DELETE FROM mentions WHERE status_id = ?", statusID); err != nil {
+		return fmt.Errorf("replace mentions: %w", err)
+	}
+	for _, id := range mentions {
+		if _, err := q.w.NewInsert().Model(&Mention{StatusID: statusID, AccountID: id}).On("CONFLICT DO NOTHING").Exec(ctx); err != nil {
+			return fmt.Errorf("replace mentions: %w", err)
+		}
+	}
+	if _, err := q.w.ExecContext(ctx, "DELETE FROM status_tags WHERE status_id = ?", statusID); err != nil {
+		return fmt.Errorf("replace tags: %w", err)
+	}
+	return q.TagStatus(ctx, statusID, tags, t)
+}
