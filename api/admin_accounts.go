@@ -17,22 +17,22 @@ func (h *handler) adminAccountRoutes(r chi.Router) {
 	read := requireStaff("admin:read:accounts", social.PermModerate)
 	r.With(read).Get("/api/v1/admin/accounts", h.adminAccounts(false))
 	r.With(read).Get("/api/v2/admin/accounts", h.adminAccounts(true))
-	r.With(read).Get("/api/v1/admin/accounts/{id}", h.adminAccount)
+	r.With(read).Get("/api/v1/admin/accounts/{id}", h.idAction(h.adminAccount))
 
 	moderate := requireStaff("admin:write:accounts", social.PermModerate)
 	manage := requireStaff("admin:write:accounts", social.PermManageAccounts)
-	r.With(moderate).Post("/api/v1/admin/accounts/{id}/action", h.adminAction)
+	r.With(moderate).Post("/api/v1/admin/accounts/{id}/action", h.idAction(h.adminAction))
 	r.With(moderate).Post("/api/v1/admin/accounts/{id}/unsilence", h.adminChange(h.social.Unsilence))
 	r.With(moderate).Post("/api/v1/admin/accounts/{id}/unsuspend", h.adminChange(h.social.Unsuspend))
 	r.With(moderate).Post("/api/v1/admin/accounts/{id}/unsensitive", h.adminChange(func(context.Context, social.Actor, int64, string) error {
 		return errorf(http.StatusUnprocessableEntity, "Rounds does not mark accounts' media sensitive, so there is nothing to undo")
 	}))
 	r.With(manage).Post("/api/v1/admin/accounts/{id}/approve", h.adminChange(h.social.Approve))
-	r.With(manage).Post("/api/v1/admin/accounts/{id}/reject", h.adminReject)
+	r.With(manage).Post("/api/v1/admin/accounts/{id}/reject", h.idAction(h.adminReject))
 	r.With(manage).Post("/api/v1/admin/accounts/{id}/enable", h.adminChange(h.social.Enable))
 	r.With(manage).Delete("/api/v1/admin/accounts/{id}", h.adminChange(h.social.DeleteAccount))
-	r.With(manage).Post("/api/v1/admin/accounts/{id}/role", h.adminSetRole)
-	r.With(manage).Post("/api/v1/admin/accounts/{id}/verification", h.adminVerify)
+	r.With(manage).Post("/api/v1/admin/accounts/{id}/role", h.adminChangeWith(h.adminSetRole))
+	r.With(manage).Post("/api/v1/admin/accounts/{id}/verification", h.adminChangeWith(h.adminVerify))
 	r.With(manage).Delete("/api/v1/admin/accounts/{id}/verification", h.adminChange(h.social.RevokeVerification))
 }
 
@@ -173,130 +173,81 @@ func (h *handler) adminAccounts(v2 bool) http.HandlerFunc {
 	}
 }
 
-func (h *handler) adminAccount(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
+func (h *handler) adminAccount(r *http.Request, id int64, _ params) (any, error) {
 	aa, err := h.social.AdminAccount(r.Context(), staffActor(r), id)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return nil, err
 	}
-	writeJSON(w, http.StatusOK, h.presenter(me(r)).AdminAccount(r.Context(), aa))
+	return h.presenter(me(r)).AdminAccount(r.Context(), aa), nil
 }
 
-// adminChange runs one account action that takes a reason and answers the
-// account in its new state.
+// adminChange runs one account action that takes a reason (the text
+// parameter) and answers the account in its new state.
 func (h *handler) adminChange(act func(ctx context.Context, a social.Actor, accountID int64, reason string) error) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		id, err := pathID(r)
-		if err != nil {
-			h.writeError(w, r, err)
-			return
+	return h.adminChangeWith(func(r *http.Request, id int64, p params) error {
+		return act(r.Context(), staffActor(r), id, p.str("text"))
+	})
+}
+
+// adminChangeWith is adminChange for actions that read more parameters.
+func (h *handler) adminChangeWith(act func(r *http.Request, id int64, p params) error) http.HandlerFunc {
+	return h.idAction(func(r *http.Request, id int64, p params) (any, error) {
+		if err := act(r, id, p); err != nil {
+			return nil, err
 		}
-		p, err := parseParams(r)
-		if err != nil {
-			h.writeError(w, r, err)
-			return
-		}
-		if err := act(r.Context(), staffActor(r), id, p.str("text")); err != nil {
-			h.writeError(w, r, err)
-			return
-		}
-		h.adminAccount(w, r)
-	}
+		return h.adminAccount(r, id, p)
+	})
 }
 
 // adminReject answers the rejected application as it was: it is gone now.
-func (h *handler) adminReject(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
+func (h *handler) adminReject(r *http.Request, id int64, p params) (any, error) {
+	before, err := h.adminAccount(r, id, p)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	aa, err := h.social.AdminAccount(r.Context(), staffActor(r), id)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	p, err := parseParams(r)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return nil, err
 	}
 	if err := h.social.Reject(r.Context(), staffActor(r), id, p.str("text")); err != nil {
-		h.writeError(w, r, err)
-		return
+		return nil, err
 	}
-	writeJSON(w, http.StatusOK, h.presenter(me(r)).AdminAccount(r.Context(), aa))
+	return before, nil
 }
 
 // adminAction is POST /api/v1/admin/accounts/:id/action: warn, disable,
 // limit or suspend, optionally resolving a report. It answers {}.
-func (h *handler) adminAction(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	p, err := parseParams(r)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
+func (h *handler) adminAction(r *http.Request, id int64, p params) (any, error) {
 	reportID, err := p.id("report_id")
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return nil, err
 	}
 	typ := p.str("type")
 	if typ == "" {
 		typ = social.ActionWarn
 	}
 	act := social.AccountAction{Type: typ, Text: p.str("text"), ReportID: reportID}
-	if err := h.social.TakeAction(r.Context(), staffActor(r), id, act); err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, struct{}{})
+	return struct{}{}, h.social.TakeAction(r.Context(), staffActor(r), id, act)
 }
 
 // adminSetRole is POST /api/v1/admin/accounts/:id/role (a Rounds
 // extension): role = user, moderator, admin or owner.
-func (h *handler) adminSetRole(w http.ResponseWriter, r *http.Request) {
-	h.adminChange(func(ctx context.Context, a social.Actor, id int64, reason string) error {
-		p, err := parseParams(r)
-		if err != nil {
-			return err
-		}
-		return h.social.SetRole(ctx, a, id, p.str("role"), reason)
-	})(w, r)
+func (h *handler) adminSetRole(r *http.Request, id int64, p params) error {
+	return h.social.SetRole(r.Context(), staffActor(r), id, p.str("role"), p.str("text"))
 }
 
 // adminVerify is POST /api/v1/admin/accounts/:id/verification (a Rounds
 // extension): record a clinician's registration.
-func (h *handler) adminVerify(w http.ResponseWriter, r *http.Request) {
-	h.adminChange(func(ctx context.Context, a social.Actor, id int64, reason string) error {
-		p, err := parseParams(r)
+func (h *handler) adminVerify(r *http.Request, id int64, p params) error {
+	d := social.ClinicianDetails{
+		Profession: p.str("profession"), Regulator: p.str("regulator"),
+		RegistrationNumber: p.str("registration_number"), Organisation: p.str("organisation"),
+	}
+	if s := p.str("recheck_at"); s != "" {
+		t, err := parseDate(s)
 		if err != nil {
-			return err
+			return errorf(http.StatusUnprocessableEntity, "recheck_at must be a date such as 2027-06-30")
 		}
-		d := social.ClinicianDetails{
-			Profession: p.str("profession"), Regulator: p.str("regulator"),
-			RegistrationNumber: p.str("registration_number"), Organisation: p.str("organisation"),
-		}
-		if s := p.str("recheck_at"); s != "" {
-			t, err := parseDate(s)
-			if err != nil {
-				return errorf(http.StatusUnprocessableEntity, "recheck_at must be a date such as 2027-06-30")
-			}
-			d.RecheckAt = t
-		}
-		_, err = h.social.VerifyClinician(ctx, a, id, d, reason)
-		return err
-	})(w, r)
+		d.RecheckAt = t
+	}
+	_, err := h.social.VerifyClinician(r.Context(), staffActor(r), id, d, p.str("text"))
+	return err
 }
 
 // parseDate reads an RFC 3339 time or a plain date.

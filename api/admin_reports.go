@@ -17,7 +17,7 @@ func (h *handler) adminReportRoutes(r chi.Router) {
 	read := requireStaff("admin:read:reports", social.PermModerate)
 	write := requireStaff("admin:write:reports", social.PermModerate)
 	r.With(read).Get("/api/v1/admin/reports", h.adminReports)
-	r.With(read).Get("/api/v1/admin/reports/{id}", h.adminReport)
+	r.With(read).Get("/api/v1/admin/reports/{id}", h.idAction(h.adminReport))
 	r.With(write).Post("/api/v1/admin/reports/{id}/assign_to_self", h.reportChange(func(ctx context.Context, a social.Actor, id int64) (*storage.Report, error) {
 		return h.social.AssignReport(ctx, a, id, true)
 	}))
@@ -145,34 +145,24 @@ func (h *handler) adminReports(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (h *handler) adminReport(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
+func (h *handler) adminReport(r *http.Request, id int64, _ params) (any, error) {
 	rep, err := h.social.ReportByID(r.Context(), staffActor(r), id)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return nil, err
 	}
-	writeJSON(w, http.StatusOK, h.presenter(me(r)).AdminReport(r.Context(), rep))
+	return h.presenter(me(r)).AdminReport(r.Context(), rep), nil
 }
 
+// reportChange runs one action on the report {id} and answers the report
+// in its new state.
 func (h *handler) reportChange(act func(ctx context.Context, a social.Actor, id int64) (*storage.Report, error)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		id, err := pathID(r)
-		if err != nil {
-			h.writeError(w, r, err)
-			return
-		}
+	return h.idAction(func(r *http.Request, id int64, _ params) (any, error) {
 		rep, err := act(r.Context(), staffActor(r), id)
 		if err != nil {
-			h.writeError(w, r, err)
-			return
+			return nil, err
 		}
-		writeJSON(w, http.StatusOK, h.presenter(me(r)).AdminReport(r.Context(), rep))
-	}
+		return h.presenter(me(r)).AdminReport(r.Context(), rep), nil
+	})
 }
 
 // fileReport is POST /api/v1/reports.

@@ -18,18 +18,18 @@ func (h *handler) filterRoutes(r chi.Router) {
 	r.With(read).Get("/api/v1/filters", h.filtersV1)
 	r.With(read).Get("/api/v2/filters", h.filters)
 	r.With(write).Post("/api/v2/filters", h.createFilter)
-	r.With(read).Get("/api/v2/filters/{id}", h.filter)
-	r.With(write).Put("/api/v2/filters/{id}", h.updateFilter)
-	r.With(write).Delete("/api/v2/filters/{id}", h.deleteFilter)
-	r.With(read).Get("/api/v2/filters/{id}/keywords", h.filterKeywords)
-	r.With(write).Post("/api/v2/filters/{id}/keywords", h.addFilterKeyword)
-	r.With(read).Get("/api/v2/filters/keywords/{id}", h.filterKeyword)
-	r.With(write).Put("/api/v2/filters/keywords/{id}", h.updateFilterKeyword)
-	r.With(write).Delete("/api/v2/filters/keywords/{id}", h.deleteFilterKeyword)
-	r.With(read).Get("/api/v2/filters/{id}/statuses", h.filterStatuses)
-	r.With(write).Post("/api/v2/filters/{id}/statuses", h.addFilterStatus)
-	r.With(read).Get("/api/v2/filters/statuses/{id}", h.filterStatus)
-	r.With(write).Delete("/api/v2/filters/statuses/{id}", h.deleteFilterStatus)
+	r.With(read).Get("/api/v2/filters/{id}", h.idAction(h.filter))
+	r.With(write).Put("/api/v2/filters/{id}", h.idAction(h.updateFilter))
+	r.With(write).Delete("/api/v2/filters/{id}", h.idAction(h.deleteFilter))
+	r.With(read).Get("/api/v2/filters/{id}/keywords", h.idAction(h.filterKeywords))
+	r.With(write).Post("/api/v2/filters/{id}/keywords", h.idAction(h.addFilterKeyword))
+	r.With(read).Get("/api/v2/filters/keywords/{id}", h.idAction(h.filterKeyword))
+	r.With(write).Put("/api/v2/filters/keywords/{id}", h.idAction(h.updateFilterKeyword))
+	r.With(write).Delete("/api/v2/filters/keywords/{id}", h.idAction(h.deleteFilterKeyword))
+	r.With(read).Get("/api/v2/filters/{id}/statuses", h.idAction(h.filterStatuses))
+	r.With(write).Post("/api/v2/filters/{id}/statuses", h.idAction(h.addFilterStatus))
+	r.With(read).Get("/api/v2/filters/statuses/{id}", h.idAction(h.filterStatus))
+	r.With(write).Delete("/api/v2/filters/statuses/{id}", h.idAction(h.deleteFilterStatus))
 }
 
 // Filter is Mastodon's (v2) Filter entity.
@@ -299,106 +299,52 @@ func (h *handler) createFilter(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, filterEntity(f))
 }
 
-func (h *handler) filter(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err == nil {
-		var f *storage.Filter
-		if f, err = h.social.Filter(r.Context(), me(r), id); err == nil {
-			writeJSON(w, http.StatusOK, filterEntity(f))
-			return
-		}
-	}
-	h.writeError(w, r, err)
-}
-
-func (h *handler) updateFilter(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	p, err := parseParams(r)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	f, err := h.social.UpdateFilter(r.Context(), me(r), id, filterInput(p, false))
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, filterEntity(f))
-}
-
-func (h *handler) deleteFilter(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err == nil {
-		err = h.social.DeleteFilter(r.Context(), me(r), id)
-	}
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, nil)
-}
-
-func (h *handler) filterKeywords(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
+func (h *handler) filter(r *http.Request, id int64, _ params) (any, error) {
 	f, err := h.social.Filter(r.Context(), me(r), id)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return nil, err
 	}
-	writeJSON(w, http.StatusOK, filterEntity(f).Keywords)
+	return filterEntity(f), nil
 }
 
-func (h *handler) addFilterKeyword(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
+func (h *handler) updateFilter(r *http.Request, id int64, p params) (any, error) {
+	f, err := h.social.UpdateFilter(r.Context(), me(r), id, filterInput(p, false))
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return nil, err
 	}
-	p, err := parseParams(r)
+	return filterEntity(f), nil
+}
+
+func (h *handler) deleteFilter(r *http.Request, id int64, _ params) (any, error) {
+	return nil, h.social.DeleteFilter(r.Context(), me(r), id)
+}
+
+func (h *handler) filterKeywords(r *http.Request, id int64, _ params) (any, error) {
+	f, err := h.social.Filter(r.Context(), me(r), id)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return nil, err
 	}
+	return filterEntity(f).Keywords, nil
+}
+
+func (h *handler) addFilterKeyword(r *http.Request, id int64, p params) (any, error) {
 	in := social.KeywordInput{Keyword: p.str("keyword"), WholeWord: !p.has("whole_word") || p.boolean("whole_word")}
 	k, err := h.social.AddFilterKeyword(r.Context(), me(r), id, in)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return nil, err
 	}
-	writeJSON(w, http.StatusOK, keywordEntry(k))
+	return keywordEntry(k), nil
 }
 
-func (h *handler) filterKeyword(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err == nil {
-		var k *storage.FilterKeyword
-		if k, err = h.social.FilterKeyword(r.Context(), me(r), id); err == nil {
-			writeJSON(w, http.StatusOK, keywordEntry(k))
-			return
-		}
+func (h *handler) filterKeyword(r *http.Request, id int64, _ params) (any, error) {
+	k, err := h.social.FilterKeyword(r.Context(), me(r), id)
+	if err != nil {
+		return nil, err
 	}
-	h.writeError(w, r, err)
+	return keywordEntry(k), nil
 }
 
-func (h *handler) updateFilterKeyword(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	p, err := parseParams(r)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
+func (h *handler) updateFilterKeyword(r *http.Request, id int64, p params) (any, error) {
 	var kw *string
 	var ww *bool
 	if p.has("keyword") {
@@ -411,82 +357,43 @@ func (h *handler) updateFilterKeyword(w http.ResponseWriter, r *http.Request) {
 	}
 	k, err := h.social.UpdateFilterKeyword(r.Context(), me(r), id, kw, ww)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return nil, err
 	}
-	writeJSON(w, http.StatusOK, keywordEntry(k))
+	return keywordEntry(k), nil
 }
 
-func (h *handler) deleteFilterKeyword(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err == nil {
-		err = h.social.DeleteFilterKeyword(r.Context(), me(r), id)
-	}
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, nil)
+func (h *handler) deleteFilterKeyword(r *http.Request, id int64, _ params) (any, error) {
+	return nil, h.social.DeleteFilterKeyword(r.Context(), me(r), id)
 }
 
-func (h *handler) filterStatuses(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
+func (h *handler) filterStatuses(r *http.Request, id int64, _ params) (any, error) {
 	f, err := h.social.Filter(r.Context(), me(r), id)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return nil, err
 	}
-	writeJSON(w, http.StatusOK, filterEntity(f).Statuses)
+	return filterEntity(f).Statuses, nil
 }
 
-func (h *handler) addFilterStatus(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	p, err := parseParams(r)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
+func (h *handler) addFilterStatus(r *http.Request, id int64, p params) (any, error) {
 	statusID, err := p.id("status_id")
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return nil, err
 	}
 	s, err := h.social.AddFilterStatus(r.Context(), me(r), id, statusID)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return nil, err
 	}
-	writeJSON(w, http.StatusOK, filterStatusEntry(s))
+	return filterStatusEntry(s), nil
 }
 
-func (h *handler) filterStatus(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err == nil {
-		var s *storage.FilterStatus
-		if s, err = h.social.FilterStatus(r.Context(), me(r), id); err == nil {
-			writeJSON(w, http.StatusOK, filterStatusEntry(s))
-			return
-		}
-	}
-	h.writeError(w, r, err)
-}
-
-func (h *handler) deleteFilterStatus(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err == nil {
-		err = h.social.DeleteFilterStatus(r.Context(), me(r), id)
-	}
+func (h *handler) filterStatus(r *http.Request, id int64, _ params) (any, error) {
+	s, err := h.social.FilterStatus(r.Context(), me(r), id)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return nil, err
 	}
-	writeJSON(w, http.StatusOK, nil)
+	return filterStatusEntry(s), nil
+}
+
+func (h *handler) deleteFilterStatus(r *http.Request, id int64, _ params) (any, error) {
+	return nil, h.social.DeleteFilterStatus(r.Context(), me(r), id)
 }

@@ -202,3 +202,25 @@ func pathID(r *http.Request) (int64, error) {
 	}
 	return id, nil
 }
+
+// idAction is the shape of most handlers about one thing named by {id}: it
+// reads the id (404 when it is not a number) and the parameters, runs act,
+// and answers its result as JSON (nil: {}) or the error as Mastodon does.
+func (h *handler) idAction(act func(r *http.Request, id int64, p params) (any, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r)
+		var p params
+		if err == nil {
+			p, err = parseParams(r)
+		}
+		var out any
+		if err == nil {
+			out, err = act(r, id, p)
+		}
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, out)
+	}
+}

@@ -235,6 +235,22 @@ func TestAdminAPIEnforcesRolesOnEveryEndpoint(t *testing.T) {
 			}
 		}
 
+		// The Rounds extensions read a JSON body as well as a form.
+		roleTarget := target(nil)
+		req, _ = http.NewRequest("POST", n.base+"/api/v1/admin/accounts/"+roleTarget+"/role", strings.NewReader(`{"role":"moderator","text":"runs the rota"}`))
+		req.Header.Set("Authorization", "Bearer "+admin)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err = http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var roleBody map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&roleBody)
+		resp.Body.Close()
+		if role, _ := roleBody["role"].(map[string]any); resp.StatusCode != http.StatusOK || role["name"] != "Moderator" {
+			t.Fatalf("role change with a JSON body: %d %v", resp.StatusCode, roleBody)
+		}
+
 		// A moderator cannot act on an admin, nor anyone on themselves.
 		adminUser, _ := n.svc.UserByUsername(ctx, "admin")
 		if code, _ := call(t, n, mod, "POST", fmt.Sprintf("/api/v1/admin/accounts/%d/action", adminUser.AccountID), url.Values{"type": {"suspend"}}); code != http.StatusForbidden {
