@@ -77,15 +77,10 @@ func (q queries) UsePasswordReset(ctx context.Context, hash string, now time.Tim
 // RevokeUserSignIns ends every browser session of user and revokes every
 // access token issued to them, at now.
 func (q queries) RevokeUserSignIns(ctx context.Context, userID int64, now time.Time) error {
-	_, err := q.w.NewUpdate().Model((*Session)(nil)).
-		Set("revoked_at = ?", now).
-		Where("user_id = ?", userID).
-		Where("revoked_at IS NULL").
-		Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("end sessions: %w", err)
+	if err := q.EndOtherSessions(ctx, userID, "", now); err != nil { // no session is kept
+		return err
 	}
-	_, err = q.w.NewUpdate().Model((*AccessToken)(nil)).
+	_, err := q.w.NewUpdate().Model((*AccessToken)(nil)).
 		Set("revoked_at = ?", now).
 		Where("user_id = ?", userID).
 		Where("revoked_at IS NULL").
