@@ -50,7 +50,13 @@ func limitKey(r *http.Request) (string, error) {
 // JSON error and the X-RateLimit headers clients read; Reset is an ISO
 // 8601 time, as Mastodon sends it.
 func RateLimit(limit int, key httprate.KeyFunc) func(http.Handler) http.Handler {
-	limiter := httprate.Limit(limit, limitsWindow,
+	return rateLimitEvery(limit, limitsWindow, key)
+}
+
+// rateLimitEvery is RateLimit over its own window (sign-ups use 30
+// minutes).
+func rateLimitEvery(limit int, window time.Duration, key httprate.KeyFunc) func(http.Handler) http.Handler {
+	limiter := httprate.Limit(limit, window,
 		httprate.WithKeyFuncs(key),
 		httprate.WithResponseHeaders(httprate.ResponseHeaders{
 			Limit: "X-RateLimit-Limit", Remaining: "X-RateLimit-Remaining", RetryAfter: "Retry-After",
@@ -66,7 +72,7 @@ func RateLimit(limit int, key httprate.KeyFunc) func(http.Handler) http.Handler 
 				next.ServeHTTP(w, r)
 				return
 			}
-			reset := time.Now().UTC().Truncate(limitsWindow).Add(limitsWindow)
+			reset := time.Now().UTC().Truncate(window).Add(window)
 			w.Header().Set("X-RateLimit-Reset", mastoTime(reset))
 			limited.ServeHTTP(w, r)
 		})

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/httprate"
 
 	"rounds/social"
 )
@@ -98,25 +97,4 @@ func writeRegistrationError(w http.ResponseWriter, e *social.RegistrationError) 
 		"error":   "Validation failed: " + strings.Join(parts, ", "),
 		"details": details,
 	})
-}
-
-// rateLimitEvery is RateLimit over its own window.
-func rateLimitEvery(limit int, window time.Duration, key httprate.KeyFunc) func(http.Handler) http.Handler {
-	limiter := httprate.Limit(limit, window,
-		httprate.WithKeyFuncs(key),
-		httprate.WithResponseHeaders(httprate.ResponseHeaders{
-			Limit: "X-RateLimit-Limit", Remaining: "X-RateLimit-Remaining", RetryAfter: "Retry-After",
-		}),
-		httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
-			writeJSON(w, http.StatusTooManyRequests, map[string]string{"error": "Too many requests"})
-		}),
-	)
-	return func(next http.Handler) http.Handler {
-		limited := limiter(next)
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			reset := time.Now().UTC().Truncate(window).Add(window)
-			w.Header().Set("X-RateLimit-Reset", mastoTime(reset))
-			limited.ServeHTTP(w, r)
-		})
-	}
 }
