@@ -176,7 +176,7 @@ func (q queries) UpdateAccount(ctx context.Context, a *Account, columns ...strin
 // AccountByID returns the account with id.
 func (q queries) AccountByID(ctx context.Context, id int64) (*Account, error) {
 	a := new(Account)
-	if err := q.r.NewSelect().Model(a).Where("id = ?", id).Scan(ctx); err != nil {
+	if err := q.scanOneP(ctx, stmtAccountByID, a, id); err != nil {
 		return nil, notFound(err)
 	}
 	return a, nil
@@ -185,16 +185,22 @@ func (q queries) AccountByID(ctx context.Context, id int64) (*Account, error) {
 // AccountByURI returns the account whose ActivityPub id is uri.
 func (q queries) AccountByURI(ctx context.Context, uri string) (*Account, error) {
 	a := new(Account)
-	if err := q.r.NewSelect().Model(a).Where("uri = ?", uri).Scan(ctx); err != nil {
+	if err := q.scanOneP(ctx, stmtAccountByURI, a, uri); err != nil {
 		return nil, notFound(err)
 	}
 	return a, nil
 }
 
+var (
+	stmtAccountByID    = prepareRead(selectSQL((*Account)(nil), "WHERE id = ?"))
+	stmtAccountByURI   = prepareRead(selectSQL((*Account)(nil), "WHERE uri = ?"))
+	stmtAccountByKeyID = prepareRead(selectSQL((*Account)(nil), "WHERE key_id = ? LIMIT 1"))
+)
+
 // AccountByKeyID returns the account owning the public key keyID.
 func (q queries) AccountByKeyID(ctx context.Context, keyID string) (*Account, error) {
 	a := new(Account)
-	if err := q.r.NewSelect().Model(a).Where("key_id = ?", keyID).Limit(1).Scan(ctx); err != nil {
+	if err := q.scanOneP(ctx, stmtAccountByKeyID, a, keyID); err != nil {
 		return nil, notFound(err)
 	}
 	return a, nil

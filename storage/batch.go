@@ -2,9 +2,6 @@ package storage
 
 import (
 	"context"
-	"strings"
-
-	"github.com/uptrace/bun"
 )
 
 // StatusExtras is what a page of statuses needs besides the rows, loaded
@@ -25,43 +22,6 @@ type AccountExtras struct {
 	LastStatusID                   map[int64]int64
 }
 
-type idCount struct {
-	ID    int64 `bun:"id"`
-	Count int   `bun:"n"`
-}
-
-func (q queries) countBy(ctx context.Context, table, col string, ids []int64, extra string, args ...any) (map[int64]int, error) {
-	out := map[int64]int{}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	var rows []idCount
-	sel := q.r.NewSelect().TableExpr(table).ColumnExpr(col+" AS id, count(*) AS n").
-		Where(col+" IN (?)", bun.In(ids)).GroupExpr(col)
-	if extra != "" {
-		sel = sel.Where(extra, args...)
-	}
-	if err := sel.Scan(ctx, &rows); err != nil {
-		return nil, err
-	}
-	for _, r := range rows {
-		out[r.ID] = r.Count
-	}
-	return out, nil
-}
-
-func (q queries) idSet(ctx context.Context, query string, args ...any) (map[int64]bool, error) {
-	var ids []int64
-	if err := q.r.NewRaw(query, args...).Scan(ctx, &ids); err != nil {
-		return nil, err
-	}
-	out := make(map[int64]bool, len(ids))
-	for _, id := range ids {
-		out[id] = true
-	}
-	return out, nil
-}
-
 // LoadStatusExtras loads counts, mentions, media, tags and viewerID's marks
 // (viewerID 0: none) for the statuses ids, whose authors are authorIDs.
 func (q queries) LoadStatusExtras(ctx context.Context, ids, authorIDs []int64, viewerID int64) (*StatusExtras, error) {
@@ -78,9 +38,7 @@ func (q queries) LoadStatusExtras(ctx context.Context, ids, authorIDs []int64, v
 		StatusID int64 `bun:"status_id"`
 		Account
 	}
-	if err := q.r.NewSelect().ColumnExpr("m.status_id, a.*").TableExpr("mentions AS m").
-		Join("JOIN accounts AS a ON a.id = m.account_id").Where("m.status_id IN (?)", bun.In(ids)).
-		OrderExpr("a.id").Scan(ctx, &ms); err != nil {
+	if err := q.scanAllP(ctx, stmtPageMentions, &ms, IDs(ids)); err != nil {
 		return nil, err
 	}
 	for i := range ms {
@@ -89,7 +47,7 @@ func (q queries) LoadStatusExtras(ctx context.Context, ids, authorIDs []int64, v
 	}
 	x.Media = map[int64][]*Media{}
 	var media []*Media
-	if err := q.r.NewSelect().Model(&media).Where("status_id IN (?)", bun.In(ids)).OrderExpr("position, id").Scan(ctx); err != nil {
+	if err := q.scanAllP(ctx, stmtPageMedia, &media, IDs(ids)); err != nil {
 		return nil, err
 	}
 	for _, m := range media {
@@ -100,9 +58,7 @@ func (q queries) LoadStatusExtras(ctx context.Context, ids, authorIDs []int64, v
 		StatusID int64  `bun:"status_id"`
 		Name     string `bun:"name"`
 	}
-	if err := q.r.NewSelect().ColumnExpr("st.status_id, t.name").TableExpr("status_tags AS st").
-		Join("JOIN tags AS t ON t.id = st.tag_id").Where("st.status_id IN (?)", bun.In(ids)).
-		OrderExpr("t.name").Scan(ctx, &tags); err != nil {
+	if err := q.scanAllP(ctx, stmtPageTags, &tags, IDs(ids)); err != nil {
 		return nil, err
 	}
 	for _, t := range tags {
@@ -116,32 +72,15 @@ func (q queries) LoadStatusExtras(ctx context.Context, ids, authorIDs []int64, v
 // otherwise pay nine times.
 func (q queries) loadCountsAndMarks(ctx context.Context, x *StatusExtras, ids, authorIDs []int64, viewerID int64) error {
 	x.Replies, x.Reblogs, x.Favourites = map[int64]int{}, map[int64]int{}, map[int64]int{}
-	in := bun.In(ids)
-	parts := []string{
-		"SELECT 1 AS k, in_reply_to_id AS id, count(*) AS n FROM statuses WHERE in_reply_to_id IN (?) GROUP BY in_reply_to_id",
-		"SELECT 2, reblog_of_id, count(*) FROM statuses WHERE reblog_of_id IN (?) GROUP BY reblog_of_id",
-		"SELECT 3, status_id, count(*) FROM favourites WHERE status_id IN (?) GROUP BY status_id",
-	}
-	args := []any{in, in, in}
-	if viewerID != 0 {
-		parts = append(parts,
-			"SELECT 4, status_id, 1 FROM favourites WHERE account_id = ? AND status_id IN (?)",
-			"SELECT 5, reblog_of_id, 1 FROM statuses WHERE account_id = ? AND reblog_of_id IN (?)",
-			"SELECT 6, status_id, 1 FROM bookmarks WHERE account_id = ? AND status_id IN (?)",
-			"SELECT 7, status_id, 1 FROM pins WHERE account_id = ? AND status_id IN (?)",
-		)
-		args = append(args, viewerID, in, viewerID, in, viewerID, in, viewerID, in)
-		if len(authorIDs) > 0 {
-			parts = append(parts, "SELECT 8, target_account_id, 1 FROM mutes WHERE account_id = ? AND target_account_id IN (?)")
-			args = append(args, viewerID, bun.In(authorIDs))
-		}
-	}
 	var rows []struct {
 		K  int   `bun:"k"`
 		ID int64 `bun:"id"`
 		N  int   `bun:"n"`
 	}
-	if err := q.r.NewRaw(strings.Join(parts, " UNION ALL "), args...).Scan(ctx, &rows); err != nil {
+	// viewerID 0 and no authors match no rows: one statement serves all.
+	list := IDs(ids)
+	if err := q.scanAllP(ctx, stmtPageCounts, &rows, list, list, list,
+		viewerID, list, viewerID, list, viewerID, list, viewerID, list, viewerID, IDs(authorIDs)); err != nil {
 		return err
 	}
 	for _, r := range rows {
@@ -167,30 +106,51 @@ func (q queries) loadCountsAndMarks(ctx context.Context, x *StatusExtras, ids, a
 	return nil
 }
 
+var (
+	stmtPageCounts = prepareRead(`SELECT 1 AS k, in_reply_to_id AS id, count(*) AS n FROM statuses WHERE in_reply_to_id {ids} GROUP BY in_reply_to_id
+UNION ALL SELECT 2, reblog_of_id, count(*) FROM statuses WHERE reblog_of_id {ids} GROUP BY reblog_of_id
+UNION ALL SELECT 3, status_id, count(*) FROM favourites WHERE status_id {ids} GROUP BY status_id
+UNION ALL SELECT 4, status_id, 1 FROM favourites WHERE account_id = ? AND status_id {ids}
+UNION ALL SELECT 5, reblog_of_id, 1 FROM statuses WHERE account_id = ? AND reblog_of_id {ids}
+UNION ALL SELECT 6, status_id, 1 FROM bookmarks WHERE account_id = ? AND status_id {ids}
+UNION ALL SELECT 7, status_id, 1 FROM pins WHERE account_id = ? AND status_id {ids}
+UNION ALL SELECT 8, target_account_id, 1 FROM mutes WHERE account_id = ? AND target_account_id {ids}`)
+	stmtPageMentions = prepareRead(`SELECT m.status_id, ` + accountColumnsWithout("a", "PublicKeyPEM", "PrivateKeyPEM") + `
+FROM mentions AS m JOIN accounts AS a ON a.id = m.account_id WHERE m.status_id {ids} ORDER BY a.id`)
+	stmtPageMedia = prepareRead(selectSQL((*Media)(nil), "WHERE status_id {ids} ORDER BY position, id"))
+	stmtPageTags  = prepareRead(`SELECT st.status_id, t.name FROM status_tags AS st JOIN tags AS t ON t.id = st.tag_id
+WHERE st.status_id {ids} ORDER BY t.name`)
+	stmtAccountCounts = prepareRead(`SELECT 1 AS k, target_account_id AS id, count(*) AS n FROM follows WHERE target_account_id {ids} AND accepted_at IS NOT NULL GROUP BY target_account_id
+UNION ALL SELECT 2, account_id, count(*) FROM follows WHERE account_id {ids} AND accepted_at IS NOT NULL GROUP BY account_id
+UNION ALL SELECT 3, account_id, count(*) FROM statuses WHERE account_id {ids} GROUP BY account_id
+UNION ALL SELECT 4, account_id, max(id) FROM statuses WHERE account_id {ids} GROUP BY account_id`)
+)
+
 // LoadAccountExtras loads the counts of the accounts ids.
 func (q queries) LoadAccountExtras(ctx context.Context, ids []int64) (*AccountExtras, error) {
-	x := &AccountExtras{LastStatusID: map[int64]int64{}}
-	var err error
-	if x.Followers, err = q.countBy(ctx, "follows", "target_account_id", ids, "accepted_at IS NOT NULL"); err != nil {
+	x := &AccountExtras{Followers: map[int64]int{}, Following: map[int64]int{}, Statuses: map[int64]int{}, LastStatusID: map[int64]int64{}}
+	if len(ids) == 0 {
+		return x, nil
+	}
+	var rows []struct {
+		K  int   `bun:"k"`
+		ID int64 `bun:"id"`
+		N  int64 `bun:"n"`
+	}
+	list := IDs(ids)
+	if err := q.scanAllP(ctx, stmtAccountCounts, &rows, list, list, list, list); err != nil {
 		return nil, err
 	}
-	if x.Following, err = q.countBy(ctx, "follows", "account_id", ids, "accepted_at IS NOT NULL"); err != nil {
-		return nil, err
-	}
-	if x.Statuses, err = q.countBy(ctx, "statuses", "account_id", ids, ""); err != nil {
-		return nil, err
-	}
-	if len(ids) > 0 {
-		var rows []struct {
-			ID   int64 `bun:"id"`
-			Last int64 `bun:"last"`
-		}
-		if err := q.r.NewSelect().TableExpr("statuses").ColumnExpr("account_id AS id, max(id) AS last").
-			Where("account_id IN (?)", bun.In(ids)).GroupExpr("account_id").Scan(ctx, &rows); err != nil {
-			return nil, err
-		}
-		for _, r := range rows {
-			x.LastStatusID[r.ID] = r.Last
+	for _, r := range rows {
+		switch r.K {
+		case 1:
+			x.Followers[r.ID] = int(r.N)
+		case 2:
+			x.Following[r.ID] = int(r.N)
+		case 3:
+			x.Statuses[r.ID] = int(r.N)
+		case 4:
+			x.LastStatusID[r.ID] = r.N
 		}
 	}
 	return x, nil

@@ -51,6 +51,9 @@ type DB struct {
 	write   *bun.DB
 	read    *bun.DB
 	dialect Dialect
+	// group runs SQLite's write transactions (see group_commit.go); nil
+	// on PostgreSQL, where transactions run side by side.
+	group *committer
 }
 
 // Tx is a database transaction; its query methods are those of DB, all run
@@ -66,6 +69,11 @@ type Tx struct {
 type queries struct {
 	w bun.IDB
 	r bun.IDB
+	// ps holds the prepared statements of hot paths (prepared.go); sqlTx
+	// is set inside a transaction; scanner scans rows into models.
+	ps      *preparedSet
+	sqlTx   *sql.Tx
+	scanner *bun.DB
 }
 
 // Open connects to the database named by rawURL: "sqlite:PATH" or a
@@ -115,7 +123,8 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	reader.SetMaxIdleConns(2)
 	w := bun.NewDB(writer, sqlitedialect.New())
 	r := bun.NewDB(reader, sqlitedialect.New())
-	return &DB{queries: queries{w: w, r: r}, write: w, read: r, dialect: SQLite}, nil
+	ps := newPreparedSet(SQLite, writer, reader)
+	return &DB{queries: queries{w: w, r: r, ps: ps, scanner: w}, write: w, read: r, dialect: SQLite, group: newCommitter(w, ps, SQLite)}, nil
 }
 
 func pingSQLite(ctx context.Context, db *sql.DB, path string) error {
@@ -151,7 +160,8 @@ func openPostgres(ctx context.Context, rawURL string) (*DB, error) {
 		return nil, fmt.Errorf("postgres: cannot connect to %s: %w", redact(rawURL), err)
 	}
 	db := bun.NewDB(sqldb, pgdialect.New())
-	return &DB{queries: queries{w: db, r: db}, write: db, read: db, dialect: Postgres}, nil
+	ps := newPreparedSet(Postgres, sqldb, sqldb)
+	return &DB{queries: queries{w: db, r: db, ps: ps, scanner: db}, write: db, read: db, dialect: Postgres}, nil
 }
 
 // redact hides the password of a database URL so it can be logged.
@@ -181,6 +191,10 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close closes every connection.
 func (db *DB) Close() error {
+	if db.group != nil {
+		db.group.close()
+	}
+	db.ps.close()
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
@@ -189,10 +203,15 @@ func (db *DB) Close() error {
 }
 
 // InTx runs fn in a transaction, committing when fn returns nil and rolling
-// back otherwise (also when fn panics).
+// back otherwise (also when fn panics). On SQLite, fn may share its COMMIT
+// with other transactions (see group_commit.go); it is still all or nothing,
+// and durable when InTx returns nil.
 func (db *DB) InTx(ctx context.Context, fn func(tx Tx) error) error {
+	if db.group != nil {
+		return db.group.run(ctx, fn)
+	}
 	return db.write.RunInTx(ctx, nil, func(ctx context.Context, btx bun.Tx) error {
-		return fn(Tx{queries: queries{w: btx, r: btx}, tx: btx, dialect: db.dialect})
+		return fn(Tx{queries: queries{w: btx, r: btx, ps: db.ps, sqlTx: btx.Tx, scanner: db.write}, tx: btx, dialect: db.dialect})
 	})
 }
 

@@ -115,11 +115,10 @@ func (q queries) FollowingCount(ctx context.Context, accountID int64) (int, erro
 
 // HasLocalFollowerOf reports whether any local account follows accountID.
 func (q queries) HasLocalFollowerOf(ctx context.Context, accountID int64) (bool, error) {
-	return q.r.NewSelect().TableExpr("follows AS f").
-		Join("JOIN accounts AS a ON a.id = f.account_id").
-		Where("f.target_account_id = ? AND f.accepted_at IS NOT NULL AND a.domain = ''", accountID).
-		Exists(ctx)
+	return q.existsP(ctx, stmtHasLocalFollower, accountID)
 }
+
+var stmtHasLocalFollower = prepareRead("SELECT EXISTS (SELECT 1 FROM follows AS f JOIN accounts AS a ON a.id = f.account_id WHERE f.target_account_id = ? AND f.accepted_at IS NOT NULL AND a.domain = '')")
 
 // FollowByID returns the follow id.
 func (q queries) FollowByID(ctx context.Context, id int64) (*Follow, error) {

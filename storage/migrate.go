@@ -60,6 +60,11 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 	for _, v := range res.Versions {
 		applied = append(applied, fmt.Sprintf("river_%03d_%s", v.Version, v.Name))
 	}
+	// The schema is current: prepare the hot statements now, while no
+	// transaction holds SQLite's writer.
+	if err := db.ps.warm(ctx); err != nil {
+		return applied, err
+	}
 	return applied, nil
 }
 

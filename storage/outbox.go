@@ -71,13 +71,16 @@ func (q queries) OutboxActivityByID(ctx context.Context, id int64) (*OutboxActiv
 
 // RecordDelivery saves the outcome of one attempt to deliver an activity.
 func (q queries) RecordDelivery(ctx context.Context, activityID int64, inbox, state, lastErr string, attempt int, t time.Time, next *time.Time) error {
-	_, err := q.w.NewUpdate().Model((*Delivery)(nil)).
-		Set("state = ?", state).Set("attempts = ?", attempt).Set("last_error = ?", lastErr).Set("updated_at = ?", t).
-		Set("next_attempt_at = ?", next).
-		Where("activity_id = ? AND inbox_url = ?", activityID, inbox).
-		Exec(ctx)
+	_, err := q.execP(ctx, stmtRecordDelivery, state, attempt, lastErr, t, next, activityID, inbox)
 	return err
 }
+
+var (
+	stmtRecordDelivery    = prepareWrite("UPDATE deliveries SET state = ?, attempts = ?, last_error = ?, updated_at = ?, next_attempt_at = ? WHERE activity_id = ? AND inbox_url = ?")
+	stmtDomainUnavailable = prepareRead("SELECT EXISTS (SELECT 1 FROM domain_health WHERE domain = ? AND unavailable_since IS NOT NULL)")
+	stmtDomainSuccess     = prepareWrite(`UPDATE domain_health SET consecutive_failures = 0, first_failure_at = NULL, unavailable_since = NULL, last_success_at = ?
+WHERE domain = ? AND (consecutive_failures > 0 OR unavailable_since IS NOT NULL)`)
+)
 
 // PendingInboxes returns which of inboxes still wait for activityID.
 func (q queries) PendingInboxes(ctx context.Context, activityID int64, inboxes []string) ([]string, error) {
@@ -101,13 +104,15 @@ func (q queries) DeliveriesOf(ctx context.Context, statusID int64) ([]Delivery, 
 // MarkReceived records that the activity uri was applied; it reports false
 // when it was already, so the caller skips it.
 func (q queries) MarkReceived(ctx context.Context, uri string, t time.Time) (bool, error) {
-	res, err := q.w.ExecContext(ctx, "INSERT INTO received_activities (uri, received_at) VALUES (?, ?) ON CONFLICT DO NOTHING", uri, t)
+	res, err := q.execP(ctx, stmtMarkReceived, uri, t)
 	if err != nil {
 		return false, fmt.Errorf("mark activity received: %w", err)
 	}
 	n, _ := res.RowsAffected()
 	return n == 1, nil
 }
+
+var stmtMarkReceived = prepareWrite("INSERT INTO received_activities (uri, received_at) VALUES (?, ?) ON CONFLICT DO NOTHING")
 
 // DomainHealth tracks whether a remote server answers deliveries.
 type DomainHealth struct {
@@ -123,15 +128,13 @@ type DomainHealth struct {
 
 // DomainUnavailable reports whether domain is marked unavailable.
 func (q queries) DomainUnavailable(ctx context.Context, domain string) (bool, error) {
-	return q.r.NewSelect().Model((*DomainHealth)(nil)).
-		Where("domain = ? AND unavailable_since IS NOT NULL", domain).Exists(ctx)
+	return q.existsP(ctx, stmtDomainUnavailable, domain)
 }
 
 // RecordDomainSuccess clears a domain's failures. Only domains that have
 // failed have a row: the common case writes nothing.
 func (q queries) RecordDomainSuccess(ctx context.Context, domain string, t time.Time) error {
-	_, err := q.w.ExecContext(ctx, `UPDATE domain_health SET consecutive_failures = 0, first_failure_at = NULL, unavailable_since = NULL, last_success_at = ?
-WHERE domain = ? AND (consecutive_failures > 0 OR unavailable_since IS NOT NULL)`, t, domain)
+	_, err := q.execP(ctx, stmtDomainSuccess, t, domain)
 	return err
 }
 

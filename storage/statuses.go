@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -51,7 +52,7 @@ type Mention struct {
 // InsertStatus stores st and its mentions. A status whose URI was deleted
 // before (a tombstone) or already exists gives ErrConflict.
 func (q queries) InsertStatus(ctx context.Context, st *Status, mentions []int64) error {
-	dead, err := q.r.NewSelect().Table("tombstones").Where("uri = ?", st.URI).Exists(ctx)
+	dead, err := q.existsP(ctx, stmtTombstoned, st.URI)
 	if err != nil {
 		return err
 	}
@@ -61,14 +62,14 @@ func (q queries) InsertStatus(ctx context.Context, st *Status, mentions []int64)
 	// ON CONFLICT DO NOTHING rather than a failed INSERT: on PostgreSQL a
 	// failed statement would abort the whole transaction.
 	for attempt := 0; ; attempt++ {
-		res, err := q.w.NewInsert().Model(st).On("CONFLICT DO NOTHING").Exec(ctx)
+		res, err := q.execP(ctx, stmtInsertStatus, statusValues(st)...)
 		if err != nil {
 			return fmt.Errorf("insert status: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 1 {
 			break
 		}
-		have, err := q.w.NewSelect().Model((*Status)(nil)).Where("uri = ?", st.URI).Exists(ctx)
+		have, err := q.existsP(ctx, stmtStatusURIExists, st.URI)
 		if err != nil {
 			return err
 		}
@@ -83,7 +84,7 @@ func (q queries) InsertStatus(ctx context.Context, st *Status, mentions []int64)
 		st.ID++
 	}
 	for _, id := range mentions {
-		if _, err := q.w.NewInsert().Model(&Mention{StatusID: st.ID, AccountID: id}).On("CONFLICT DO NOTHING").Exec(ctx); err != nil {
+		if _, err := q.execP(ctx, stmtInsertMention, st.ID, id); err != nil {
 			return fmt.Errorf("insert mention: %w", err)
 		}
 	}
@@ -94,6 +95,21 @@ func (q queries) InsertStatus(ctx context.Context, st *Status, mentions []int64)
 	}
 	return q.fanOut(ctx, st)
 }
+
+var (
+	insertStatusSQL, statusValues = func() (string, func(*Status) []any) {
+		q, values := insertSQL((*Status)(nil), "ON CONFLICT DO NOTHING")
+		return q, func(st *Status) []any { return values(st) }
+	}()
+	stmtInsertStatus    = prepareWrite(insertStatusSQL)
+	stmtTombstoned      = prepareRead("SELECT EXISTS (SELECT 1 FROM tombstones WHERE uri = ?)")
+	stmtStatusURIExists = prepareRead("SELECT EXISTS (SELECT 1 FROM statuses WHERE uri = ?)")
+	stmtInsertMention   = prepareWrite("INSERT INTO mentions (status_id, account_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
+	stmtFeedOwn         = prepareWrite(`INSERT INTO home_feed (account_id, status_id, author_id) SELECT id, ?, id FROM accounts WHERE id = ? AND domain = '' ON CONFLICT DO NOTHING`)
+	stmtFeedMentioned   = prepareWrite(`INSERT INTO home_feed (account_id, status_id, author_id) SELECT m.account_id, ?, ? FROM mentions AS m JOIN accounts AS a ON a.id = m.account_id WHERE m.status_id = ? AND a.domain = '' ON CONFLICT DO NOTHING`)
+	stmtFeedFollowers   = prepareWrite(`INSERT INTO home_feed (account_id, status_id, author_id) SELECT f.account_id, ?, ? FROM follows AS f JOIN accounts AS a ON a.id = f.account_id WHERE f.target_account_id = ? AND f.accepted_at IS NOT NULL AND a.domain = '' ON CONFLICT DO NOTHING`)
+	stmtLinkReplies     = prepareWrite("UPDATE statuses SET in_reply_to_id = ?, in_reply_to_account_id = ? WHERE in_reply_to_uri = ? AND in_reply_to_id IS NULL")
+)
 
 // ReleaseStatus publishes a pending st: it becomes visible and reaches the
 // home feeds that show it. It reports false when st was not pending (it
@@ -115,24 +131,14 @@ func (q queries) ReleaseStatus(ctx context.Context, st *Status) (bool, error) {
 // author's local followers' (unless it is direct) and the local accounts it
 // mentions.
 func (q queries) fanOut(ctx context.Context, st *Status) error {
-	stmts := []struct {
-		sql  string
-		args []any
-	}{
-		{`INSERT INTO home_feed (account_id, status_id, author_id) SELECT id, ?, id FROM accounts WHERE id = ? AND domain = '' ON CONFLICT DO NOTHING`,
-			[]any{st.ID, st.AccountID}},
-		{`INSERT INTO home_feed (account_id, status_id, author_id) SELECT m.account_id, ?, ? FROM mentions AS m JOIN accounts AS a ON a.id = m.account_id WHERE m.status_id = ? AND a.domain = '' ON CONFLICT DO NOTHING`,
-			[]any{st.ID, st.AccountID, st.ID}},
+	if _, err := q.execP(ctx, stmtFeedOwn, st.ID, st.AccountID); err != nil {
+		return fmt.Errorf("home feed: %w", err)
+	}
+	if _, err := q.execP(ctx, stmtFeedMentioned, st.ID, st.AccountID, st.ID); err != nil {
+		return fmt.Errorf("home feed: %w", err)
 	}
 	if st.Visibility != "direct" {
-		stmts = append(stmts, struct {
-			sql  string
-			args []any
-		}{`INSERT INTO home_feed (account_id, status_id, author_id) SELECT f.account_id, ?, ? FROM follows AS f JOIN accounts AS a ON a.id = f.account_id WHERE f.target_account_id = ? AND f.accepted_at IS NOT NULL AND a.domain = '' ON CONFLICT DO NOTHING`,
-			[]any{st.ID, st.AccountID, st.AccountID}})
-	}
-	for _, s := range stmts {
-		if _, err := q.w.ExecContext(ctx, s.sql, s.args...); err != nil {
+		if _, err := q.execP(ctx, stmtFeedFollowers, st.ID, st.AccountID, st.AccountID); err != nil {
 			return fmt.Errorf("home feed: %w", err)
 		}
 	}
@@ -160,16 +166,21 @@ func (q queries) dropFromFeed(ctx context.Context, accountID, targetID int64) er
 // StatusByURI returns the status whose ActivityPub id is uri.
 func (q queries) StatusByURI(ctx context.Context, uri string) (*Status, error) {
 	st := new(Status)
-	if err := q.r.NewSelect().Model(st).Relation("Account").Where("s.uri = ?", uri).Scan(ctx); err != nil {
+	if err := q.scanOneP(ctx, stmtStatusByURI, st, uri); err != nil {
 		return nil, notFound(err)
 	}
 	return st, nil
 }
 
+var (
+	stmtStatusByURI = prepareRead("SELECT " + statusColumns() + " FROM statuses AS s LEFT JOIN accounts AS account ON account.id = s.account_id WHERE s.uri = ?")
+	stmtStatusByID  = prepareRead("SELECT " + statusColumns() + " FROM statuses AS s LEFT JOIN accounts AS account ON account.id = s.account_id WHERE s.id = ?")
+)
+
 // StatusByID returns the status id with its author.
 func (q queries) StatusByID(ctx context.Context, id int64) (*Status, error) {
 	st := new(Status)
-	if err := q.r.NewSelect().Model(st).Relation("Account").Where("s.id = ?", id).Scan(ctx); err != nil {
+	if err := q.scanOneP(ctx, stmtStatusByID, st, id); err != nil {
 		return nil, notFound(err)
 	}
 	return st, nil
@@ -216,20 +227,55 @@ func (p Page) apply(sel *bun.SelectQuery, col string) *bun.SelectQuery {
 // accounts' and suspended accounts'.
 func (q queries) HomeTimeline(ctx context.Context, accountID int64, p Page) ([]*Status, error) {
 	// One statement: the page of the feed as a subquery, then its rows.
-	page := q.r.NewSelect().TableExpr("home_feed AS hf").Column("hf.status_id").
-		Where("hf.account_id = ?", accountID).
-		Where("hf.author_id NOT IN (SELECT target_account_id FROM mutes WHERE account_id = ?)", accountID).
-		// Members of the reader's exclusive lists are read there, not here.
-		Where("hf.author_id NOT IN (SELECT la.account_id FROM list_accounts AS la JOIN lists AS l ON l.id = la.list_id WHERE l.account_id = ? AND l.exclusive = ?)", accountID, true)
-	page = p.apply(page, "hf.status_id")
+	stmt := stmtHomeNewest
+	if p.MinID > 0 {
+		stmt = stmtHomeOldest
+	}
+	upper, lower, limit := p.bounds()
 	var sts []*Status
-	if err := q.r.NewSelect().Model(&sts).Relation("Account", withoutKeys).
-		Where("s.id IN (?)", page).Where("account.suspended_at IS NULL").
-		OrderExpr("s.id DESC").Scan(ctx); err != nil {
+	if err := q.scanAllP(ctx, stmt, &sts, accountID, upper, lower, accountID, accountID, true, limit); err != nil {
 		return nil, fmt.Errorf("home timeline: %w", err)
 	}
 	return sts, nil
 }
+
+// bounds gives the page's ids as a range: every id is below upper and
+// above lower; and how many at most.
+func (p Page) bounds() (upper, lower int64, limit int) {
+	upper = math.MaxInt64
+	if p.MaxID > 0 {
+		upper = p.MaxID
+	}
+	lower = max(p.SinceID, p.MinID, 0)
+	limit = p.Limit
+	if limit <= 0 {
+		limit = 20
+	}
+	return upper, lower, min(limit, 80)
+}
+
+// homeSQL reads a page of a home feed (newest first, or the oldest ones
+// after min_id), less muted authors and members of the reader's exclusive
+// lists (read in those lists instead), with the authors but without their
+// keys: a timeline never needs them, and reading them for 40 rows costs
+// more than the rest of each row.
+func homeSQL(order string) string {
+	return `SELECT ` + statusColumns("PublicKeyPEM", "PrivateKeyPEM") + `
+FROM statuses AS s JOIN accounts AS account ON account.id = s.account_id
+WHERE s.id IN (
+	SELECT hf.status_id FROM home_feed AS hf
+	WHERE hf.account_id = ? AND hf.status_id < ? AND hf.status_id > ?
+	AND hf.author_id NOT IN (SELECT target_account_id FROM mutes WHERE account_id = ?)
+	AND hf.author_id NOT IN (SELECT la.account_id FROM list_accounts AS la JOIN lists AS l ON l.id = la.list_id WHERE l.account_id = ? AND l.exclusive = ?)
+	ORDER BY hf.status_id ` + order + ` LIMIT ?)
+AND account.suspended_at IS NULL
+ORDER BY s.id DESC`
+}
+
+var (
+	stmtHomeNewest = prepareRead(homeSQL("DESC"))
+	stmtHomeOldest = prepareRead(homeSQL("ASC"))
+)
 
 // withoutKeys leaves the authors' key pairs out of a page of statuses: a
 // timeline never needs them, and reading them for 40 rows costs more than
@@ -281,10 +327,7 @@ func (q queries) InsertTombstone(ctx context.Context, uri string, t time.Time) e
 // LinkReplies points statuses that reply to st's URI, and arrived before
 // it, at st.
 func (q queries) LinkReplies(ctx context.Context, st *Status) error {
-	_, err := q.w.NewUpdate().Model((*Status)(nil)).
-		Set("in_reply_to_id = ?", st.ID).Set("in_reply_to_account_id = ?", st.AccountID).
-		Where("in_reply_to_uri = ? AND in_reply_to_id IS NULL", st.URI).
-		Exec(ctx)
+	_, err := q.execP(ctx, stmtLinkReplies, st.ID, st.AccountID, st.URI)
 	return err
 }
 

@@ -16,8 +16,10 @@ import (
 
 // config is every setting of the rounds command, after validation.
 type config struct {
-	Domain        string
-	Listen        string
+	Domain string
+	Listen string
+	// DebugListen, when set, serves Go's profiler (net/http/pprof) there.
+	DebugListen   string
 	Protocol      string
 	Database      string
 	DataDir       string
@@ -42,12 +44,12 @@ type smtpConfig struct {
 
 // rawConfig holds the settings as given, before validation.
 type rawConfig struct {
-	domain, listen, protocol, database, dataDir, allowPrivate string
-	logLevel, logFormat                                       string
-	jobWorkers                                                string
-	jobTimeout, shutdownGrace                                 string
-	authorizedFetch                                           bool
-	smtpHost, smtpPort, smtpUsername, smtpPassword, smtpFrom  string
+	domain, listen, debugListen, protocol, database, dataDir, allowPrivate string
+	logLevel, logFormat                                                    string
+	jobWorkers                                                             string
+	jobTimeout, shutdownGrace                                              string
+	authorizedFetch                                                        bool
+	smtpHost, smtpPort, smtpUsername, smtpPassword, smtpFrom               string
 }
 
 // settingError is a bad setting value: it names the flag and its variable.
@@ -79,6 +81,7 @@ func addCommonFlags(fs *flag.FlagSet, rc *rawConfig) {
 // addServeFlags registers the settings only the server needs.
 func addServeFlags(fs *flag.FlagSet, rc *rawConfig) {
 	fs.StringVar(&rc.listen, "listen", "127.0.0.1:8080", "address to listen on")
+	fs.StringVar(&rc.debugListen, "debug-listen", "", "address for Go's profiler (/debug/pprof/), e.g. 127.0.0.1:6060; keep it off public addresses")
 	fs.StringVar(&rc.allowPrivate, "allow-private-addresses", "", "comma-separated CIDRs that outgoing federation requests may reach (e.g. 127.0.0.0/8)")
 	fs.StringVar(&rc.jobWorkers, "job-workers", "50", "how many background jobs run at once")
 	fs.StringVar(&rc.jobTimeout, "job-timeout", "1m", "how long one background job may run")
@@ -185,6 +188,12 @@ func (rc *rawConfig) validate(serve bool) (*config, error) {
 		return nil, &settingError{"listen", rc.listen, "the host must be an IP address or localhost"}
 	}
 	c.Listen = rc.listen
+	if rc.debugListen != "" {
+		if _, _, err := net.SplitHostPort(rc.debugListen); err != nil {
+			return nil, &settingError{"debug-listen", rc.debugListen, "must be HOST:PORT, such as 127.0.0.1:6060"}
+		}
+		c.DebugListen = rc.debugListen
+	}
 
 	for _, part := range strings.Split(rc.allowPrivate, ",") {
 		part = strings.TrimSpace(part)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"time"
 
@@ -109,6 +110,14 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, hooks serveHooks)
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
+	if cfg.DebugListen != "" {
+		dbg, err := serveDebug(cfg.DebugListen, log)
+		if err != nil {
+			srv.Close()
+			return err
+		}
+		defer dbg.Close()
+	}
 
 	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopJobs()
@@ -176,4 +185,23 @@ func announceSignIn(ctx context.Context, svc *social.Service, log *slog.Logger) 
 	}
 	log.Warn("No admin yet. Open this one-time link within an hour to create the first admin account (or run: rounds admin account create --username NAME --role admin)", "setup_url", link)
 	return nil
+}
+
+// serveDebug serves Go's profiler on its own address, apart from the
+// public handler.
+func serveDebug(addr string, log *slog.Logger) (*http.Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s (--debug-listen): %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	log.Info("profiler listening", "url", "http://"+ln.Addr().String()+"/debug/pprof/")
+	return srv, nil
 }
