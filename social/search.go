@@ -59,7 +59,7 @@ func (s *Service) objectResolver(q SearchQuery) ObjectResolver {
 // finds that account (asking with Resolve), and otherwise the accounts
 // whose acct starts so; other text finds accounts whose username, acct or
 // a word of whose display name starts with it, exact usernames and local
-// accounts first.
+// accounts first. Accounts that block the viewer are not found.
 func (s *Service) FindAccounts(ctx context.Context, q SearchQuery) ([]*storage.Account, error) {
 	text := strings.TrimSpace(q.Q)
 	if text == "" || q.Following && q.Viewer == nil {
@@ -73,7 +73,7 @@ func (s *Service) FindAccounts(ctx context.Context, q SearchQuery) ([]*storage.A
 		if err != nil || a == nil {
 			return nil, err
 		}
-		if q.Following && !s.IsFollowing(ctx, q.Viewer, a) {
+		if q.Following && !s.IsFollowing(ctx, q.Viewer, a) || s.blocksViewer(ctx, a, q.Viewer) {
 			return nil, nil
 		}
 		return []*storage.Account{a}, nil
@@ -82,6 +82,9 @@ func (s *Service) FindAccounts(ctx context.Context, q SearchQuery) ([]*storage.A
 	search := storage.AccountSearch{Text: strings.ToLower(text), Limit: q.Limit, Offset: q.Offset}
 	if q.Following {
 		search.FollowedBy = q.Viewer.ID
+	}
+	if q.Viewer != nil {
+		search.HiddenFrom = q.Viewer.ID
 	}
 	if user, domain, ok := strings.Cut(text, "@"); ok {
 		if !usernameRE.MatchString(user) || domain == "" || strings.ContainsAny(domain, "@/ ") {
@@ -94,7 +97,7 @@ func (s *Service) FindAccounts(ctx context.Context, q SearchQuery) ([]*storage.A
 			search.Username, search.Domain = user, domain
 			if q.Offset == 0 {
 				if a, found, err := s.exactAcct(ctx, q, user, domain); err != nil || found {
-					if a == nil || q.Following && !s.IsFollowing(ctx, q.Viewer, a) {
+					if a == nil || q.Following && !s.IsFollowing(ctx, q.Viewer, a) || s.blocksViewer(ctx, a, q.Viewer) {
 						return nil, err
 					}
 					return []*storage.Account{a}, nil
@@ -107,6 +110,15 @@ func (s *Service) FindAccounts(ctx context.Context, q SearchQuery) ([]*storage.A
 		return nil, err
 	}
 	return accts, nil
+}
+
+// blocksViewer reports whether a blocks viewer (nil: nobody).
+func (s *Service) blocksViewer(ctx context.Context, a, viewer *storage.Account) bool {
+	if viewer == nil {
+		return false
+	}
+	_, err := s.db.BlockBetween(ctx, a.ID, viewer.ID)
+	return err == nil
 }
 
 // exactAcct finds user@domain: known, or asked of its server with Resolve.

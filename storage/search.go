@@ -18,6 +18,8 @@ type AccountSearch struct {
 	Username, Domain string
 	// FollowedBy keeps only accounts this account follows (accepted).
 	FollowedBy int64
+	// HiddenFrom leaves out the accounts that block this account.
+	HiddenFrom int64
 	Limit      int
 	Offset     int
 }
@@ -37,6 +39,9 @@ func (q queries) SearchAccounts(ctx context.Context, s AccountSearch) ([]*Accoun
 		esc := escapeLike(s.Text)
 		sel = sel.Where(`(lower(username) LIKE ? ESCAPE '\' OR lower(display_name) LIKE ? ESCAPE '\' OR lower(display_name) LIKE ? ESCAPE '\')`,
 			esc+"%", esc+"%", "% "+esc+"%")
+	}
+	if s.HiddenFrom != 0 {
+		sel = sel.Where("id NOT IN (SELECT account_id FROM blocks WHERE target_account_id = ?)", s.HiddenFrom)
 	}
 	if s.FollowedBy != 0 {
 		sel = sel.Where("id IN (SELECT target_account_id FROM follows WHERE account_id = ? AND accepted_at IS NOT NULL)", s.FollowedBy)

@@ -101,6 +101,20 @@ func TestSearchFindsAccountsStatusesAndHashtags(t *testing.T) {
 			t.Fatalf("v1 account search = %v, %v", found, err)
 		}
 
+		// Someone who blocks the searcher is not found by them.
+		if _, err := cb.AccountBlock(ctx, mastodon.ID(strconv.FormatInt(mustID(t, n, "alina"), 10))); err != nil {
+			t.Fatal(err)
+		}
+		if _, r := searchAs(t, n, cl, url.Values{"q": {"al"}, "type": {"accounts"}}); accts(r) != "alice,alina" {
+			t.Fatalf("accounts for al, searched by someone bob blocks: %q", accts(r))
+		}
+		if _, r := searchAs(t, n, cl, url.Values{"q": {bob.URI}, "type": {"accounts"}}); accts(r) != "" {
+			t.Fatalf("bob found by his address by someone he blocks: %q", accts(r))
+		}
+		if _, r := searchAs(t, n, ca, url.Values{"q": {bob.URI}, "type": {"accounts"}}); accts(r) != "bob" {
+			t.Fatalf("bob by his address: %q", accts(r))
+		}
+
 		// Statuses: by URI or page, visibility applied.
 		pub, err := ca.PostStatus(ctx, &mastodon.Toot{Status: "Rounds at 9 #Cardiology", Visibility: "public"})
 		if err != nil {
@@ -122,7 +136,8 @@ func TestSearchFindsAccountsStatusesAndHashtags(t *testing.T) {
 		if _, r := searchAs(t, n, cl, url.Values{"q": {pub.URL}, "account_id": {strconv.FormatInt(bob.ID, 10)}}); len(r.Statuses) != 0 {
 			t.Fatalf("account_id of another author still found %v", r.Statuses)
 		}
-		if _, r := searchAs(t, n, cl, url.Values{"q": {priv.URI}}); len(r.Statuses) != 0 {
+		n.user(t, "carl", false)
+		if _, r := searchAs(t, n, signIn(t, n, "carl"), url.Values{"q": {priv.URI}}); len(r.Statuses) != 0 {
 			t.Fatalf("a followers-only post found by a non-follower: %v", r.Statuses)
 		}
 		if _, r := searchAs(t, n, nil, url.Values{"q": {priv.URL}}); len(r.Statuses) != 0 {
