@@ -37,19 +37,28 @@ type MediaAttachment struct {
 }
 
 func (p *present) Media(m *storage.Media) *MediaAttachment {
-	url := p.h.social.MediaURL(m)
+	url, preview := p.h.social.MediaURL(m), p.h.social.MediaPreviewURL(m)
 	out := &MediaAttachment{
-		ID: idString(m.ID), Type: m.Type, URL: &url, PreviewURL: &url,
+		ID: idString(m.ID), Type: m.Type, URL: &url, PreviewURL: &preview,
 		Description: optString(m.Description), Blurhash: optString(m.Blurhash), Meta: map[string]any{},
 	}
 	if m.RemoteURL != "" {
 		out.RemoteURL = &m.RemoteURL
 	}
 	if m.Width > 0 && m.Height > 0 {
-		size := map[string]any{"width": m.Width, "height": m.Height, "size": strconv.Itoa(m.Width) + "x" + strconv.Itoa(m.Height), "aspect": float64(m.Width) / float64(m.Height)}
-		out.Meta = map[string]any{"original": size, "small": size, "focus": map[string]float64{"x": 0, "y": 0}}
+		original := imageSize(m.Width, m.Height)
+		small := original
+		if m.PreviewFileName != "" && m.PreviewWidth > 0 && m.PreviewHeight > 0 {
+			small = imageSize(m.PreviewWidth, m.PreviewHeight)
+		}
+		out.Meta = map[string]any{"original": original, "small": small, "focus": map[string]float64{"x": 0, "y": 0}}
 	}
 	return out
+}
+
+// imageSize is a size in a MediaAttachment's meta.
+func imageSize(w, h int) map[string]any {
+	return map[string]any{"width": w, "height": h, "size": strconv.Itoa(w) + "x" + strconv.Itoa(h), "aspect": float64(w) / float64(h)}
 }
 
 func (h *handler) uploadMedia(w http.ResponseWriter, r *http.Request) {

@@ -99,10 +99,42 @@ type streamMessage struct {
 	Payload string   `json:"payload"`
 }
 
+// streamFilterContext is the filter context whose filters apply to a
+// stream's statuses, as on Mastodon: home for the user stream, public for
+// the public and hashtag streams; none for direct messages.
+func streamFilterContext(name string) string {
+	switch {
+	case name == "user":
+		return "home"
+	case strings.HasPrefix(name, "public"), strings.HasPrefix(name, "hashtag"):
+		return "public"
+	}
+	return ""
+}
+
 // route turns a bus event into the messages this viewer's subscriptions
-// should see.
+// should see. The viewer's filters apply in each stream's context, loaded
+// afresh for each event sent (a filter changed takes effect at once): a
+// warn filter's match is in the status's `filtered`, a hide filter's drops
+// the event from that stream.
 func (h *handler) route(ctx context.Context, viewer *storage.Account, subs []subscription, ev social.Event) []streamMessage {
 	var out []streamMessage
+	var filters *social.FilterSet
+	presenter := func(filterCtx string) *present {
+		pr := h.presenter(viewer)
+		if viewer == nil || filterCtx == "" {
+			return pr
+		}
+		if filters == nil {
+			fs, err := h.social.ActiveFilters(ctx, viewer)
+			if err != nil {
+				h.log.Warn("streaming: load filters", "error", err)
+			}
+			filters = fs
+		}
+		pr.filters, pr.filtersLoaded = filters, true
+		return pr.inContext(filterCtx)
+	}
 	switch ev.Type {
 	case "notification":
 		if viewer == nil || ev.AccountID != viewer.ID {
@@ -112,7 +144,11 @@ func (h *handler) route(ctx context.Context, viewer *storage.Account, subs []sub
 		if err != nil {
 			return nil
 		}
-		payload := mustJSON(h.presenter(viewer).notificationEntity(ctx, n))
+		pr := presenter("notifications")
+		if pr.hidden(ctx, n.Status) {
+			return nil
+		}
+		payload := mustJSON(pr.notificationEntity(ctx, n))
 		for _, s := range subs {
 			if s.Name == "user" || s.Name == "user:notification" {
 				out = append(out, streamMessage{Stream: s.label(), Event: "notification", Payload: payload})
@@ -129,15 +165,23 @@ func (h *handler) route(ctx context.Context, viewer *storage.Account, subs []sub
 		if err != nil || !h.social.MayView(ctx, viewer, st) {
 			return nil
 		}
-		var payload string
+		// The status as each filter context shows it; "" when hidden.
+		payloads := map[string]string{}
 		for _, s := range subs {
 			if !h.wants(ctx, viewer, s, st) {
 				continue
 			}
-			if payload == "" {
-				payload = mustJSON(h.presenter(viewer).Status(ctx, st))
+			fc := streamFilterContext(s.Name)
+			payload, done := payloads[fc]
+			if !done {
+				if pr := presenter(fc); !pr.hidden(ctx, st) {
+					payload = mustJSON(pr.Status(ctx, st))
+				}
+				payloads[fc] = payload
 			}
-			out = append(out, streamMessage{Stream: s.label(), Event: ev.Type, Payload: payload})
+			if payload != "" {
+				out = append(out, streamMessage{Stream: s.label(), Event: ev.Type, Payload: payload})
+			}
 		}
 	}
 	return out

@@ -2,12 +2,14 @@ package federation
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
 	"github.com/riverqueue/river"
 
 	"rounds/social"
+	"rounds/storage"
 )
 
 // fetchStatusWorker fetches a post we lack (the parent of a reply) with a
@@ -51,16 +53,104 @@ func (w *fetchStatusWorker) Work(ctx context.Context, job *river.Job[social.Fetc
 	if n.ID != uri || !sameHost(n.AttributedTo, n.ID) {
 		return river.JobCancel(fmt.Errorf("fetch %s: the server returned %s by %s", uri, n.ID, n.AttributedTo))
 	}
+	_, err = f.keepNote(ctx, n, job.Args.Depth)
+	if errors.Is(err, errBadNote) {
+		return river.JobCancel(err)
+	}
+	return err
+}
+
+// errBadNote marks a fetched post that cannot be kept as it is.
+var errBadNote = errors.New("the post cannot be kept")
+
+// keepNote stores a post fetched from its own server (n.ID was fetched and
+// is on its author's host), kept for context although nobody here follows
+// its author. It returns the stored status, also when it was known already.
+func (f *Federation) keepNote(ctx context.Context, n *NoteDoc, depth int) (*storage.Status, error) {
 	author, err := f.RemoteAccount(ctx, n.AttributedTo)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	st, mentions, err := f.statusFromNote(ctx, author, n)
 	if err != nil {
-		return river.JobCancel(err)
+		return nil, fmt.Errorf("%w: %w", errBadNote, err)
 	}
-	_, err = f.social.ReceiveStatus(ctx, st, mentions, social.ReceiveOptions{Context: true, Depth: job.Args.Depth, Tags: hashtags(n), Media: remoteMedia(n)})
-	return err
+	kept, err := f.social.ReceiveStatus(ctx, st, mentions, social.ReceiveOptions{Context: true, Depth: depth, Tags: hashtags(n), Media: remoteMedia(n)})
+	if err != nil || kept != nil {
+		return kept, err
+	}
+	// Already here (or deleted before): the stored one, if any.
+	return f.social.StatusByURI(ctx, n.ID)
+}
+
+// ResolveObject fetches what uri names on another server, a post or a
+// profile, by its ActivityPub id or its web address (servers answer a
+// post's or profile's page with the document, or with a redirect to it),
+// and stores it. It serves a person's search with resolve=true: exactly
+// one of the results is non-nil when err is nil.
+func (f *Federation) ResolveObject(ctx context.Context, uri string) (*storage.Account, *storage.Status, error) {
+	if sameHost(uri, f.social.BaseURL()) {
+		return nil, nil, fmt.Errorf("resolve %s: %w", uri, social.ErrNotFound) // ours: known or nothing
+	}
+	if err := f.checkDomain(ctx, uri); err != nil {
+		return nil, nil, fmt.Errorf("resolve %s: %w", uri, err)
+	}
+	signer, err := f.instanceSigner(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	body, err := f.client.Get(ctx, uri, signer)
+	if err != nil {
+		return nil, nil, fmt.Errorf("resolve %s: %w", uri, err)
+	}
+	var head struct {
+		ID   string `json:"id"`
+		Type any    `json:"type"`
+	}
+	if err := json.Unmarshal(body, &head); err != nil {
+		return nil, nil, fmt.Errorf("resolve %s: not an ActivityStreams document: %w", uri, err)
+	}
+	// A server speaks only for its own host.
+	if !sameHost(head.ID, uri) {
+		return nil, nil, fmt.Errorf("resolve %s: the document's id %.200q is on another host", uri, head.ID)
+	}
+	if d, err := ParseActor(body); err == nil {
+		if d.ID != uri {
+			a, err := f.FetchActor(ctx, d.ID) // by its id, to be sure it is the actor's own
+			return a, nil, err
+		}
+		a := accountFromDoc(d)
+		if err := f.social.StoreRemoteAccount(ctx, a); err != nil {
+			return nil, nil, fmt.Errorf("store actor %s: %w", uri, err)
+		}
+		return a, nil, nil
+	}
+	n, err := ParseNote(body)
+	if err != nil {
+		return nil, nil, fmt.Errorf("resolve %s: neither a post nor a profile: %w", uri, err)
+	}
+	if n.ID != uri {
+		// Found by its web address: the post is known by its id, or is
+		// fetched again from there, as only its id is authoritative.
+		if st, err := f.social.StatusByURI(ctx, n.ID); err == nil {
+			return nil, st, nil
+		}
+		if body, err = f.client.Get(ctx, n.ID, signer); err != nil {
+			return nil, nil, fmt.Errorf("resolve %s: %w", n.ID, err)
+		}
+		id := n.ID
+		if n, err = ParseNote(body); err != nil {
+			return nil, nil, fmt.Errorf("resolve %s: %w", id, err)
+		}
+		if n.ID != id {
+			return nil, nil, fmt.Errorf("resolve %s: the server returned %.200q", id, n.ID)
+		}
+	}
+	if !sameHost(n.AttributedTo, n.ID) {
+		return nil, nil, fmt.Errorf("resolve %s: the post %s claims the author %.200q on another host", uri, n.ID, n.AttributedTo)
+	}
+	st, err := f.keepNote(ctx, n, 0)
+	return nil, st, err
 }
 
 // refreshAccountWorker fetches a stale remote actor again.

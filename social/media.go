@@ -16,6 +16,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"golang.org/x/image/draw"
 	"golang.org/x/image/webp"
 
 	"rounds/storage"
@@ -63,45 +64,119 @@ func (s *Service) UploadMedia(ctx context.Context, me *storage.Account, r io.Rea
 	if _, ok := ImageTypes[ctype]; !ok {
 		return nil, invalid("file", "must be a JPEG, PNG, GIF or WebP image")
 	}
-	clean, ctype, w, h, err := reencode(data, ctype)
+	clean, ctype, img, err := reencode(data, ctype)
 	if err != nil {
 		return nil, invalid("file", "could not be read as an image")
 	}
 	data = clean
 	ext := ImageTypes[ctype]
 	id := storage.NewID()
+	b := img.Bounds()
 	m := &storage.Media{
 		ID: id, AccountID: me.ID, Type: "image", FileName: fmt.Sprintf("%d%s", id, ext),
-		ContentType: ctype, FileSize: int64(len(data)), Width: w, Height: h,
+		ContentType: ctype, FileSize: int64(len(data)), Width: b.Dx(), Height: b.Dy(),
 		Description: strings.TrimSpace(description), CreatedAt: s.now(),
+		Blurhash: Blurhash(img), PreviewWidth: b.Dx(), PreviewHeight: b.Dy(),
 	}
-	if img, _, err := image.Decode(bytes.NewReader(data)); err == nil {
-		m.Blurhash = Blurhash(img)
+	var preview []byte
+	if pw, ph := previewSize(b.Dx(), b.Dy()); pw != b.Dx() || ph != b.Dy() {
+		var pext string
+		if preview, pext, err = encodePreview(img, pw, ph, ctype); err != nil {
+			return nil, fmt.Errorf("preview: %w", err)
+		}
+		m.PreviewFileName = fmt.Sprintf("%d%s", storage.NewID(), pext)
+		m.PreviewWidth, m.PreviewHeight = pw, ph
 	}
 	if err := os.MkdirAll(s.MediaDir(), 0o750); err != nil {
 		return nil, fmt.Errorf("media directory: %w", err)
 	}
-	tmp, err := os.CreateTemp(s.MediaDir(), ".upload-*")
+	final := filepath.Join(s.MediaDir(), m.FileName)
+	if err := writeMediaFile(s.MediaDir(), m.FileName, data); err != nil {
+		return nil, err
+	}
+	var previewPath string
+	if preview != nil {
+		previewPath = filepath.Join(s.MediaDir(), m.PreviewFileName)
+		if err := writeMediaFile(s.MediaDir(), m.PreviewFileName, preview); err != nil {
+			os.Remove(final)
+			return nil, err
+		}
+	}
+	if err := s.db.InsertMedia(ctx, m); err != nil {
+		os.Remove(final)
+		if previewPath != "" {
+			os.Remove(previewPath)
+		}
+		return nil, err
+	}
+	return m, nil
+}
+
+// writeMediaFile writes data as dir/name atomically: a reader sees the
+// whole file or none.
+func writeMediaFile(dir, name string, data []byte) error {
+	tmp, err := os.CreateTemp(dir, ".upload-*")
 	if err != nil {
-		return nil, fmt.Errorf("store upload: %w", err)
+		return fmt.Errorf("store upload: %w", err)
 	}
 	defer os.Remove(tmp.Name())
 	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
-		return nil, fmt.Errorf("store upload: %w", err)
+		return fmt.Errorf("store upload: %w", err)
 	}
 	if err := tmp.Close(); err != nil {
-		return nil, fmt.Errorf("store upload: %w", err)
+		return fmt.Errorf("store upload: %w", err)
 	}
-	final := filepath.Join(s.MediaDir(), m.FileName)
-	if err := os.Rename(tmp.Name(), final); err != nil {
-		return nil, fmt.Errorf("store upload: %w", err)
+	if err := os.Rename(tmp.Name(), filepath.Join(dir, name)); err != nil {
+		return fmt.Errorf("store upload: %w", err)
 	}
-	if err := s.db.InsertMedia(ctx, m); err != nil {
-		os.Remove(final)
-		return nil, err
+	return nil
+}
+
+// MaxPreviewSide is the largest width and height of an image's preview,
+// as Mastodon's small version: a larger image is scaled down to fit,
+// keeping its shape.
+const MaxPreviewSide = 640
+
+// previewSize is the size of the preview of a w x h image: the image's own
+// when it fits (never scaled up), else scaled to fit MaxPreviewSide.
+func previewSize(w, h int) (int, int) {
+	if w <= MaxPreviewSide && h <= MaxPreviewSide {
+		return w, h
 	}
-	return m, nil
+	if w >= h {
+		return MaxPreviewSide, max(1, (h*MaxPreviewSide+w/2)/w)
+	}
+	return max(1, (w*MaxPreviewSide+h/2)/h), MaxPreviewSide
+}
+
+// encodePreview scales img to w x h (Catmull-Rom, which keeps edges and
+// fine text readable) and encodes it: JPEG for a JPEG, PNG otherwise (a
+// GIF's preview is its first frame, still). It returns the bytes and the
+// file extension.
+func encodePreview(img image.Image, w, h int, ctype string) ([]byte, string, error) {
+	dst := image.NewRGBA(image.Rect(0, 0, w, h))
+	draw.CatmullRom.Scale(dst, dst.Bounds(), img, img.Bounds(), draw.Src, nil)
+	var buf bytes.Buffer
+	if ctype == "image/jpeg" {
+		if err := jpeg.Encode(&buf, dst, &jpeg.Options{Quality: 85}); err != nil {
+			return nil, "", err
+		}
+		return buf.Bytes(), ".jpg", nil
+	}
+	if err := png.Encode(&buf, dst); err != nil {
+		return nil, "", err
+	}
+	return buf.Bytes(), ".png", nil
+}
+
+// MediaPreviewURL is where a stored image's preview is served: its
+// smaller copy, or the image itself when it has none (small, or remote).
+func (s *Service) MediaPreviewURL(m *storage.Media) string {
+	if m.PreviewFileName == "" {
+		return s.MediaURL(m)
+	}
+	return s.base + "/media/" + m.PreviewFileName
 }
 
 // Media returns an attachment me uploaded.
@@ -204,30 +279,34 @@ func (s *Service) attachRemoteMedia(ctx context.Context, tx storage.Tx, st *stor
 // but pixels survives: EXIF, GPS positions, camera serial numbers and
 // comments are dropped (a clinician's photo must not say where it was
 // taken). WebP, which Go cannot encode, becomes PNG. It returns the new
-// bytes, their type and the image size.
-func reencode(data []byte, ctype string) ([]byte, string, int, int, error) {
+// bytes, their type and the image (a GIF's first frame, on its canvas).
+func reencode(data []byte, ctype string) ([]byte, string, image.Image, error) {
 	var buf bytes.Buffer
 	switch ctype {
 	case "image/gif":
 		g, err := gif.DecodeAll(bytes.NewReader(data))
 		if err != nil {
-			return nil, "", 0, 0, err
+			return nil, "", nil, err
+		}
+		if len(g.Image) == 0 || g.Config.Width <= 0 || g.Config.Height <= 0 {
+			return nil, "", nil, errors.New("gif: no frames")
 		}
 		// Comments and application extensions are not kept by EncodeAll.
 		if err := gif.EncodeAll(&buf, g); err != nil {
-			return nil, "", 0, 0, err
+			return nil, "", nil, err
 		}
-		return buf.Bytes(), ctype, g.Config.Width, g.Config.Height, nil
+		first := image.NewRGBA(image.Rect(0, 0, g.Config.Width, g.Config.Height))
+		draw.Draw(first, g.Image[0].Bounds(), g.Image[0], g.Image[0].Bounds().Min, draw.Over)
+		return buf.Bytes(), ctype, first, nil
 	case "image/jpeg":
 		img, err := jpeg.Decode(bytes.NewReader(data))
 		if err != nil {
-			return nil, "", 0, 0, err
+			return nil, "", nil, err
 		}
 		if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 90}); err != nil {
-			return nil, "", 0, 0, err
+			return nil, "", nil, err
 		}
-		b := img.Bounds()
-		return buf.Bytes(), ctype, b.Dx(), b.Dy(), nil
+		return buf.Bytes(), ctype, img, nil
 	}
 	var img image.Image
 	var err error
@@ -237,11 +316,10 @@ func reencode(data []byte, ctype string) ([]byte, string, int, int, error) {
 		img, err = png.Decode(bytes.NewReader(data))
 	}
 	if err != nil {
-		return nil, "", 0, 0, err
+		return nil, "", nil, err
 	}
 	if err := png.Encode(&buf, img); err != nil {
-		return nil, "", 0, 0, err
+		return nil, "", nil, err
 	}
-	b := img.Bounds()
-	return buf.Bytes(), "image/png", b.Dx(), b.Dy(), nil
+	return buf.Bytes(), "image/png", img, nil
 }

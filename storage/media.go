@@ -26,6 +26,11 @@ type Media struct {
 	Blurhash    string    `bun:",notnull"`
 	Position    int       `bun:",notnull"`
 	CreatedAt   time.Time `bun:",notnull"`
+	// PreviewFileName is a smaller copy of a local image, beside it; ""
+	// when the image is its own preview (small enough, or remote).
+	PreviewFileName string `bun:",notnull"`
+	PreviewWidth    int    `bun:",notnull"`
+	PreviewHeight   int    `bun:",notnull"`
 }
 
 // InsertMedia stores m.
