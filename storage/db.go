@@ -51,6 +51,8 @@ type DB struct {
 	write   *bun.DB
 	read    *bun.DB
 	dialect Dialect
+	// pgConfig opens the dedicated connections of Listen (PostgreSQL only).
+	pgConfig *pgx.ConnConfig
 }
 
 // Tx is a database transaction; its query methods are those of DB, all run
@@ -151,7 +153,7 @@ func openPostgres(ctx context.Context, rawURL string) (*DB, error) {
 		return nil, fmt.Errorf("postgres: cannot connect to %s: %w", redact(rawURL), err)
 	}
 	db := bun.NewDB(sqldb, pgdialect.New())
-	return &DB{queries: queries{w: db, r: db}, write: db, read: db, dialect: Postgres}, nil
+	return &DB{queries: queries{w: db, r: db}, write: db, read: db, dialect: Postgres, pgConfig: cfg.Copy()}, nil
 }
 
 // redact hides the password of a database URL so it can be logged.
