@@ -44,16 +44,23 @@ type Bus struct {
 	mu   sync.Mutex
 	next int
 	subs map[int]chan Event
+	shut bool // Close has ended every subscription
 
 	nodeOnce sync.Once
 	node     string // this process's id in the batches it sends
 }
 
 // Subscribe returns a channel of events and a function that ends the
-// subscription.
+// subscription. The channel is closed when the subscription ends, by that
+// function or by Close.
 func (b *Bus) Subscribe() (<-chan Event, func()) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.shut {
+		ch := make(chan Event)
+		close(ch)
+		return ch, func() {}
+	}
 	if b.subs == nil {
 		b.subs = map[int]chan Event{}
 	}
@@ -68,6 +75,20 @@ func (b *Bus) Subscribe() (<-chan Event, func()) {
 			delete(b.subs, id)
 			close(c)
 		}
+	}
+}
+
+// Close ends every subscription, now and to come, so that live streams
+// finish and their clients reconnect elsewhere: the server calls it when
+// it begins to shut down, since a stream would otherwise hold the shutdown
+// for its whole grace period.
+func (b *Bus) Close() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.shut = true
+	for id, ch := range b.subs {
+		delete(b.subs, id)
+		close(ch)
 	}
 }
 

@@ -134,6 +134,8 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, hooks serveHooks)
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	// Live streams end when shutdown begins; their clients reconnect.
+	srv.RegisterOnShutdown(svc.Events().Close)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 
