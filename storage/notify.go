@@ -67,6 +67,17 @@ func (db *DB) Listen(ctx context.Context, l Listener) error {
 	}
 	const firstWait, longestWait = 250 * time.Millisecond, 30 * time.Second
 	wait := firstWait
+	lost := false
+	connected := l.Connected
+	l.Connected = func() {
+		if lost {
+			log.Info("listening again for events from other processes", "channel", l.Channel)
+			lost = false
+		}
+		if connected != nil {
+			connected()
+		}
+	}
 	for {
 		began := time.Now()
 		err := db.listenOnce(ctx, l)
@@ -76,8 +87,12 @@ func (db *DB) Listen(ctx context.Context, l Listener) error {
 		if time.Since(began) > longestWait {
 			wait = firstWait // it was up a good while: this is a new outage
 		}
-		log.Warn("lost the connection that listens for events from other processes; reconnecting",
-			"channel", l.Channel, "error", err, "retry_in", wait)
+		what := "lost the connection that listens for events from other processes; reconnecting"
+		if lost {
+			what = "still cannot listen for events from other processes; retrying"
+		}
+		log.Warn(what, "channel", l.Channel, "error", err, "retry_in", wait)
+		lost = true
 		select {
 		case <-ctx.Done():
 			return nil
@@ -103,9 +118,7 @@ func (db *DB) listenOnce(ctx context.Context, l Listener) error {
 	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{l.Channel}.Sanitize()); err != nil {
 		return err
 	}
-	if l.Connected != nil {
-		l.Connected()
-	}
+	l.Connected()
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {

@@ -139,7 +139,7 @@ func TestNotifyAndListenOnPostgres(t *testing.T) {
 		t.Fatalf("terminated %d listening sessions (%v), want 1", killed, err)
 	}
 	other.waitConnected(t)
-	if !strings.Contains(other.logs.String(), "reconnecting") {
+	if logs := other.logs.String(); !strings.Contains(logs, "reconnecting") || !strings.Contains(logs, "listening again") {
 		t.Fatalf("the lost connection was not logged:\n%s", other.logs.String())
 	}
 	if err := db1.Notify(ctx, "rounds_other", "after"); err != nil {
