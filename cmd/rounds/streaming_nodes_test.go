@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -194,6 +195,43 @@ func TestStreamingAcrossTwoProcessesOnPostgres(t *testing.T) {
 	eventually(t, "the delete on node 2's stream", func() bool {
 		return streams["SSE on node 2"].count("delete:"+string(post.ID)) == 1
 	})
+
+	// Cut both processes' listening connections, as a database restart
+	// would: they reconnect by themselves, and events flow again.
+	db, err := storage.Open(ctx, n1.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	listeners := func() []string {
+		t.Helper()
+		var list string
+		err := db.QueryRowForTest(ctx, `SELECT coalesce(string_agg(pid::text, ',' ORDER BY pid), '') FROM pg_stat_activity
+			WHERE datname = current_database() AND query = 'LISTEN "rounds_events"'`).Scan(&list)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.FieldsFunc(list, func(r rune) bool { return r == ',' })
+	}
+	old := listeners()
+	if len(old) != 2 {
+		t.Fatalf("listening sessions = %v, want one per process", old)
+	}
+	var killed int
+	err = db.QueryRowForTest(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE datname = current_database() AND query = 'LISTEN "rounds_events"'`).Scan(&killed)
+	if err != nil || killed != 2 {
+		t.Fatalf("terminated %d listening sessions (%v), want 2", killed, err)
+	}
+	eventually(t, "both processes listening again", func() bool {
+		now := listeners()
+		return len(now) == 2 && !slices.Contains(old, now[0]) && !slices.Contains(old, now[1])
+	})
+	again, err := alice.PostStatus(ctx, &mastodon.Toot{Status: "Back after the restart"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectOnce(t, streams, []string{"update:" + string(again.ID)})
 }
 
 // expectOnce waits for every key of want on every stream, then checks
