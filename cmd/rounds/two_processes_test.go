@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -321,6 +323,76 @@ func TestStreamingAcrossTwoServeProcessesOnPostgres(t *testing.T) {
 		}
 		if d := time.Since(began); d > 10*time.Second {
 			t.Fatalf("process %s took %v to stop", name, d)
+		}
+	}
+}
+
+// Posts made through both processes of one site reach a remote follower's
+// inbox once each: both processes work the delivery queue, but each
+// delivery job runs in only one.
+func TestTwoProcessesDeliverEachPostOnceOnPostgres(t *testing.T) {
+	ctx := context.Background()
+	storagetest.NewURL(t, storage.Postgres) // skips without PostgreSQL
+	n1 := startNode(t, storage.Postgres)
+	n2 := startPeer(t, n1)
+	alice := n1.user(t, "alice", false)
+
+	var mu sync.Mutex
+	received := map[string]map[string]int{} // activity type -> id -> deliveries
+	inbox := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var act struct{ Type, ID string }
+		if err := json.NewDecoder(r.Body).Decode(&act); err == nil && r.Method == http.MethodPost {
+			mu.Lock()
+			if received[act.Type] == nil {
+				received[act.Type] = map[string]int{}
+			}
+			received[act.Type][act.ID]++
+			mu.Unlock()
+		}
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	defer inbox.Close()
+	uri := inbox.URL + "/users/carol"
+	carol := &storage.Account{Username: "carol", URI: uri, InboxURL: uri + "/inbox", KeyID: uri + "#main-key", ActorType: "Person", Fields: "[]"}
+	if err := n1.svc.StoreRemoteAccount(ctx, carol); err != nil {
+		t.Fatal(err)
+	}
+	if err := n1.svc.ReceiveFollow(ctx, carol, alice, uri+"/follows/1"); err != nil {
+		t.Fatal(err)
+	}
+
+	const each = 10
+	var posted []string
+	for _, n := range []*node{n1, n2} {
+		c := mastodon.NewClient(&mastodon.Config{Server: n.base, AccessToken: tokenFor(t, n, "alice", "write")})
+		for i := range each {
+			st, err := c.PostStatus(ctx, &mastodon.Toot{Status: fmt.Sprintf("Bed %d is free (via %s)", i, n.base)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			posted = append(posted, string(st.ID))
+		}
+	}
+	creates := func() map[string]int {
+		mu.Lock()
+		defer mu.Unlock()
+		return maps.Clone(received["Create"])
+	}
+	eventually(t, fmt.Sprintf("%d posts delivered", len(posted)), func() bool { return len(creates()) == len(posted) })
+	time.Sleep(2 * time.Second) // a second delivery would arrive by now
+	got := creates()
+	for id, times := range got {
+		if times != 1 {
+			t.Errorf("%s was delivered %d times, want once", id, times)
+		}
+	}
+	for _, id := range posted {
+		found := false
+		for act := range got {
+			found = found || strings.Contains(act, id)
+		}
+		if !found {
+			t.Errorf("post %s was not delivered; deliveries: %v", id, got)
 		}
 	}
 }
