@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -141,9 +143,10 @@ func (s *Service) emit(ctx context.Context, ev Event) {
 // processes.
 const eventChannel = "rounds_events"
 
-// eventsPerNotify bounds a batch so that its payload stays far below
-// PostgreSQL's 8000 bytes: an event encodes in at most about 90.
-const eventsPerNotify = 50
+// notifyBytes bounds the payload of one NOTIFY, well below PostgreSQL's
+// 8000 bytes; a batch that would be larger goes in several. An event
+// encodes in about 90 bytes at most.
+const notifyBytes = 6000
 
 // eventBatch is the payload of one NOTIFY.
 type eventBatch struct {
@@ -168,16 +171,10 @@ func (s *Service) deliver(ctx context.Context, evs []Event) {
 	if s.db == nil || s.db.Dialect() != storage.Postgres {
 		return
 	}
-	var payloads []string
-	for len(evs) > 0 {
-		n := min(len(evs), eventsPerNotify)
-		raw, err := json.Marshal(eventBatch{Node: s.bus.nodeID(), Events: evs[:n]})
-		if err != nil {
-			s.log.Error("encode events for other processes", "error", err)
-			return
-		}
-		payloads = append(payloads, string(raw))
-		evs = evs[n:]
+	payloads, err := eventPayloads(s.bus.nodeID(), evs)
+	if err != nil {
+		s.log.Error("could not encode events for other processes", "error", err)
+		return
 	}
 	// The change has committed: a caller who has gone away must not stop
 	// the others hearing of it.
@@ -186,6 +183,41 @@ func (s *Service) deliver(ctx context.Context, evs []Event) {
 	if err := s.db.Notify(ctx, eventChannel, payloads...); err != nil {
 		s.log.Warn("could not send events to other processes", "error", err)
 	}
+}
+
+// eventPayloads packs evs into NOTIFY payloads of at most notifyBytes,
+// in order.
+func eventPayloads(node string, evs []Event) ([]string, error) {
+	quoted, err := json.Marshal(node)
+	if err != nil {
+		return nil, err
+	}
+	head := `{"node":` + string(quoted) + `,"events":[`
+	var payloads []string
+	var buf strings.Builder
+	for _, ev := range evs {
+		raw, err := json.Marshal(ev)
+		if err != nil {
+			return nil, err
+		}
+		if len(head)+len(raw)+2 > notifyBytes {
+			return nil, fmt.Errorf("a %q event encodes in %d bytes, over the %d a notification may carry", ev.Type, len(raw), notifyBytes)
+		}
+		if buf.Len() > 0 && buf.Len()+1+len(raw)+2 > notifyBytes {
+			payloads = append(payloads, buf.String()+"]}")
+			buf.Reset()
+		}
+		if buf.Len() == 0 {
+			buf.WriteString(head)
+		} else {
+			buf.WriteByte(',')
+		}
+		buf.Write(raw)
+	}
+	if buf.Len() > 0 {
+		payloads = append(payloads, buf.String()+"]}")
+	}
+	return payloads, nil
 }
 
 // RelayEvents hands the events other processes on the same PostgreSQL

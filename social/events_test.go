@@ -2,6 +2,8 @@ package social
 
 import (
 	"context"
+	"encoding/json"
+	"slices"
 	"testing"
 	"time"
 
@@ -49,7 +51,7 @@ func TestEventsCrossServicesOnPostgres(t *testing.T) {
 	got2, stop2 := s2.Events().Subscribe()
 	defer stop2()
 
-	const total = 3*eventsPerNotify + 7
+	const total = 200 // several notifications' worth, within a subscription's buffer
 	var sent []Event
 	for i := range total {
 		sent = append(sent, Event{Type: "notification", NotificationID: int64(1<<62 + i), AccountID: 1<<62 - 1, StatusID: 1 << 62})
@@ -88,5 +90,41 @@ func TestRelayEventsOnSQLiteReturnsAtOnce(t *testing.T) {
 	s := New(Options{DB: storagetest.Open(t, storage.SQLite), Domain: "rounds.test", Protocol: "https"})
 	if err := s.RelayEvents(context.Background(), nil); err != nil {
 		t.Fatalf("RelayEvents on SQLite = %v", err)
+	}
+}
+
+// Batches are packed into payloads within the limit, which decode back to
+// the same events in the same order.
+func TestEventPayloadsStayWithinTheLimit(t *testing.T) {
+	var evs []Event
+	for i := range 400 {
+		evs = append(evs, Event{Type: "status.update", StatusID: 1<<62 + int64(i), NotificationID: 1 << 62, AccountID: 1 << 62})
+	}
+	payloads, err := eventPayloads("0123456789abcdef", evs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(payloads) < 2 {
+		t.Fatalf("400 events in %d payload(s), want several", len(payloads))
+	}
+	var back []Event
+	for _, p := range payloads {
+		if len(p) > notifyBytes {
+			t.Fatalf("a payload of %d bytes, over %d", len(p), notifyBytes)
+		}
+		var b eventBatch
+		if err := json.Unmarshal([]byte(p), &b); err != nil {
+			t.Fatalf("payload does not decode: %v\n%s", err, p)
+		}
+		if b.Node != "0123456789abcdef" {
+			t.Fatalf("node = %q", b.Node)
+		}
+		back = append(back, b.Events...)
+	}
+	if !slices.Equal(back, evs) {
+		t.Fatalf("decoded %d events, not the %d sent in order", len(back), len(evs))
+	}
+	if p, err := eventPayloads("x", nil); err != nil || len(p) != 0 {
+		t.Fatalf("no events: %q, %v", p, err)
 	}
 }
