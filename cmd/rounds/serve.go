@@ -113,6 +113,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, hooks serveHooks)
 	if db.Dialect() == storage.Postgres {
 		select {
 		case <-relaying:
+		case <-ctx.Done():
 		case <-time.After(10 * time.Second):
 			log.Warn("not yet listening for live events from other processes; still trying")
 		}
