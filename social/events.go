@@ -2,7 +2,16 @@ package social
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
 	"sync"
+	"time"
+
+	"rounds/storage"
 )
 
 // Event is something that happened which live clients may want at once. It
@@ -10,28 +19,50 @@ import (
 type Event struct {
 	// Type is Mastodon's streaming event: "update", "delete",
 	// "notification" or "status.update".
-	Type           string
-	StatusID       int64
-	NotificationID int64
+	Type           string `json:"t"`
+	StatusID       int64  `json:"s,omitempty"`
+	NotificationID int64  `json:"n,omitempty"`
 	// AccountID is the recipient of a notification.
-	AccountID int64
+	AccountID int64 `json:"a,omitempty"`
 }
 
-// Bus carries events to live listeners in this process, after the change
-// that caused them has committed. Slow listeners miss events rather than
-// hold up the server. (Across several processes on PostgreSQL the same bus
-// should ride on LISTEN/NOTIFY; that is not built yet.)
+// Bus carries events to live listeners, after the change that caused them
+// has committed. Slow listeners miss events rather than hold up the server.
+//
+// On SQLite one process serves the database and the bus is that process's
+// alone. On PostgreSQL several processes may serve the same database, so
+// each batch of events is also sent with NOTIFY on eventChannel once the
+// domain call that raised it has committed (see collect), and RelayEvents
+// LISTENs there and hands what other processes raised to this process's
+// listeners. A process delivers its own events directly, not back through
+// PostgreSQL: each batch carries the sender's node id, and a process skips
+// its own, so every listener gets each event once. The NOTIFY follows the
+// commit rather than riding in the transaction because one domain call may
+// run more than one transaction and raises its events from deep inside
+// them; the cost is that a process dying between its commit and its NOTIFY
+// loses those live events (clients catch up from the timelines, as after
+// any reconnection).
 type Bus struct {
 	mu   sync.Mutex
 	next int
 	subs map[int]chan Event
+	shut bool // Close has ended every subscription
+
+	nodeOnce sync.Once
+	node     string // this process's id in the batches it sends
 }
 
 // Subscribe returns a channel of events and a function that ends the
-// subscription.
+// subscription. The channel is closed when the subscription ends, by that
+// function or by Close.
 func (b *Bus) Subscribe() (<-chan Event, func()) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.shut {
+		ch := make(chan Event)
+		close(ch)
+		return ch, func() {}
+	}
 	if b.subs == nil {
 		b.subs = map[int]chan Event{}
 	}
@@ -46,6 +77,20 @@ func (b *Bus) Subscribe() (<-chan Event, func()) {
 			delete(b.subs, id)
 			close(c)
 		}
+	}
+}
+
+// Close ends every subscription, now and to come, so that live streams
+// finish and their clients reconnect elsewhere: the server calls it when
+// it begins to shut down, since a stream would otherwise hold the shutdown
+// for its whole grace period.
+func (b *Bus) Close() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.shut = true
+	for id, ch := range b.subs {
+		delete(b.subs, id)
+		close(ch)
 	}
 }
 
@@ -79,7 +124,7 @@ func (s *Service) collect(ctx context.Context) (context.Context, func(ok bool)) 
 	p := &pending{}
 	return context.WithValue(ctx, pendingKey{}, p), func(ok bool) {
 		if ok && len(p.events) > 0 {
-			s.bus.publish(p.events...)
+			s.deliver(ctx, p.events)
 		}
 	}
 }
@@ -91,5 +136,118 @@ func (s *Service) emit(ctx context.Context, ev Event) {
 		p.events = append(p.events, ev)
 		return
 	}
-	s.bus.publish(ev)
+	s.deliver(ctx, []Event{ev})
+}
+
+// eventChannel is the PostgreSQL channel events travel on between
+// processes.
+const eventChannel = "rounds_events"
+
+// notifyBytes bounds the payload of one NOTIFY, well below PostgreSQL's
+// 8000 bytes; a batch that would be larger goes in several. An event
+// encodes in about 90 bytes at most.
+const notifyBytes = 6000
+
+// eventBatch is the payload of one NOTIFY.
+type eventBatch struct {
+	Node   string  `json:"node"`
+	Events []Event `json:"events"`
+}
+
+// nodeID names this process in the batches it sends.
+func (b *Bus) nodeID() string {
+	b.nodeOnce.Do(func() {
+		var r [8]byte
+		_, _ = rand.Read(r[:])
+		b.node = hex.EncodeToString(r[:])
+	})
+	return b.node
+}
+
+// deliver hands committed events to this process's listeners and, on
+// PostgreSQL, to the other processes'.
+func (s *Service) deliver(ctx context.Context, evs []Event) {
+	s.bus.publish(evs...)
+	if s.db == nil || s.db.Dialect() != storage.Postgres {
+		return
+	}
+	payloads, err := eventPayloads(s.bus.nodeID(), evs)
+	if err != nil {
+		s.log.Error("could not encode events for other processes", "error", err)
+		return
+	}
+	// The change has committed: a caller who has gone away must not stop
+	// the others hearing of it.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := s.db.Notify(ctx, eventChannel, payloads...); err != nil {
+		s.log.Warn("could not send events to other processes", "error", err)
+	}
+}
+
+// eventPayloads packs evs into NOTIFY payloads of at most notifyBytes,
+// in order.
+func eventPayloads(node string, evs []Event) ([]string, error) {
+	quoted, err := json.Marshal(node)
+	if err != nil {
+		return nil, err
+	}
+	head := `{"node":` + string(quoted) + `,"events":[`
+	var payloads []string
+	var buf strings.Builder
+	for _, ev := range evs {
+		raw, err := json.Marshal(ev)
+		if err != nil {
+			return nil, err
+		}
+		if len(head)+len(raw)+2 > notifyBytes {
+			return nil, fmt.Errorf("a %q event encodes in %d bytes, over the %d a notification may carry", ev.Type, len(raw), notifyBytes)
+		}
+		if buf.Len() > 0 && buf.Len()+1+len(raw)+2 > notifyBytes {
+			payloads = append(payloads, buf.String()+"]}")
+			buf.Reset()
+		}
+		if buf.Len() == 0 {
+			buf.WriteString(head)
+		} else {
+			buf.WriteByte(',')
+		}
+		buf.Write(raw)
+	}
+	if buf.Len() > 0 {
+		payloads = append(payloads, buf.String()+"]}")
+	}
+	return payloads, nil
+}
+
+// RelayEvents hands the events other processes on the same PostgreSQL
+// database raise to this process's listeners, until ctx ends; it
+// reconnects by itself when the database connection drops. connected, if
+// not nil, is called each time it is listening. On SQLite it returns nil
+// at once: there are no other processes.
+func (s *Service) RelayEvents(ctx context.Context, connected func()) error {
+	if s.db.Dialect() != storage.Postgres {
+		return nil
+	}
+	me := s.bus.nodeID()
+	err := s.db.Listen(ctx, storage.Listener{
+		Channel:   eventChannel,
+		Connected: connected,
+		Logger:    s.log,
+		Handle: func(payload string) {
+			var b eventBatch
+			if err := json.Unmarshal([]byte(payload), &b); err != nil {
+				s.log.Warn("ignored a malformed event batch from another process", "error", err)
+				return
+			}
+			if b.Node == me {
+				return // delivered here when it was raised
+			}
+			s.bus.publish(b.Events...)
+		},
+	})
+	if errors.Is(err, storage.ErrNoNotify) {
+		return nil
+	}
+	return err
 }

@@ -54,6 +54,8 @@ type DB struct {
 	// group runs SQLite's write transactions (see group_commit.go); nil
 	// on PostgreSQL, where transactions run side by side.
 	group *committer
+	// pgConfig opens the dedicated connections of Listen (PostgreSQL only).
+	pgConfig *pgx.ConnConfig
 }
 
 // Tx is a database transaction; its query methods are those of DB, all run
@@ -161,7 +163,7 @@ func openPostgres(ctx context.Context, rawURL string) (*DB, error) {
 	}
 	db := bun.NewDB(sqldb, pgdialect.New())
 	ps := newPreparedSet(Postgres, sqldb, sqldb)
-	return &DB{queries: queries{w: db, r: db, ps: ps, scanner: db}, write: db, read: db, dialect: Postgres}, nil
+	return &DB{queries: queries{w: db, r: db, ps: ps, scanner: db}, write: db, read: db, dialect: Postgres, pgConfig: cfg.Copy()}, nil
 }
 
 // redact hides the password of a database URL so it can be logged.

@@ -97,3 +97,77 @@ func TestQueuedJobsRunExactlyOnceAfterSIGKILL(t *testing.T) {
 		}
 	})
 }
+
+// TestTwoProcessesShareTheJobQueueOnPostgres runs two servers on one
+// PostgreSQL database: both work the queue, and every job runs exactly
+// once. Federation deliveries are jobs of this same queue, so none is sent
+// twice. Both then stop promptly on SIGTERM, listeners and all.
+func TestTwoProcessesShareTheJobQueueOnPostgres(t *testing.T) {
+	const total = 400
+	ctx := context.Background()
+	dbURL := storagetest.NewURL(t, storage.Postgres) // skips without PostgreSQL
+	if code, out, errs := runCLI(t, nil, "migrate", "--database", dbURL); code != 0 {
+		t.Fatalf("migrate = %d\n%s%s", code, out, errs)
+	}
+	db, err := storage.Open(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.ExecForTest(ctx, "CREATE TABLE job_marks (n INTEGER NOT NULL, node TEXT NOT NULL)"); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"--database", dbURL, "--job-workers", "5", "--job-timeout", "5s"}
+	a := startChild(t, t.TempDir(), []string{"ROUNDS_TEST_MARK_DELAY=10ms", "ROUNDS_TEST_MARK_NODE=a"}, args...)
+	b := startChild(t, t.TempDir(), []string{"ROUNDS_TEST_MARK_DELAY=10ms", "ROUNDS_TEST_MARK_NODE=b"}, args...)
+
+	jobs := storage.NewJobs(db, storage.JobsOptions{})
+	err = db.InTx(ctx, func(tx storage.Tx) error {
+		for i := 0; i < total; i++ {
+			if err := jobs.InsertTx(ctx, tx, markArgs{N: i}, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all, distinct, byA, byB int
+	count := func() {
+		t.Helper()
+		err := db.QueryRowForTest(ctx, `SELECT count(*), count(DISTINCT n),
+			count(*) FILTER (WHERE node = 'a'), count(*) FILTER (WHERE node = 'b') FROM job_marks`).Scan(&all, &distinct, &byA, &byB)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for count(); all < total; count() {
+		if all != distinct {
+			t.Fatalf("%d marks but %d distinct jobs: a job ran twice", all, distinct)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d of %d jobs ran within 60s", all, total)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(500 * time.Millisecond) // nothing more may arrive
+	count()
+	if all != total || distinct != total {
+		t.Fatalf("marks = %d (%d distinct), want %d each", all, distinct, total)
+	}
+	if byA == 0 || byB == 0 {
+		t.Fatalf("process a ran %d jobs and b %d: both should work the queue", byA, byB)
+	}
+	t.Logf("process a ran %d jobs, b %d", byA, byB)
+	for name, c := range map[string]*child{"a": a, "b": b} {
+		began := time.Now()
+		if code := c.stop(syscall.SIGTERM); code != 0 {
+			t.Fatalf("process %s: exit code after SIGTERM = %d", name, code)
+		}
+		if d := time.Since(began); d > 10*time.Second {
+			t.Fatalf("process %s took %v to stop", name, d)
+		}
+	}
+}

@@ -40,7 +40,7 @@ func childMain() int {
 	delay, _ := time.ParseDuration(os.Getenv("ROUNDS_TEST_MARK_DELAY"))
 	hooks := serveHooks{
 		registerWorkers: func(jobs *storage.Jobs, db *storage.DB) {
-			storage.AddWorker(jobs, &markWorker{db: db, delay: delay})
+			storage.AddWorker(jobs, &markWorker{db: db, delay: delay, node: os.Getenv("ROUNDS_TEST_MARK_NODE")})
 		},
 		routes: func(r chi.Router) {
 			r.Get("/test/slow", func(w http.ResponseWriter, r *http.Request) {
@@ -65,6 +65,7 @@ type markWorker struct {
 	river.WorkerDefaults[markArgs]
 	db    *storage.DB
 	delay time.Duration
+	node  string // when set, recorded beside N (job_marks then has a node column)
 }
 
 func (w *markWorker) Work(ctx context.Context, job *river.Job[markArgs]) error {
@@ -77,7 +78,13 @@ func (w *markWorker) Work(ctx context.Context, job *river.Job[markArgs]) error {
 	// The effect and the job's completion commit together, so a job that
 	// ran is never run again.
 	return w.db.InTx(ctx, func(tx storage.Tx) error {
-		if err := tx.ExecForTest(ctx, "INSERT INTO job_marks (n) VALUES (?)", job.Args.N); err != nil {
+		var err error
+		if w.node != "" {
+			err = tx.ExecForTest(ctx, "INSERT INTO job_marks (n, node) VALUES (?, ?)", job.Args.N, w.node)
+		} else {
+			err = tx.ExecForTest(ctx, "INSERT INTO job_marks (n) VALUES (?)", job.Args.N)
+		}
+		if err != nil {
 			return err
 		}
 		return storage.CompleteTx(ctx, tx, job)

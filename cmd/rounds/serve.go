@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -92,6 +93,33 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, hooks serveHooks)
 		API:        api.New(api.Options{Social: svc, Logger: log, Version: version}).Routes,
 		Extra:      hooks.routes,
 	})
+	// On PostgreSQL, live events cross to and from the other processes
+	// serving the same database. The server waits a little for the
+	// listener so that a stream opened at once misses nothing, but does not
+	// depend on it: the relay keeps reconnecting by itself.
+	relayCtx, stopRelay := context.WithCancel(context.WithoutCancel(ctx))
+	relayDone := make(chan struct{})
+	defer func() {
+		stopRelay()
+		<-relayDone
+	}()
+	relaying := make(chan struct{})
+	var relayOnce sync.Once
+	go func() {
+		defer close(relayDone)
+		if err := svc.RelayEvents(relayCtx, func() { relayOnce.Do(func() { close(relaying) }) }); err != nil {
+			log.Error("live events from other processes stopped", "error", err)
+		}
+	}()
+	if db.Dialect() == storage.Postgres {
+		select {
+		case <-relaying:
+		case <-ctx.Done():
+		case <-time.After(10 * time.Second):
+			log.Warn("not yet listening for live events from other processes; still trying")
+		}
+	}
+
 	if hooks.started != nil {
 		hooks.started(svc, fed)
 	}
@@ -108,6 +136,8 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, hooks serveHooks)
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	// Live streams end when shutdown begins; their clients reconnect.
+	srv.RegisterOnShutdown(svc.Events().Close)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	if cfg.DebugListen != "" {
