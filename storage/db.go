@@ -105,7 +105,10 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	pragmas := "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
 	// BEGIN IMMEDIATE takes the write lock at the start of a transaction, so a
 	// transaction never fails half-way when it first writes.
-	writeDSN := "file:" + path + "?" + pragmas + "&_txlock=immediate"
+	// The path goes into a file: URI, where ? starts the parameters and #
+	// a fragment: escaped, a path holding them names the file it says.
+	uri := "file:" + sqlitePathEscaper.Replace(path)
+	writeDSN := uri + "?" + pragmas + "&_txlock=immediate"
 	writer, err := sql.Open("sqlite", writeDSN)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
@@ -116,7 +119,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		writer.Close()
 		return nil, err
 	}
-	reader, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)")
+	reader, err := sql.Open("sqlite", uri+"?"+pragmas+"&_pragma=query_only(1)")
 	if err != nil {
 		writer.Close()
 		return nil, fmt.Errorf("sqlite: %w", err)
@@ -128,6 +131,8 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	ps := newPreparedSet(SQLite, writer, reader)
 	return &DB{queries: queries{w: w, r: r, ps: ps, scanner: w}, write: w, read: r, dialect: SQLite, group: newCommitter(w, ps, SQLite)}, nil
 }
+
+var sqlitePathEscaper = strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23")
 
 func pingSQLite(ctx context.Context, db *sql.DB, path string) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)

@@ -3,6 +3,8 @@ package storage_test
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"rounds/storage"
@@ -71,5 +73,23 @@ func TestIDsSortByCreationAndNeverRepeat(t *testing.T) {
 			t.Fatalf("id %d went back in time after %d", id, prev)
 		}
 		prev = id
+	}
+}
+
+// A path with the characters that mean something in a file: URI (a test's
+// temporary directory can hold #) opens exactly that file.
+func TestSQLitePathWithURICharacters(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a#b?c%d")
+	path := filepath.Join(dir, "rounds.db")
+	db, err := storage.Open(context.Background(), "sqlite:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(path); err != nil || st.Size() == 0 {
+		t.Fatalf("the database is not at %s: %v", path, err)
 	}
 }
