@@ -21,6 +21,7 @@ func (h *handler) statusRoutes(r chi.Router) {
 	r.With(requireUser("write:favourites")).Post("/api/v1/statuses/{id}/unfavourite", h.unfavourite)
 	r.With(requireUser("write:statuses")).Post("/api/v1/statuses/{id}/reblog", h.reblog)
 	r.With(requireUser("write:statuses")).Post("/api/v1/statuses/{id}/unreblog", h.unreblog)
+	h.pollRoutes(r)
 }
 
 // visibleStatus loads {id} if the requester may see it; otherwise 404, as
@@ -54,9 +55,10 @@ func newStatusFrom(p params) (social.NewStatus, error) {
 		}
 		in.MediaIDs = append(in.MediaIDs, id)
 	}
-	if p.has("poll[options][]") {
-		return in, errorf(http.StatusUnprocessableEntity, "Polls are not supported yet")
+	if err != nil {
+		return in, err
 	}
+	in.Poll, err = newPollFrom(p)
 	return in, err
 }
 
@@ -137,6 +139,15 @@ func (h *handler) statusHistory(w http.ResponseWriter, r *http.Request) {
 	}
 	pr := h.presenter(me(r))
 	acct := pr.Account(r.Context(), st.Account)
+	// Earlier versions' polls are not kept; the current one is shown.
+	var poll any
+	if v, err := h.social.PollOf(r.Context(), nil, st); err == nil && v != nil {
+		opts := []map[string]string{}
+		for _, o := range v.Options {
+			opts = append(opts, map[string]string{"title": o})
+		}
+		poll = map[string]any{"options": opts}
+	}
 	var out []map[string]any
 	for _, e := range edits {
 		out = append(out, map[string]any{
@@ -150,7 +161,7 @@ func (h *handler) statusHistory(w http.ResponseWriter, r *http.Request) {
 	}
 	out = append(out, map[string]any{
 		"content": st.Content, "spoiler_text": st.SpoilerText, "sensitive": st.Sensitive,
-		"created_at": mastoTime(at), "account": acct, "poll": nil, "media_attachments": []any{}, "emojis": []any{},
+		"created_at": mastoTime(at), "account": acct, "poll": poll, "media_attachments": []any{}, "emojis": []any{},
 	})
 	writeJSON(w, http.StatusOK, out)
 }

@@ -59,7 +59,7 @@ func (w *fetchStatusWorker) Work(ctx context.Context, job *river.Job[social.Fetc
 	if err != nil {
 		return river.JobCancel(err)
 	}
-	_, err = f.social.ReceiveStatus(ctx, st, mentions, social.ReceiveOptions{Context: true, Depth: job.Args.Depth, Tags: hashtags(n), Media: remoteMedia(n)})
+	_, err = f.social.ReceiveStatus(ctx, st, mentions, social.ReceiveOptions{Context: true, Depth: job.Args.Depth, Tags: hashtags(n), Media: remoteMedia(n), Poll: remotePoll(n)})
 	return err
 }
 
