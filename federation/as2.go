@@ -141,7 +141,6 @@ func as2Context() []interface{} {
 			"PropertyValue":             "schema:PropertyValue",
 			"value":                     "schema:value",
 			"blurhash":                  "toot:blurhash",
-			"votersCount":               "toot:votersCount",
 		},
 	}
 }
@@ -271,6 +270,11 @@ func MarshalOrderedCollectionPage(id, partOf, next, prev string, items []json.Ra
 // encodes without HTML escaping so post content stays readable.
 func as2Finish(m map[string]interface{}) ([]byte, error) {
 	m["@context"] = as2Context()
+	if as2HasPoll(m) {
+		// Only documents with a poll use the term, as Mastodon defines it.
+		ctx := m["@context"].([]interface{})
+		ctx[len(ctx)-1].(map[string]interface{})["votersCount"] = "toot:votersCount"
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -841,6 +845,19 @@ func as2PatchPoll(m map[string]interface{}, d NoteDoc) {
 	if d.PollVoters != nil {
 		m["votersCount"] = *d.PollVoters
 	}
+}
+
+// as2HasPoll reports whether m, or the object it embeds, has votersCount.
+func as2HasPoll(m map[string]interface{}) bool {
+	if _, ok := m["votersCount"]; ok {
+		return true
+	}
+	obj, ok := m["object"].(map[string]interface{})
+	if !ok {
+		return false
+	}
+	_, ok = obj["votersCount"]
+	return ok
 }
 
 // as2PollFrom reads what go-fed does not model of a Question's poll from
