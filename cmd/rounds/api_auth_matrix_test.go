@@ -34,6 +34,7 @@ var publicAPIRoutes = map[string]bool{
 	"GET /api/v1/streaming/health": true, "GET /api/v1/streaming": true,
 	"GET /api/v1/accounts/{id}/featured_tags": true,
 	"GET /api/v1/accounts/search":             true,
+	"GET /api/v1/polls/{id}":                  true,
 	"POST /api/v1/accounts":                   true, // needs an app token: answered 401 without one too
 }
 

@@ -1,0 +1,201 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mattn/go-mastodon"
+
+	"rounds/storage"
+	"rounds/storage/storagetest"
+)
+
+// callJSON sends a JSON body with token and decodes the JSON answer.
+func callJSON(t *testing.T, n *node, token, method, path string, body any) (int, map[string]any) {
+	t.Helper()
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest(method, n.base+path, bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var out map[string]any
+	_ = json.Unmarshal(raw, &out)
+	return resp.StatusCode, out
+}
+
+func pollTitles(p *mastodon.Poll) []string {
+	var out []string
+	for _, o := range p.Options {
+		out = append(out, o.Title)
+	}
+	return out
+}
+
+func hasNotification(t *testing.T, c *mastodon.Client, typ, statusURI string) bool {
+	t.Helper()
+	ns, err := c.GetNotifications(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range ns {
+		if n.Type == typ && n.Status != nil && n.Status.URI == statusURI {
+			return true
+		}
+	}
+	return false
+}
+
+// A poll posted on A reaches B as a poll; a vote on B is counted on A (and
+// not kept there as a post); when the poll ends, its author on A and the
+// voter on B are told, and the final counts reach B.
+func TestPollAcrossTwoServers(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, dialect storage.Dialect) {
+		ctx := context.Background()
+		a, b := startNode(t, dialect), startNode(t, dialect)
+		aliceAcct := a.user(t, "alice", false)
+		bob := b.user(t, "bob", false)
+		aliceOnB, err := b.fed.ResolveAccount(ctx, "alice@"+a.domain)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.svc.Follow(ctx, bob, aliceOnB); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "bob following alice", func() bool {
+			c, _ := b.svc.Counts(ctx, bob)
+			return c.Following == 1
+		})
+		alice, bobC := signIn(t, a, "alice"), signIn(t, b, "bob")
+		aliceTok := tokenFor(t, a, "alice", "read write")
+
+		// Mastodon's limits, as 422 with Mastodon-like messages.
+		for _, bad := range []url.Values{
+			{"status": {"poll?"}, "poll[options][]": {"only"}, "poll[expires_in]": {"600"}},
+			{"status": {"poll?"}, "poll[options][]": {"a", "b"}, "poll[expires_in]": {"60"}},
+			{"status": {"poll?"}, "poll[options][]": {"a", strings.Repeat("b", 51)}, "poll[expires_in]": {"600"}},
+			{"status": {"poll?"}, "poll[options][]": {"a", "b"}},
+		} {
+			if code, body := call(t, a, aliceTok, "POST", "/api/v1/statuses", bad); code != http.StatusUnprocessableEntity || !strings.HasPrefix(fmt.Sprint(body["error"]), "Validation failed: Poll") {
+				t.Errorf("%v: %d %v, want 422", bad, code, body)
+			}
+		}
+		// JSON, as apps send it.
+		code, body := callJSON(t, a, aliceTok, "POST", "/api/v1/statuses", map[string]any{
+			"status": "Which days suit the journal club?",
+			"poll":   map[string]any{"options": []string{"Mon", "Wed", "Fri"}, "expires_in": 86400, "multiple": true, "hide_totals": true},
+		})
+		poll, _ := body["poll"].(map[string]any)
+		if code != http.StatusOK || poll == nil || poll["multiple"] != true || poll["voted"] != true || len(poll["options"].([]any)) != 3 || poll["expires_at"] == nil {
+			t.Fatalf("a poll posted as JSON: %d %v", code, body)
+		}
+		for _, key := range []string{"id", "expires_at", "expired", "multiple", "votes_count", "voters_count", "options", "emojis", "voted", "own_votes"} {
+			if _, ok := poll[key]; !ok {
+				t.Errorf("the poll entity lacks %q", key)
+			}
+		}
+
+		toot, err := alice.PostStatus(ctx, &mastodon.Toot{Status: "Tea or coffee on the night shift?", Visibility: "public",
+			Poll: &mastodon.TootPoll{Options: []string{"Tea", "Coffee"}, ExpiresInSeconds: 3600}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if toot.Poll == nil || strings.Join(pollTitles(toot.Poll), ",") != "Tea,Coffee" || toot.Poll.Expired {
+			t.Fatalf("the posted poll: %+v", toot.Poll)
+		}
+		// Anyone may read a public poll; an unknown one is 404.
+		if code, body := call(t, a, "", "GET", "/api/v1/polls/"+string(toot.Poll.ID), nil); code != http.StatusOK || body["voted"] != nil {
+			t.Fatalf("an anonymous read of the poll: %d %v", code, body)
+		}
+		if code, _ := call(t, a, "", "GET", "/api/v1/polls/12345", nil); code != http.StatusNotFound {
+			t.Fatalf("an unknown poll: %d", code)
+		}
+		if _, err := alice.PollVote(ctx, toot.Poll.ID, 0); err == nil || !strings.Contains(err.Error(), "own poll") {
+			t.Fatalf("alice voting in her own poll: %v", err)
+		}
+
+		onB := waitInHome(t, b, bob, toot.URI, "the poll on B")
+		seen, err := bobC.GetStatus(ctx, mastodon.ID(fmt.Sprint(onB.ID)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen.Poll == nil || strings.Join(pollTitles(seen.Poll), ",") != "Tea,Coffee" || seen.Poll.Voted {
+			t.Fatalf("the poll as bob sees it on B: %+v", seen.Poll)
+		}
+		if want := toot.Poll.ExpiresAt; !seen.Poll.ExpiresAt.Equal(want.Truncate(time.Second)) && !seen.Poll.ExpiresAt.Equal(want) {
+			t.Fatalf("expires at %v on B, %v on A", seen.Poll.ExpiresAt, want)
+		}
+		voted, err := bobC.PollVote(ctx, seen.Poll.ID, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !voted.Voted || len(voted.OwnVotes) != 1 || voted.OwnVotes[0] != 1 || voted.Options[1].VotesCount != 1 {
+			t.Fatalf("bob's vote: %+v", voted)
+		}
+		if _, err := bobC.PollVote(ctx, seen.Poll.ID, 0); err == nil || !strings.Contains(err.Error(), "already voted") {
+			t.Fatalf("bob voting twice: %v", err)
+		}
+		var pollID int64
+		fmt.Sscan(string(toot.Poll.ID), &pollID)
+		var bobPollID int64
+		fmt.Sscan(string(seen.Poll.ID), &bobPollID)
+		// (Waiting reads through the domain: polling the API would meet
+		// its rate limit, which go-mastodon waits out.)
+		eventually(t, "bob's vote counted on A", func() bool {
+			v, _, err := a.svc.Poll(ctx, aliceAcct, pollID)
+			return err == nil && v.VotesCount == 1 && v.VotersCount == 1 && v.Tallies[1] == 1
+		})
+		if p, err := alice.GetPoll(ctx, toot.Poll.ID); err != nil || p.VotesCount != 1 || p.Options[1].VotesCount != 1 {
+			t.Fatalf("the poll on A after bob's vote: %+v %v", p, err)
+		}
+		// The vote is not a reply.
+		if st, err := alice.GetStatus(ctx, toot.ID); err != nil || st.RepliesCount != 0 {
+			t.Fatalf("the vote became a reply on A: %v %v", st, err)
+		}
+
+		// End it now (as its job would at the hour).
+		db, err := storage.Open(ctx, a.dbURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SetPollExpiry(ctx, pollID, time.Now().Add(-time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		if err := a.svc.ClosePoll(ctx, pollID); err != nil {
+			t.Fatal(err)
+		}
+		p, err := alice.GetPoll(ctx, toot.Poll.ID)
+		if err != nil || !p.Expired {
+			t.Fatalf("the ended poll on A: %+v %v", p, err)
+		}
+		if !hasNotification(t, alice, "poll", toot.URI) {
+			t.Fatal("alice was not told her poll ended")
+		}
+		eventually(t, "the end of the poll reaching B", func() bool {
+			v, _, err := b.svc.Poll(ctx, bob, bobPollID)
+			return err == nil && v.Expired
+		})
+		if p, err := bobC.GetPoll(ctx, seen.Poll.ID); err != nil || !p.Expired || p.Options[1].VotesCount != 1 || p.Options[0].VotesCount != 0 || p.VotersCount != 1 {
+			t.Fatalf("the ended poll on B: %+v %v", p, err)
+		}
+		if !hasNotification(t, bobC, "poll", toot.URI) {
+			t.Fatal("bob was not told the poll ended")
+		}
+		if _, err := bobC.PollVote(ctx, seen.Poll.ID, 0); err == nil {
+			t.Fatal("a vote in an ended poll was taken")
+		}
+	})
+}
