@@ -197,5 +197,9 @@ func TestPollAcrossTwoServers(t *testing.T) {
 		if _, err := bobC.PollVote(ctx, seen.Poll.ID, 0); err == nil {
 			t.Fatal("a vote in an ended poll was taken")
 		}
+		// The web page shows the results.
+		if code, page := get(t, a.base+"/@alice"); code != http.StatusOK || !contains(page, `class="poll"`, "Coffee", "100% (1)", "1 person", "Closed") {
+			t.Fatalf("alice's profile page: %d\n%s", code, page)
+		}
 	})
 }
