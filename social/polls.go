@@ -114,6 +114,13 @@ func (s *Service) editPoll(ctx context.Context, tx storage.Tx, st *storage.Statu
 	case old == nil && in == nil:
 		return nil
 	case old == nil:
+		media, err := tx.StatusMedia(ctx, st.ID)
+		if err != nil {
+			return err
+		}
+		if len(media) > 0 {
+			return invalid("", "a poll cannot be combined with media attachments")
+		}
 		return s.insertLocalPoll(ctx, tx, st, in, s.now())
 	case in == nil:
 		return tx.DeletePoll(ctx, old.ID)

@@ -107,6 +107,28 @@ func TestPollAcrossTwoServers(t *testing.T) {
 			}
 		}
 
+		// An edit with new options; the history shows the poll.
+		jsonID := fmt.Sprint(body["id"])
+		code, body = callJSON(t, a, aliceTok, "PUT", "/api/v1/statuses/"+jsonID, map[string]any{
+			"status": "Which days suit the journal club? (edited)",
+			"poll":   map[string]any{"options": []string{"Tue", "Thu"}, "expires_in": 3600},
+		})
+		poll, _ = body["poll"].(map[string]any)
+		if opts, _ := poll["options"].([]any); code != http.StatusOK || len(opts) != 2 || opts[0].(map[string]any)["title"] != "Tue" || poll["multiple"] != false {
+			t.Fatalf("an edit of the poll: %d %v", code, body)
+		}
+		req, _ := http.NewRequest("GET", a.base+"/api/v1/statuses/"+jsonID+"/history", nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var history []map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&history)
+		resp.Body.Close()
+		if len(history) != 2 || history[1]["poll"] == nil {
+			t.Fatalf("the history: %v", history)
+		}
+
 		toot, err := alice.PostStatus(ctx, &mastodon.Toot{Status: "Tea or coffee on the night shift?", Visibility: "public",
 			Poll: &mastodon.TootPoll{Options: []string{"Tea", "Coffee"}, ExpiresInSeconds: 3600}})
 		if err != nil {
