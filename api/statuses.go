@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
 
@@ -150,9 +151,18 @@ func (h *handler) statusHistory(w http.ResponseWriter, r *http.Request) {
 	}
 	var out []map[string]any
 	for _, e := range edits {
+		var editPoll any
+		var titles []string
+		if json.Unmarshal([]byte(e.PollOptions), &titles) == nil && len(titles) > 0 {
+			opts := []map[string]string{}
+			for _, o := range titles {
+				opts = append(opts, map[string]string{"title": o})
+			}
+			editPoll = map[string]any{"options": opts}
+		}
 		out = append(out, map[string]any{
 			"content": e.Content, "spoiler_text": e.SpoilerText, "sensitive": e.Sensitive,
-			"created_at": mastoTime(e.CreatedAt), "account": acct, "poll": nil, "media_attachments": []any{}, "emojis": []any{},
+			"created_at": mastoTime(e.CreatedAt), "account": acct, "poll": editPoll, "media_attachments": []any{}, "emojis": []any{},
 		})
 	}
 	at := st.CreatedAt

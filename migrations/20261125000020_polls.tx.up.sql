@@ -40,3 +40,6 @@ CREATE INDEX poll_votes_account ON poll_votes (account_id);
 --bun:split
 -- Finding polls due to close (both dialects take a partial index).
 CREATE INDEX polls_open ON polls (expires_at) WHERE closed_at IS NULL;
+--bun:split
+-- An earlier version's poll options (a JSON array), shown in the history.
+ALTER TABLE status_edits ADD COLUMN poll_options TEXT NOT NULL DEFAULT '';

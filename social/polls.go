@@ -110,6 +110,11 @@ func (s *Service) editPoll(ctx context.Context, tx storage.Tx, st *storage.Statu
 	if err != nil {
 		return err
 	}
+	if old != nil {
+		if err := tx.KeepEditPoll(ctx, st.ID, old.OptionsJSON); err != nil {
+			return err
+		}
+	}
 	switch {
 	case old == nil && in == nil:
 		return nil

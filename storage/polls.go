@@ -253,6 +253,14 @@ func (q queries) TakePollUpdate(ctx context.Context, pollID int64) error {
 	return err
 }
 
+// KeepEditPoll records, on the version of statusID that its latest edit
+// kept, the poll options it had.
+func (q queries) KeepEditPoll(ctx context.Context, statusID int64, optionsJSON string) error {
+	last := q.w.NewSelect().Model((*StatusEdit)(nil)).ColumnExpr("max(id)").Where("status_id = ?", statusID)
+	_, err := q.w.NewUpdate().Model((*StatusEdit)(nil)).Set("poll_options = ?", optionsJSON).Where("id = (?)", last).Exec(ctx)
+	return err
+}
+
 // SetPollExpiry moves a poll's end (tests use it to end a poll now).
 func (q queries) SetPollExpiry(ctx context.Context, pollID int64, t time.Time) error {
 	_, err := q.w.NewUpdate().Model((*Poll)(nil)).Set("expires_at = ?", t).Where("id = ?", pollID).Exec(ctx)

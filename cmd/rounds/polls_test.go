@@ -125,7 +125,16 @@ func TestPollAcrossTwoServers(t *testing.T) {
 		var history []map[string]any
 		_ = json.NewDecoder(resp.Body).Decode(&history)
 		resp.Body.Close()
-		if len(history) != 2 || history[1]["poll"] == nil {
+		titlesOf := func(v any) string {
+			m, _ := v.(map[string]any)
+			opts, _ := m["options"].([]any)
+			var out []string
+			for _, o := range opts {
+				out = append(out, fmt.Sprint(o.(map[string]any)["title"]))
+			}
+			return strings.Join(out, ",")
+		}
+		if len(history) != 2 || titlesOf(history[0]["poll"]) != "Mon,Wed,Fri" || titlesOf(history[1]["poll"]) != "Tue,Thu" {
 			t.Fatalf("the history: %v", history)
 		}
 
