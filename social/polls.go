@@ -25,6 +25,9 @@ const (
 // maxRemotePollOptions bounds what is kept of a remote poll.
 const maxRemotePollOptions = 20
 
+// maxRemotePollOptionRunes bounds each remote option's title.
+const maxRemotePollOptionRunes = 500
+
 // NotifyPoll tells the author and the voters that a poll has ended.
 const NotifyPoll = "poll"
 
@@ -505,6 +508,14 @@ func (rp *RemotePoll) clean() {
 	if len(rp.Options) > maxRemotePollOptions {
 		rp.Options = rp.Options[:maxRemotePollOptions]
 	}
+	opts := make([]string, len(rp.Options))
+	for i, o := range rp.Options {
+		if r := []rune(strings.TrimSpace(o)); len(r) > maxRemotePollOptionRunes {
+			o = string(r[:maxRemotePollOptionRunes])
+		}
+		opts[i] = strings.TrimSpace(o)
+	}
+	rp.Options = opts
 	t := make([]int, len(rp.Options))
 	copy(t, rp.Tallies)
 	rp.Tallies = t
