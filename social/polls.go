@@ -261,6 +261,9 @@ func (s *Service) Poll(ctx context.Context, viewer *storage.Account, id int64) (
 	return v, st, nil
 }
 
+// New counts are not streamed as "status.update": apps take that event
+// for an edit of the text, and Mastodon does not send it for votes either.
+
 // Vote records me's choices in poll id. A local poll counts them at once
 // and its new counts go out to other servers shortly after; a vote in a
 // remote poll goes to its author's server, one Note per choice.
@@ -325,7 +328,6 @@ func (s *Service) Vote(ctx context.Context, me *storage.Account, pollID int64, c
 			}
 			votes = append(votes, v)
 		}
-		s.emit(ctx, Event{Type: "status.update", StatusID: st.ID})
 		if p.Local {
 			if err := tx.RecountPoll(ctx, p); err != nil {
 				return err
@@ -455,7 +457,6 @@ func (s *Service) closePoll(ctx context.Context, tx storage.Tx, p *storage.Poll)
 	if err != nil {
 		return err
 	}
-	s.emit(ctx, Event{Type: "status.update", StatusID: p.StatusID})
 	if author.Local() {
 		// notify leaves out oneself; the author of a poll is told too.
 		n := &storage.Notification{ID: storage.NewID(), AccountID: author.ID, FromAccountID: author.ID, Type: NotifyPoll, StatusID: &p.StatusID, CreatedAt: s.now()}
@@ -583,7 +584,6 @@ func (s *Service) ReceivePollVote(ctx context.Context, actor *storage.Account, q
 		if err := tx.RecountPoll(ctx, p); err != nil {
 			return err
 		}
-		s.emit(ctx, Event{Type: "status.update", StatusID: st.ID})
 		return s.queuePollUpdate(ctx, tx, p)
 	})
 	done(err == nil)
@@ -622,7 +622,6 @@ func (s *Service) ReceivePollUpdate(ctx context.Context, actor *storage.Account,
 		if err := tx.UpdatePoll(ctx, p); err != nil {
 			return err
 		}
-		s.emit(ctx, Event{Type: "status.update", StatusID: st.ID})
 		if rp.Closed || (p.ExpiresAt != nil && !p.ExpiresAt.After(s.now())) {
 			return s.closePoll(ctx, tx, p)
 		}
