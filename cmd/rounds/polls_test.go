@@ -117,6 +117,7 @@ func TestPollAcrossTwoServers(t *testing.T) {
 		if opts, _ := poll["options"].([]any); code != http.StatusOK || len(opts) != 2 || opts[0].(map[string]any)["title"] != "Tue" || poll["multiple"] != false {
 			t.Fatalf("an edit of the poll: %d %v", code, body)
 		}
+		journalPoll := fmt.Sprint(poll["id"])
 		req, _ := http.NewRequest("GET", a.base+"/api/v1/statuses/"+jsonID+"/history", nil)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -196,7 +197,8 @@ func TestPollAcrossTwoServers(t *testing.T) {
 			t.Fatalf("the vote became a reply on A: %v %v", st, err)
 		}
 
-		// End it now (as its job would at the hour).
+		// End it now: move its end, and its durable closing job, to the
+		// past; the queue runs the job.
 		db, err := storage.Open(ctx, a.dbURL)
 		if err != nil {
 			t.Fatal(err)
@@ -204,13 +206,25 @@ func TestPollAcrossTwoServers(t *testing.T) {
 		if err := db.SetPollExpiry(ctx, pollID, time.Now().Add(-time.Second)); err != nil {
 			t.Fatal(err)
 		}
-		db.Close()
-		if err := a.svc.ClosePoll(ctx, pollID); err != nil {
+		res, err := db.SQLDB().ExecContext(ctx, "UPDATE river_job SET scheduled_at = created_at WHERE kind = 'close_poll' AND state = 'scheduled'")
+		if err != nil {
 			t.Fatal(err)
 		}
+		if n, _ := res.RowsAffected(); n != 3 { // this poll's, the journal club's and its edit's
+			t.Fatalf("%d close_poll jobs waiting, want 3", n)
+		}
+		db.Close()
+		eventually(t, "the poll ending on A", func() bool {
+			v, _, err := a.svc.Poll(ctx, aliceAcct, pollID)
+			return err == nil && v.Expired && v.Poll.ClosedAt != nil
+		})
 		p, err := alice.GetPoll(ctx, toot.Poll.ID)
 		if err != nil || !p.Expired {
 			t.Fatalf("the ended poll on A: %+v %v", p, err)
+		}
+		// The journal club's jobs ran too, and left it open: it ends later.
+		if code, body := call(t, a, aliceTok, "GET", "/api/v1/polls/"+journalPoll, nil); code != http.StatusOK || body["expired"] != false {
+			t.Fatalf("the journal club poll: %d %v", code, body)
 		}
 		if !hasNotification(t, alice, "poll", toot.URI) {
 			t.Fatal("alice was not told her poll ended")
