@@ -192,6 +192,15 @@ func TestPollAcrossTwoServers(t *testing.T) {
 		if p, err := alice.GetPoll(ctx, toot.Poll.ID); err != nil || p.VotesCount != 1 || p.Options[1].VotesCount != 1 {
 			t.Fatalf("the poll on A after bob's vote: %+v %v", p, err)
 		}
+		// A vote on A reaches B in the Update that follows votes.
+		dave := a.user(t, "dave", false)
+		if _, err := a.svc.Vote(ctx, dave, pollID, []int{0}); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "the new counts reaching B", func() bool {
+			v, _, err := b.svc.Poll(ctx, bob, bobPollID)
+			return err == nil && v.Tallies[0] == 1 && v.Tallies[1] == 1 && v.VotersCount == 2
+		})
 		// The vote is not a reply.
 		if st, err := alice.GetStatus(ctx, toot.ID); err != nil || st.RepliesCount != 0 {
 			t.Fatalf("the vote became a reply on A: %v %v", st, err)
@@ -229,11 +238,14 @@ func TestPollAcrossTwoServers(t *testing.T) {
 		if !hasNotification(t, alice, "poll", toot.URI) {
 			t.Fatal("alice was not told her poll ended")
 		}
+		if ns, err := a.svc.Notifications(ctx, dave, []string{"poll"}, nil, storage.Page{Limit: 5}); err != nil || len(ns) != 1 {
+			t.Fatalf("dave, a voter on A, has %d poll notifications (%v), want 1", len(ns), err)
+		}
 		eventually(t, "the end of the poll reaching B", func() bool {
 			v, _, err := b.svc.Poll(ctx, bob, bobPollID)
 			return err == nil && v.Expired
 		})
-		if p, err := bobC.GetPoll(ctx, seen.Poll.ID); err != nil || !p.Expired || p.Options[1].VotesCount != 1 || p.Options[0].VotesCount != 0 || p.VotersCount != 1 {
+		if p, err := bobC.GetPoll(ctx, seen.Poll.ID); err != nil || !p.Expired || p.Options[1].VotesCount != 1 || p.Options[0].VotesCount != 1 || p.VotersCount != 2 {
 			t.Fatalf("the ended poll on B: %+v %v", p, err)
 		}
 		if !hasNotification(t, bobC, "poll", toot.URI) {
@@ -243,7 +255,7 @@ func TestPollAcrossTwoServers(t *testing.T) {
 			t.Fatal("a vote in an ended poll was taken")
 		}
 		// The web page shows the results.
-		if code, page := get(t, a.base+"/@alice"); code != http.StatusOK || !contains(page, `class="poll"`, "Coffee", "100% (1)", "1 person", "Closed") {
+		if code, page := get(t, a.base+"/@alice"); code != http.StatusOK || !contains(page, `class="poll"`, "Coffee", "50% (1)", "2 people", "Closed") {
 			t.Fatalf("alice's profile page: %d\n%s", code, page)
 		}
 	})
