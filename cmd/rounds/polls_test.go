@@ -107,8 +107,24 @@ func TestPollAcrossTwoServers(t *testing.T) {
 			}
 		}
 
-		// An edit with new options; the history shows the poll.
 		jsonID := fmt.Sprint(body["id"])
+		// Votes as JSON: hidden totals stay null for a voter until the end.
+		a.user(t, "erin", false)
+		erinTok := tokenFor(t, a, "erin", "read write")
+		pollPath := "/api/v1/polls/" + fmt.Sprint(poll["id"])
+		if code, body := callJSON(t, a, erinTok, "POST", pollPath+"/votes", map[string]any{"choices": []int{7}}); code != http.StatusUnprocessableEntity {
+			t.Fatalf("a choice out of range: %d %v", code, body)
+		}
+		code, body = callJSON(t, a, erinTok, "POST", pollPath+"/votes", map[string]any{"choices": []string{"0", "2"}})
+		if own, _ := body["own_votes"].([]any); code != http.StatusOK || len(own) != 2 || body["votes_count"] != 2.0 ||
+			body["options"].([]any)[0].(map[string]any)["votes_count"] != nil {
+			t.Fatalf("erin's vote: %d %v", code, body)
+		}
+		if code, body := call(t, a, aliceTok, "GET", pollPath, nil); code != http.StatusOK || body["options"].([]any)[0].(map[string]any)["votes_count"] != 1.0 {
+			t.Fatalf("the author's view of hidden totals: %d %v", code, body)
+		}
+		// An edit with new options (which discards the votes); the
+		// history shows the poll.
 		code, body = callJSON(t, a, aliceTok, "PUT", "/api/v1/statuses/"+jsonID, map[string]any{
 			"status": "Which days suit the journal club? (edited)",
 			"poll":   map[string]any{"options": []string{"Tue", "Thu"}, "expires_in": 3600},
@@ -118,6 +134,9 @@ func TestPollAcrossTwoServers(t *testing.T) {
 			t.Fatalf("an edit of the poll: %d %v", code, body)
 		}
 		journalPoll := fmt.Sprint(poll["id"])
+		if code, body := call(t, a, erinTok, "GET", "/api/v1/polls/"+journalPoll, nil); code != http.StatusOK || body["voted"] != false || body["votes_count"] != 0.0 {
+			t.Fatalf("erin's vote after the options changed: %d %v", code, body)
+		}
 		req, _ := http.NewRequest("GET", a.base+"/api/v1/statuses/"+jsonID+"/history", nil)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
