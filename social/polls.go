@@ -304,6 +304,9 @@ func (s *Service) Vote(ctx context.Context, me *storage.Account, pollID int64, c
 		return nil, invalid("", "you cannot vote in your own poll")
 	}
 	err = s.db.InTx(ctx, func(tx storage.Tx) error {
+		if err := tx.LockPoll(ctx, pollID); err != nil {
+			return err
+		}
 		p, err = tx.PollByID(ctx, pollID)
 		if err != nil {
 			return err
@@ -559,6 +562,9 @@ func (s *Service) ReceivePollVote(ctx context.Context, actor *storage.Account, q
 			return nil
 		}
 		if err != nil {
+			return err
+		}
+		if err := tx.LockPoll(ctx, p.ID); err != nil {
 			return err
 		}
 		if !p.Local || p.Expired(s.now()) || st.Pending() || !s.mayInteract(ctx, tx, actor, st) || p.AccountID == actor.ID {

@@ -286,3 +286,38 @@ func TestRemotePollsAndRemoteVotes(t *testing.T) {
 		}
 	})
 }
+
+// Two votes by one account at once in a single-choice poll: one counts,
+// the other is refused.
+func TestConcurrentVotesCountOnce(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, dialect storage.Dialect) {
+		ctx := context.Background()
+		s := newService(t, dialect, nil)
+		author := staffUser(t, s, "dr_roisin", social.RoleUser).Account
+		voter := staffUser(t, s, "dr_eoin", social.RoleUser).Account
+		st, err := s.PostStatus(ctx, author, social.NewStatus{Text: "Ward round at 8 or 9?", Visibility: social.VisibilityPublic, Poll: pollOptions("8", "9")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, _ := s.PollOf(ctx, voter, st)
+		errs := make(chan error, 2)
+		for c := 0; c < 2; c++ {
+			go func(c int) {
+				_, err := s.Vote(ctx, voter, v.Poll.ID, []int{c})
+				errs <- err
+			}(c)
+		}
+		ok := 0
+		for i := 0; i < 2; i++ {
+			if err := <-errs; err == nil {
+				ok++
+			} else if !strings.Contains(err.Error(), "already voted") {
+				t.Fatalf("the losing vote: %v", err)
+			}
+		}
+		got, _ := s.PollOf(ctx, voter, st)
+		if ok != 1 || got.VotesCount != 1 || len(got.OwnVotes) != 1 {
+			t.Fatalf("%d votes taken; poll %+v", ok, got)
+		}
+	})
+}

@@ -266,3 +266,14 @@ func (q queries) SetPollExpiry(ctx context.Context, pollID int64, t time.Time) e
 	_, err := q.w.NewUpdate().Model((*Poll)(nil)).Set("expires_at = ?", t).Where("id = ?", pollID).Exec(ctx)
 	return err
 }
+
+// LockPoll holds poll id until tx ends, so that two votes by one account
+// cannot both pass the "not voted yet" check. SQLite needs nothing: its
+// transactions already take the write lock when they begin.
+func (tx Tx) LockPoll(ctx context.Context, id int64) error {
+	if tx.dialect != Postgres {
+		return nil
+	}
+	var got int64
+	return notFound(tx.tx.NewSelect().Model((*Poll)(nil)).Column("id").Where("id = ?", id).For("UPDATE").Scan(ctx, &got))
+}
