@@ -140,8 +140,10 @@ func (s *Service) editPoll(ctx context.Context, tx storage.Tx, st *storage.Statu
 		old.SetOptions(in.Options, nil)
 		old.VotersCount = 0
 	}
+	// As on Mastodon the poll runs for expires_in from the edit; one that
+	// had ended opens again.
 	exp := s.now().Add(time.Duration(in.ExpiresIn) * time.Second)
-	old.Multiple, old.HideTotals, old.ExpiresAt = in.Multiple, in.HideTotals, &exp
+	old.Multiple, old.HideTotals, old.ExpiresAt, old.ClosedAt = in.Multiple, in.HideTotals, &exp, nil
 	if err := tx.UpdatePoll(ctx, old); err != nil {
 		return err
 	}

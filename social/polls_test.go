@@ -153,6 +153,14 @@ func TestLocalPollValidationVotingAndClosing(t *testing.T) {
 		if !ended.Expired || !slices.Equal(ended.Tallies, []int{0, 2, 0}) || ended.Poll.ClosedAt == nil {
 			t.Fatalf("the ended poll: %+v", ended)
 		}
+		// An edit runs the poll again from the edit, as on Mastodon.
+		if _, err := s.EditStatus(ctx, author, st.ID, social.NewStatus{Text: "Round two", Poll: &social.NewPoll{Options: []string{"Ondansetron", "Cyclizine"}, ExpiresIn: 300}}); err != nil {
+			t.Fatal(err)
+		}
+		again, _ := s.PollOf(ctx, v1, st)
+		if again.Expired || again.Voted || again.VotesCount != 0 || !again.Poll.ExpiresAt.Equal(clk.now().Add(300*time.Second)) {
+			t.Fatalf("the edited poll: %+v", again)
+		}
 	})
 }
 

@@ -119,9 +119,9 @@ func (q queries) PollsByStatusIDs(ctx context.Context, statusIDs []int64) (map[i
 	return out, nil
 }
 
-// UpdatePoll saves p's options, tallies, settings and expiry.
+// UpdatePoll saves p's options, tallies, settings, expiry and closing.
 func (q queries) UpdatePoll(ctx context.Context, p *Poll) error {
-	_, err := q.w.NewUpdate().Model(p).Column("options", "tallies", "multiple", "hide_totals", "voters_count", "expires_at").WherePK().Exec(ctx)
+	_, err := q.w.NewUpdate().Model(p).Column("options", "tallies", "multiple", "hide_totals", "voters_count", "expires_at", "closed_at").WherePK().Exec(ctx)
 	return err
 }
 
