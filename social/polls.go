@@ -263,12 +263,11 @@ func (s *Service) Poll(ctx context.Context, viewer *storage.Account, id int64) (
 	return v, st, nil
 }
 
-// New counts are not streamed as "status.update": apps take that event
-// for an edit of the text, and Mastodon does not send it for votes either.
-
 // Vote records me's choices in poll id. A local poll counts them at once
 // and its new counts go out to other servers shortly after; a vote in a
-// remote poll goes to its author's server, one Note per choice.
+// remote poll goes to its author's server, one Note per choice. New counts
+// are not streamed as "status.update": apps take that event for an edit of
+// the text, and Mastodon does not send it for votes either.
 func (s *Service) Vote(ctx context.Context, me *storage.Account, pollID int64, choices []int) (*PollView, error) {
 	ctx, done := s.collect(ctx)
 	if !me.Local() || me.Suspended() {
