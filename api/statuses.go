@@ -22,7 +22,6 @@ func (h *handler) statusRoutes(r chi.Router) {
 	r.With(requireUser("write:favourites")).Post("/api/v1/statuses/{id}/unfavourite", h.unfavourite)
 	r.With(requireUser("write:statuses")).Post("/api/v1/statuses/{id}/reblog", h.reblog)
 	r.With(requireUser("write:statuses")).Post("/api/v1/statuses/{id}/unreblog", h.unreblog)
-	h.pollRoutes(r)
 }
 
 // visibleStatus loads {id} if the requester may see it; otherwise 404, as
