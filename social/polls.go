@@ -445,11 +445,35 @@ func (s *Service) ClosePoll(ctx context.Context, id int64) error {
 		if p.ClosedAt != nil || p.ExpiresAt == nil || p.ExpiresAt.After(s.now()) {
 			return nil
 		}
-		return s.closePoll(ctx, tx, p)
+		if err := s.closePoll(ctx, tx, p); err != nil {
+			return err
+		}
+		if p.Local || s.jobs == nil {
+			return nil
+		}
+		// A remote poll's final counts: its server may not send them to
+		// us, so fetch them.
+		st, err := tx.StatusByID(ctx, p.StatusID)
+		if err != nil {
+			return err
+		}
+		return s.jobs.InsertTx(ctx, tx, RefreshPollArgs{URI: st.URI}, nil)
 	})
 	done(err == nil)
 	return err
 }
+
+// RefreshPollArgs is the durable job that fetches a remote poll's
+// Question again, for its final counts.
+type RefreshPollArgs struct {
+	URI string `json:"uri"`
+}
+
+// Kind names the job kind.
+func (RefreshPollArgs) Kind() string { return "refresh_poll" }
+
+// InsertOpts tries a few times: the counts are nice to have.
+func (RefreshPollArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 5} }
 
 // closePoll marks p closed and tells whom it concerns.
 func (s *Service) closePoll(ctx context.Context, tx storage.Tx, p *storage.Poll) error {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/mattn/go-mastodon"
 
+	"rounds/social"
 	"rounds/storage"
 	"rounds/storage/storagetest"
 )
@@ -277,5 +278,68 @@ func TestPollAcrossTwoServers(t *testing.T) {
 		if code, page := get(t, a.base+"/@alice"); code != http.StatusOK || !contains(page, `class="poll"`, "Coffee", "50% (1)", "2 people", "Closed") {
 			t.Fatalf("alice's profile page: %d\n%s", code, page)
 		}
+	})
+}
+
+// When a remote poll ends, its server's Question is fetched for the final
+// counts, even if that server sent no Update.
+func TestRemotePollEndFetchesFinalCounts(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, dialect storage.Dialect) {
+		ctx := context.Background()
+		a, b := startNode(t, dialect), startNode(t, dialect)
+		alice, dave := a.user(t, "alice", false), a.user(t, "dave", false)
+		bob := b.user(t, "bob", false)
+		aliceOnB, err := b.fed.ResolveAccount(ctx, "alice@"+a.domain)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.svc.Follow(ctx, bob, aliceOnB); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "bob following alice", func() bool {
+			c, _ := b.svc.Counts(ctx, bob)
+			return c.Following == 1
+		})
+		st, err := a.svc.PostStatus(ctx, alice, social.NewStatus{Text: "Sim session: Tuesday or Thursday?", Visibility: social.VisibilityPublic,
+			Poll: &social.NewPoll{Options: []string{"Tuesday", "Thursday"}, ExpiresIn: 3600}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		onB := waitInHome(t, b, bob, st.URI, "the poll on B")
+		view, err := b.svc.PollOf(ctx, bob, onB)
+		if err != nil || view == nil {
+			t.Fatalf("the poll on B: %v %v", view, err)
+		}
+		pv, _ := a.svc.PollOf(ctx, dave, st)
+		if _, err := a.svc.Vote(ctx, dave, pv.Poll.ID, []int{1}); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "dave's vote reaching B", func() bool {
+			v, err := b.svc.PollOf(ctx, bob, onB)
+			return err == nil && v.VotesCount == 1
+		})
+
+		// B forgets the counts, and its copy ends now.
+		db, err := storage.Open(ctx, b.dbURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := view.Poll
+		p.SetOptions(p.Options(), []int{0, 0})
+		p.VotersCount = 0
+		if err := db.UpdatePoll(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SetPollExpiry(ctx, p.ID, time.Now().Add(-time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.SQLDB().ExecContext(ctx, "UPDATE river_job SET scheduled_at = created_at WHERE kind = 'close_poll' AND state = 'scheduled'"); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		eventually(t, "the final counts fetched from A", func() bool {
+			v, err := b.svc.PollOf(ctx, bob, onB)
+			return err == nil && v.Expired && v.VotesCount == 1 && v.Tallies[1] == 1 && v.VotersCount == 1
+		})
 	})
 }
