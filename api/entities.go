@@ -113,7 +113,7 @@ type Status struct {
 	FavouritesCount    int                `json:"favourites_count"`
 	RepliesCount       int                `json:"replies_count"`
 	Reblog             *Status            `json:"reblog"`
-	Poll               any                `json:"poll"`
+	Poll               *Poll              `json:"poll"`
 	Card               any                `json:"card"`
 	Language           *string            `json:"language"`
 	Text               *string            `json:"text"`
@@ -192,6 +192,8 @@ type present struct {
 	filterCtx     string
 	filters       *social.FilterSet
 	filtersLoaded bool
+
+	polls map[int64]*social.PollView // preloaded, by status id
 }
 
 func (h *handler) presenter(me *storage.Account) *present { return &present{h: h, me: me} }
@@ -359,6 +361,7 @@ func (p *present) Status(ctx context.Context, st *storage.Status) *Status {
 			out.Tags = append(out.Tags, TagRef{Name: t, URL: p.h.social.BaseURL() + "/tags/" + t})
 		}
 		out.RepliesCount, out.ReblogsCount, out.FavouritesCount = x.Replies[st.ID], x.Reblogs[st.ID], x.Favourites[st.ID]
+		out.Poll = p.statusPoll(ctx, st)
 		if p.me != nil {
 			out.Favourited, out.Reblogged, out.Bookmarked = x.Favourited[st.ID], x.Reblogged[st.ID], x.Bookmarked[st.ID]
 			out.Pinned = st.AccountID == p.me.ID && x.Pinned[st.ID]
@@ -381,6 +384,7 @@ func (p *present) Status(ctx context.Context, st *storage.Status) *Status {
 			out.Tags = append(out.Tags, TagRef{Name: t, URL: p.h.social.BaseURL() + "/tags/" + t})
 		}
 	}
+	out.Poll = p.statusPoll(ctx, st)
 	if c, err := p.h.social.CountsOf(ctx, st); err == nil {
 		out.RepliesCount, out.ReblogsCount, out.FavouritesCount = c.Replies, c.Reblogs, c.Favourites
 	}
@@ -435,7 +439,12 @@ func (p *present) preload(ctx context.Context, sts []*storage.Status) {
 		p.h.log.Warn("preload accounts", "error", err)
 		return
 	}
-	p.sx, p.ax = sx, ax
+	polls, err := p.h.social.PollsOf(ctx, p.me, all)
+	if err != nil {
+		p.h.log.Warn("preload polls", "error", err)
+		return
+	}
+	p.sx, p.ax, p.polls = sx, ax, polls
 	p.loadedStatuses = map[int64]bool{}
 	for _, st := range all {
 		p.loadedStatuses[st.ID] = true

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
 
@@ -54,9 +55,10 @@ func newStatusFrom(p params) (social.NewStatus, error) {
 		}
 		in.MediaIDs = append(in.MediaIDs, id)
 	}
-	if p.has("poll[options][]") {
-		return in, errorf(http.StatusUnprocessableEntity, "Polls are not supported yet")
+	if err != nil {
+		return in, err
 	}
+	in.Poll, err = newPollFrom(p)
 	return in, err
 }
 
@@ -137,11 +139,29 @@ func (h *handler) statusHistory(w http.ResponseWriter, r *http.Request) {
 	}
 	pr := h.presenter(me(r))
 	acct := pr.Account(r.Context(), st.Account)
+	// Earlier versions' polls are not kept; the current one is shown.
+	var poll any
+	if v, err := h.social.PollOf(r.Context(), nil, st); err == nil && v != nil {
+		opts := []map[string]string{}
+		for _, o := range v.Options {
+			opts = append(opts, map[string]string{"title": o})
+		}
+		poll = map[string]any{"options": opts}
+	}
 	var out []map[string]any
 	for _, e := range edits {
+		var editPoll any
+		var titles []string
+		if json.Unmarshal([]byte(e.PollOptions), &titles) == nil && len(titles) > 0 {
+			opts := []map[string]string{}
+			for _, o := range titles {
+				opts = append(opts, map[string]string{"title": o})
+			}
+			editPoll = map[string]any{"options": opts}
+		}
 		out = append(out, map[string]any{
 			"content": e.Content, "spoiler_text": e.SpoilerText, "sensitive": e.Sensitive,
-			"created_at": mastoTime(e.CreatedAt), "account": acct, "poll": nil, "media_attachments": []any{}, "emojis": []any{},
+			"created_at": mastoTime(e.CreatedAt), "account": acct, "poll": editPoll, "media_attachments": []any{}, "emojis": []any{},
 		})
 	}
 	at := st.CreatedAt
@@ -150,7 +170,7 @@ func (h *handler) statusHistory(w http.ResponseWriter, r *http.Request) {
 	}
 	out = append(out, map[string]any{
 		"content": st.Content, "spoiler_text": st.SpoilerText, "sensitive": st.Sensitive,
-		"created_at": mastoTime(at), "account": acct, "poll": nil, "media_attachments": []any{}, "emojis": []any{},
+		"created_at": mastoTime(at), "account": acct, "poll": poll, "media_attachments": []any{}, "emojis": []any{},
 	})
 	writeJSON(w, http.StatusOK, out)
 }

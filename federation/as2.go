@@ -91,6 +91,16 @@ type NoteDoc struct {
 	Tags                                           []Tag
 	Attachments                                    []Attachment
 	PollOptions                                    []string // Question: names of oneOf/anyOf options
+	// Name is a note's name: the chosen option of a poll vote.
+	Name string
+	// A Question's poll: anyOf rather than oneOf, each option's votes
+	// (replies.totalItems), its end, when it closed, and how many voted
+	// (nil: not said).
+	PollMultiple bool
+	PollTallies  []int
+	PollEndTime  *time.Time
+	PollClosed   *time.Time
+	PollVoters   *int
 }
 
 // ActivityDoc is the plain form of an activity. The object is carried either
@@ -260,6 +270,11 @@ func MarshalOrderedCollectionPage(id, partOf, next, prev string, items []json.Ra
 // encodes without HTML escaping so post content stays readable.
 func as2Finish(m map[string]interface{}) ([]byte, error) {
 	m["@context"] = as2Context()
+	if as2HasPoll(m) {
+		// Only documents with a poll use the term, as Mastodon defines it.
+		ctx := m["@context"].([]interface{})
+		ctx[len(ctx)-1].(map[string]interface{})["votersCount"] = "toot:votersCount"
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -709,6 +724,15 @@ func as2BuildNote(d NoteDoc) (as2NoteLike, error) {
 		}
 		n.SetActivityStreamsAttachment(p)
 	}
+	if d.Name != "" {
+		if g, ok := n.(interface {
+			SetActivityStreamsName(vocab.ActivityStreamsNameProperty)
+		}); ok {
+			nm := streams.NewActivityStreamsNameProperty()
+			nm.AppendXMLSchemaString(d.Name)
+			g.SetActivityStreamsName(nm)
+		}
+	}
 	if len(d.PollOptions) > 0 {
 		q, ok := n.(vocab.ActivityStreamsQuestion)
 		if !ok {
@@ -736,6 +760,7 @@ func as2BuildNote(d NoteDoc) (as2NoteLike, error) {
 func as2PatchNote(m map[string]interface{}, d NoteDoc) {
 	m["sensitive"] = d.Sensitive
 	as2ArrayKeys(m, "to", "cc")
+	as2PatchPoll(m, d)
 
 	if len(d.Tags) > 0 {
 		mentions := as2List(m["tag"])
@@ -783,6 +808,96 @@ func as2PatchNote(m map[string]interface{}, d NoteDoc) {
 			}
 		}
 		m["attachment"] = atts
+	}
+}
+
+// as2PatchPoll writes a Question's poll as Mastodon does: anyOf for a
+// multiple-choice poll, each option's votes as replies.totalItems, endTime,
+// closed and votersCount.
+func as2PatchPoll(m map[string]interface{}, d NoteDoc) {
+	if len(d.PollOptions) == 0 {
+		return
+	}
+	opts := as2List(m["oneOf"])
+	for i, o := range opts {
+		om, ok := o.(map[string]interface{})
+		if !ok {
+			continue
+		}
+		n := 0
+		if i < len(d.PollTallies) {
+			n = d.PollTallies[i]
+		}
+		om["replies"] = map[string]interface{}{"type": "Collection", "totalItems": n}
+	}
+	delete(m, "oneOf")
+	if d.PollMultiple {
+		m["anyOf"] = opts
+	} else {
+		m["oneOf"] = opts
+	}
+	if d.PollEndTime != nil {
+		m["endTime"] = d.PollEndTime.UTC().Format(time.RFC3339)
+	}
+	if d.PollClosed != nil {
+		m["closed"] = d.PollClosed.UTC().Format(time.RFC3339)
+	}
+	if d.PollVoters != nil {
+		m["votersCount"] = *d.PollVoters
+	}
+}
+
+// as2HasPoll reports whether m, or the object it embeds, has votersCount.
+func as2HasPoll(m map[string]interface{}) bool {
+	if _, ok := m["votersCount"]; ok {
+		return true
+	}
+	obj, ok := m["object"].(map[string]interface{})
+	if !ok {
+		return false
+	}
+	_, ok = obj["votersCount"]
+	return ok
+}
+
+// as2PollFrom reads what go-fed does not model of a Question's poll from
+// its raw map: which kind, the votes of each option, end, closing, voters.
+func as2PollFrom(d *NoteDoc, raw map[string]interface{}) {
+	key := "oneOf"
+	if _, ok := raw["anyOf"]; ok {
+		key, d.PollMultiple = "anyOf", true
+	}
+	for _, o := range as2List(raw[key]) {
+		om, ok := o.(map[string]interface{})
+		if !ok || as2RawText(as2Lookup(om, "name")) == "" {
+			continue
+		}
+		n := 0
+		if rm, ok := om["replies"].(map[string]interface{}); ok {
+			n = as2RawInt(rm["totalItems"])
+		}
+		d.PollTallies = append(d.PollTallies, n)
+	}
+	if t, err := time.Parse(time.RFC3339, as2RawString(raw["endTime"])); err == nil {
+		d.PollEndTime = &t
+	}
+	switch c := raw["closed"].(type) {
+	case string:
+		if t, err := time.Parse(time.RFC3339, c); err == nil {
+			d.PollClosed = &t
+		}
+	case bool:
+		if c {
+			t := time.Now()
+			if d.PollEndTime != nil && d.PollEndTime.Before(t) {
+				t = *d.PollEndTime
+			}
+			d.PollClosed = &t
+		}
+	}
+	if _, ok := raw["votersCount"]; ok {
+		v := as2RawInt(raw["votersCount"])
+		d.PollVoters = &v
 	}
 }
 
@@ -1276,7 +1391,9 @@ func as2NoteFrom(n as2NoteLike, raw map[string]interface{}) *NoteDoc {
 	if p := n.GetActivityStreamsAttachment(); p != nil {
 		d.Attachments = as2AttachmentsOf(p, as2List(raw["attachment"]))
 	}
+	d.Name = as2NameOf(n, raw)
 	if q, ok := n.(vocab.ActivityStreamsQuestion); ok {
+		as2PollFrom(d, raw)
 		if p := q.GetActivityStreamsOneOf(); p != nil {
 			d.PollOptions = append(d.PollOptions, as2OptionNames(p.Len(), p.At, as2List(raw["oneOf"]))...)
 		}

@@ -181,6 +181,45 @@ func (f *Federation) buildActivity(ctx context.Context, p social.PublishArgs) (s
 		if inboxes, err = f.statusInboxes(ctx, st, actor); err != nil {
 			return out, nil, err
 		}
+	case social.PublishVote:
+		// One Create of a Note per chosen option, addressed to the poll's
+		// author only, as Mastodon sends votes.
+		target, err := f.social.AccountByID(ctx, p.TargetAccountID)
+		if err != nil {
+			return out, nil, err
+		}
+		note := NoteDoc{ID: p.ActivityURI, Type: "Note", AttributedTo: actor.URI, Name: p.Content, InReplyTo: p.ObjectURI, To: []string{target.URI}}
+		act = ActivityDoc{ID: p.ActivityURI + "/activity", Type: "Create", Actor: actor.URI, To: note.To, ObjectID: note.ID, Note: &note}
+	case social.PublishUpdatePoll:
+		st, err := f.social.StatusByID(ctx, p.StatusID)
+		if err != nil {
+			return out, nil, err
+		}
+		note, err := f.noteDoc(ctx, st, actor)
+		if err != nil {
+			return out, nil, err
+		}
+		now := time.Now().UTC()
+		act = ActivityDoc{
+			ID: fmt.Sprintf("%s#updates/poll/%d", st.URI, now.UnixNano()), Type: "Update", Actor: actor.URI,
+			To: note.To, Cc: note.Cc, Published: now, ObjectID: st.URI, Note: &note,
+		}
+		out.StatusID = st.ID
+		if inboxes, err = f.statusInboxes(ctx, st, actor); err != nil {
+			return out, nil, err
+		}
+		// Remote voters see the counts too, followers or not.
+		if poll, err := f.social.StatusPoll(ctx, st); err == nil && poll != nil {
+			voters, err := f.social.PollVoters(ctx, poll)
+			if err != nil {
+				return out, nil, err
+			}
+			for _, v := range voters {
+				if !v.Local() {
+					inboxes = append(inboxes, inboxOf(v))
+				}
+			}
+		}
 	case social.PublishBlock, social.PublishUndoBlock:
 		target, err := f.social.AccountByID(ctx, p.TargetAccountID)
 		if err != nil {

@@ -131,6 +131,23 @@ func (f *Federation) noteDoc(ctx context.Context, st *storage.Status, author *st
 	for _, t := range tags {
 		n.Tags = append(n.Tags, Tag{Type: "Hashtag", Href: f.social.BaseURL() + "/tags/" + t, Name: "#" + t})
 	}
+	poll, err := f.social.StatusPoll(ctx, st)
+	if err != nil {
+		return NoteDoc{}, err
+	}
+	if poll != nil {
+		n.Type = "Question"
+		n.PollOptions, n.PollTallies, n.PollMultiple = poll.Options(), poll.Tallies(), poll.Multiple
+		n.PollEndTime = poll.ExpiresAt
+		voters := poll.VotersCount
+		n.PollVoters = &voters
+		switch {
+		case poll.ClosedAt != nil && poll.ExpiresAt != nil && poll.ExpiresAt.Before(*poll.ClosedAt):
+			n.PollClosed = poll.ExpiresAt
+		case poll.ClosedAt != nil:
+			n.PollClosed = poll.ClosedAt
+		}
+	}
 	return n, nil
 }
 

@@ -67,6 +67,7 @@ func New(o Options) *Federation {
 	storage.AddWorker(o.Jobs, &deliverWorker{f: f})
 	storage.AddWorker(o.Jobs, &fetchStatusWorker{f: f})
 	storage.AddWorker(o.Jobs, &refreshAccountWorker{f: f})
+	storage.AddWorker(o.Jobs, &refreshPollWorker{f: f})
 	return f
 }
 

@@ -144,6 +144,13 @@ func (f *Federation) apply(ctx context.Context, actor *storage.Account, act *Act
 		if act.Note == nil {
 			return nil // an object type we do not keep
 		}
+		if n := act.Note; n.Name != "" && n.Content == "" && n.InReplyTo != "" && n.Type == "Note" && sameHost(n.InReplyTo, f.social.BaseURL()) {
+			// A vote in one of our polls: counted, not kept as a post.
+			if n.AttributedTo != actor.URI {
+				return social.ErrForbidden
+			}
+			return f.social.ReceivePollVote(ctx, actor, n.InReplyTo, n.Name, n.ID)
+		}
 		return f.receiveNote(ctx, actor, act.Note)
 	case "Update":
 		switch {
@@ -201,8 +208,28 @@ func (f *Federation) receiveNote(ctx context.Context, actor *storage.Account, n 
 	if err != nil {
 		return err
 	}
-	_, err = f.social.ReceiveStatus(ctx, st, mentions, social.ReceiveOptions{Tags: hashtags(n), Media: remoteMedia(n)})
+	_, err = f.social.ReceiveStatus(ctx, st, mentions, social.ReceiveOptions{Tags: hashtags(n), Media: remoteMedia(n), Poll: remotePoll(n)})
 	return err
+}
+
+// remotePoll is a Question's poll, or nil for other notes.
+func remotePoll(n *NoteDoc) *social.RemotePoll {
+	if n.Type != "Question" || len(n.PollOptions) == 0 {
+		return nil
+	}
+	rp := &social.RemotePoll{Options: n.PollOptions, Tallies: n.PollTallies, Multiple: n.PollMultiple, ExpiresAt: n.PollEndTime, Closed: n.PollClosed != nil}
+	if rp.ExpiresAt != nil {
+		t := rp.ExpiresAt.UTC()
+		rp.ExpiresAt = &t
+	}
+	if n.PollVoters != nil {
+		rp.VotersCount = *n.PollVoters
+	} else {
+		for _, c := range n.PollTallies {
+			rp.VotersCount += c // single choice: one vote per voter
+		}
+	}
+	return rp
 }
 
 // statusFromNote turns a remote note by actor into a status to store, with
@@ -267,6 +294,18 @@ func remoteMedia(n *NoteDoc) []social.RemoteMedia {
 func (f *Federation) receiveEdit(ctx context.Context, actor *storage.Account, n *NoteDoc) error {
 	if n.AttributedTo != actor.URI {
 		return social.ErrForbidden
+	}
+	if rp := remotePoll(n); rp != nil {
+		err := f.social.ReceivePollUpdate(ctx, actor, n.ID, *rp)
+		if isNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if n.Updated == nil {
+			return nil // new counts, not an edit of the text
+		}
 	}
 	at := time.Now()
 	if n.Updated != nil && !n.Updated.After(at) {

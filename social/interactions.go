@@ -146,6 +146,11 @@ func (s *Service) EditStatus(ctx context.Context, me *storage.Account, statusID 
 	if n := len([]rune(text)) + len([]rune(in.SpoilerText)); n > MaxStatusCharacters {
 		return nil, invalid("text", fmt.Sprintf("is too long (%d characters; the limit is %d)", n, MaxStatusCharacters))
 	}
+	if in.Poll != nil {
+		if err := validatePoll(in.Poll, false); err != nil {
+			return nil, err
+		}
+	}
 	if err := s.checkForIdentifiers(ctx, me, in, in.PostDespiteWarning); err != nil {
 		return nil, err
 	}
@@ -176,6 +181,9 @@ func (s *Service) EditStatus(ctx context.Context, me *storage.Account, statusID 
 			}
 		}
 		if err := tx.ReplaceStatusLinks(ctx, st.ID, mentions, out.Tags, s.now()); err != nil {
+			return err
+		}
+		if err := s.editPoll(ctx, tx, st, in.Poll); err != nil {
 			return err
 		}
 		if st.Pending() {

@@ -23,6 +23,12 @@ const (
 	PublishUpdate     = "Update"
 	PublishBlock      = "Block"
 	PublishUndoBlock  = "Undo:Block"
+	// PublishVote sends a local vote in a remote poll: a Create of a Note
+	// naming the option (Content), in reply to the Question (ObjectURI).
+	PublishVote = "Create:Vote"
+	// PublishUpdatePoll sends a local poll's Question again with its
+	// current counts (no edit of the text).
+	PublishUpdatePoll = "Update:Question"
 	// PublishUpdateProfile sends the actor itself, changed.
 	PublishUpdateProfile = "Update:Person"
 )

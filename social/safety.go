@@ -87,6 +87,11 @@ func (s *Service) checkForIdentifiers(ctx context.Context, author *storage.Accou
 	if in.SpoilerText != "" {
 		fields = append(fields, guard.Field{Name: "the content warning", Text: in.SpoilerText})
 	}
+	if in.Poll != nil {
+		for i, o := range in.Poll.Options {
+			fields = append(fields, guard.Field{Name: fmt.Sprintf("poll option %d", i+1), Text: o})
+		}
+	}
 	for i, id := range in.MediaIDs {
 		if m, err := s.db.MediaByID(ctx, id); err == nil && m.AccountID == author.ID && m.Description != "" {
 			fields = append(fields, guard.Field{Name: fmt.Sprintf("the description of image %d", i+1), Text: m.Description})

@@ -80,6 +80,8 @@ func (s *Service) RegisterWorkers() {
 	storage.AddWorker(s.jobs, &releaseWorker{s: s})
 	storage.AddWorker(s.jobs, &mailWorker{s: s})
 	storage.AddWorker(s.jobs, &importWorker{s: s})
+	storage.AddWorker(s.jobs, &closePollWorker{s: s})
+	storage.AddWorker(s.jobs, &pollUpdateWorker{s: s})
 }
 
 // BaseURL is the server's public origin, such as "https://rounds.example".

@@ -41,6 +41,8 @@ type NewStatus struct {
 	// patient-identifier guard warned (allowed only under the warn policy;
 	// recorded in the audit log).
 	PostDespiteWarning bool
+	// Poll, when set, makes the status a poll.
+	Poll *NewPoll
 }
 
 // idempotencyWindow is how long an Idempotency-Key is remembered.
@@ -73,6 +75,11 @@ func (s *Service) PostStatus(ctx context.Context, author *storage.Account, in Ne
 	case VisibilityPublic, VisibilityUnlisted, VisibilityPrivate, VisibilityDirect:
 	default:
 		return nil, invalid("visibility", "must be public, unlisted, private or direct")
+	}
+	if in.Poll != nil {
+		if err := validatePoll(in.Poll, len(in.MediaIDs) > 0); err != nil {
+			return nil, err
+		}
 	}
 	if err := s.checkForIdentifiers(ctx, author, in, in.PostDespiteWarning); err != nil {
 		return nil, err
@@ -149,6 +156,15 @@ func (s *Service) PostStatus(ctx context.Context, author *storage.Account, in Ne
 		}
 		if err := s.attachMedia(ctx, tx, author, st, in.MediaIDs); err != nil {
 			return err
+		}
+		if in.Poll != nil {
+			start := st.CreatedAt
+			if st.PendingUntil != nil {
+				start = *st.PendingUntil // the poll runs from when it is published
+			}
+			if err := s.insertLocalPoll(ctx, tx, st, in.Poll, start); err != nil {
+				return err
+			}
 		}
 		if in.IdempotencyKey != "" {
 			fresh, err := tx.RememberIdempotencyKey(ctx, author.ID, in.IdempotencyKey, st.ID, st.CreatedAt, st.CreatedAt.Add(-idempotencyWindow))
@@ -251,6 +267,8 @@ type ReceiveOptions struct {
 	// Media are the status's attachments, kept as links to the remote
 	// server.
 	Media []RemoteMedia
+	// Poll is the status's poll when it is a Question.
+	Poll *RemotePoll
 }
 
 // ReceiveStatus stores a status that a remote server sent, whose content the
@@ -286,6 +304,11 @@ func (s *Service) ReceiveStatus(ctx context.Context, st *storage.Status, mention
 		}
 		if err := s.attachRemoteMedia(ctx, tx, st, opts.Media); err != nil {
 			return err
+		}
+		if opts.Poll != nil && len(opts.Poll.Options) > 0 {
+			if err := s.insertRemotePoll(ctx, tx, st, opts.Poll); err != nil {
+				return err
+			}
 		}
 		s.emit(ctx, Event{Type: "update", StatusID: st.ID})
 		if len(mentions) > 0 {

@@ -92,6 +92,9 @@ type StatusEdit struct {
 	SpoilerText string    `bun:",notnull"`
 	Sensitive   bool      `bun:",notnull"`
 	CreatedAt   time.Time `bun:",notnull"`
+	// PollOptions are the version's poll options as a JSON array; ""
+	// when it had no poll.
+	PollOptions string `bun:",notnull"`
 }
 
 // UpdateStatusContent keeps st's current version in its history and saves

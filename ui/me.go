@@ -156,6 +156,8 @@ func notificationSays(typ string) string {
 		return "boosted your post"
 	case social.NotifyUpdate:
 		return "edited a post you interacted with"
+	case social.NotifyPoll:
+		return "ran a poll that has ended"
 	}
 	return typ
 }

@@ -34,6 +34,50 @@ type statusCard struct {
 	// rendered ("0:45"); "" once the post has gone.
 	PendingLeft string
 	CSRF        string
+	// Poll is the status's poll, results only; nil when it has none.
+	Poll *pollCard
+}
+
+// pollCard is a poll's results as one viewer may see them.
+type pollCard struct {
+	Options []pollOptionCard
+	// Hidden: the author hides the totals until the end.
+	Hidden   bool
+	Voters   int
+	Ended    bool
+	Multiple bool
+	EndsAt   string
+	EndsISO  string
+}
+
+// pollOptionCard is one option with its share of the votes.
+type pollOptionCard struct {
+	Title   string
+	Votes   int
+	Percent int
+	Mine    bool
+}
+
+func newPollCard(v *social.PollView) *pollCard {
+	c := &pollCard{Hidden: v.Tallies == nil, Voters: v.VotersCount, Ended: v.Expired, Multiple: v.Poll.Multiple}
+	if v.Poll.ExpiresAt != nil {
+		c.EndsAt = v.Poll.ExpiresAt.UTC().Format("2 Jan 2006 15:04 UTC")
+		c.EndsISO = v.Poll.ExpiresAt.UTC().Format(time.RFC3339)
+	}
+	for i, title := range v.Options {
+		o := pollOptionCard{Title: title}
+		for _, mine := range v.OwnVotes {
+			o.Mine = o.Mine || mine == i
+		}
+		if v.Tallies != nil {
+			o.Votes = v.Tallies[i]
+			if v.VotesCount > 0 {
+				o.Percent = o.Votes * 100 / v.VotesCount
+			}
+		}
+		c.Options = append(c.Options, o)
+	}
+	return c
 }
 
 // mediaCard is an attached image with its description.
@@ -94,6 +138,9 @@ func (h *handler) statusCard(ctx context.Context, me *storage.Account, csrf stri
 		for _, m := range ms {
 			c.Media = append(c.Media, mediaCard{URL: h.social.MediaURL(m), Alt: m.Description})
 		}
+	}
+	if v, err := h.social.PollOf(ctx, me, st); err == nil && v != nil {
+		c.Poll = newPollCard(v)
 	}
 	return c
 }

@@ -34,7 +34,8 @@ var publicAPIRoutes = map[string]bool{
 	"GET /api/v1/streaming/health": true, "GET /api/v1/streaming": true,
 	"GET /api/v1/accounts/{id}/featured_tags": true,
 	"GET /api/v1/accounts/search":             true, "GET /api/v2/search": true,
-	"POST /api/v1/accounts": true, // needs an app token: answered 401 without one too
+	"GET /api/v1/polls/{id}": true,
+	"POST /api/v1/accounts":  true, // needs an app token: answered 401 without one too
 }
 
 // anyTokenRoutes accept any valid token, whatever its scopes (Mastodon 4.3).
