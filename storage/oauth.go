@@ -141,7 +141,7 @@ func (q queries) InsertAccessToken(ctx context.Context, t *AccessToken) error {
 // user and the user's account when it has one.
 func (q queries) AccessTokenByHash(ctx context.Context, hash string) (*AccessToken, error) {
 	t := new(AccessToken)
-	if err := q.r.NewSelect().Model(t).Where("token_hash = ?", hash).Scan(ctx); err != nil {
+	if err := q.scanOneP(ctx, stmtAccessTokenByHash, t, hash); err != nil {
 		return nil, notFound(err)
 	}
 	if t.UserID != nil {
@@ -246,11 +246,17 @@ func (q queries) UserForSignIn(ctx context.Context, login string) (*User, error)
 // UserWithAccountByID returns the local user with id and its account.
 func (q queries) UserWithAccountByID(ctx context.Context, id int64) (*User, error) {
 	u := new(User)
-	if err := q.r.NewSelect().Model(u).Relation("Account").Where("u.id = ?", id).Scan(ctx); err != nil {
+	if err := q.scanOneP(ctx, stmtUserWithAccountByID, u, id); err != nil {
 		return nil, notFound(err)
 	}
 	return u, nil
 }
+
+var (
+	stmtAccessTokenByHash   = prepareRead(selectSQL((*AccessToken)(nil), "WHERE token_hash = ?"))
+	stmtUserWithAccountByID = prepareRead("SELECT " + columnsWithAccount((*User)(nil), "u") +
+		" FROM users AS u LEFT JOIN accounts AS account ON account.id = u.account_id WHERE u.id = ?")
+)
 
 // InsertSession stores a new browser session.
 func (q queries) InsertSession(ctx context.Context, s *Session) error {

@@ -110,7 +110,7 @@ func (q queries) PollsByStatusIDs(ctx context.Context, statusIDs []int64) (map[i
 		return out, nil
 	}
 	var ps []*Poll
-	if err := q.r.NewSelect().Model(&ps).Where("status_id IN (?)", bun.In(statusIDs)).Scan(ctx); err != nil {
+	if err := q.scanAllP(ctx, stmtPollsOfStatuses, &ps, IDs(statusIDs)); err != nil {
 		return nil, err
 	}
 	for _, p := range ps {
@@ -118,6 +118,8 @@ func (q queries) PollsByStatusIDs(ctx context.Context, statusIDs []int64) (map[i
 	}
 	return out, nil
 }
+
+var stmtPollsOfStatuses = prepareRead(selectSQL((*Poll)(nil), "WHERE status_id {ids}"))
 
 // UpdatePoll saves p's options, tallies, settings, expiry and closing.
 func (q queries) UpdatePoll(ctx context.Context, p *Poll) error {

@@ -329,13 +329,20 @@ func selectSQL(model any, where string) string {
 	return fmt.Sprintf("SELECT %s FROM %s %s", strings.Join(cols, ", "), table.SQLName, where)
 }
 
-// statusColumns lists the columns of a status joined with its author
-// (aliased "account"), named as bun names a belongs-to relation's columns
-// so that scanning fills Status.Account. skip leaves account columns out.
+// statusColumns lists the columns of a status (alias s) joined with its
+// author (alias account), the author's named as bun names a belongs-to
+// relation's columns so that scanning fills Status.Account. skip leaves
+// account fields out.
 func statusColumns(skip ...string) string {
+	return columnsWithAccount((*Status)(nil), "s", skip...)
+}
+
+// columnsWithAccount lists the columns of model (under alias) and of its
+// Account relation (alias account), less the account fields in skip.
+func columnsWithAccount(model any, alias string, skip ...string) string {
 	var cols []string
-	for _, f := range sqliteTables.Get(reflect.TypeOf((*Status)(nil))).Fields {
-		cols = append(cols, "s."+string(f.SQLName))
+	for _, f := range sqliteTables.Get(reflect.TypeOf(model)).Fields {
+		cols = append(cols, alias+"."+string(f.SQLName))
 	}
 	for _, f := range sqliteTables.Get(reflect.TypeOf((*Account)(nil))).Fields {
 		if slices.Contains(skip, f.Name) {
