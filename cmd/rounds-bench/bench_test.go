@@ -208,3 +208,38 @@ func TestPercentilesAreNearestRank(t *testing.T) {
 		t.Fatalf("next = %q", got)
 	}
 }
+
+// With --rounds, one command sets up a Rounds of its own, measures it and
+// leaves nothing behind.
+func TestRoundsFlagSetsUpTheServer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a server and plays remote servers")
+	}
+	bin := buildRounds(t)
+	before, _ := filepath.Glob(filepath.Join(os.TempDir(), "rounds-bench-*"))
+
+	var idle idleResults
+	rep := runJSON(t, &idle, "idle", "--rounds", bin, "--idle", "200ms")
+	if idle.StartMS <= 0 || idle.Memory.RSS <= 0 || rep.Server == nil {
+		t.Fatalf("idle with --rounds: %+v, %+v", idle, rep.Server)
+	}
+	var inbox inboxResults
+	runJSON(t, &inbox, "inbox", "--rounds", bin, "--servers", "1", "--actors", "2", "--activities", "60", "--verify", "60")
+	if inbox.Accepted != 60 || inbox.Verified.Found != 60 {
+		t.Fatalf("inbox with --rounds: accepted %d, verified %+v", inbox.Accepted, inbox.Verified)
+	}
+	var fan fanoutResults
+	runJSON(t, &fan, "fanout", "--rounds", bin, "--servers", "3")
+	if len(fan.Posts) != 1 || fan.Posts[0].Reached != 3 {
+		t.Fatalf("fanout with --rounds: %+v", fan.Posts)
+	}
+	after, _ := filepath.Glob(filepath.Join(os.TempDir(), "rounds-bench-*"))
+	if len(after) > len(before) {
+		t.Errorf("--rounds left %d temporary directories behind", len(after)-len(before))
+	}
+
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"inbox", "--rounds", bin, "--server-pid", "1"}, &stdout, &stderr); code != exitUsage {
+		t.Errorf("--rounds with --server-pid: exit %d, want %d; %s", code, exitUsage, stderr.String())
+	}
+}

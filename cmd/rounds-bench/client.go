@@ -347,6 +347,15 @@ func (p *tokenPool) take() (int, string) {
 	return -1, ""
 }
 
+// hasRoom reports whether token i may make another request: every worker
+// might be using it at once.
+func (p *tokenPool) hasRoom(i int) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	r := p.remaining[i]
+	return r < 0 || r > p.reserve
+}
+
 // note records what the server said about token i's allowance.
 func (p *tokenPool) note(i int, resp *http.Response) {
 	if resp == nil || i < 0 {

@@ -33,9 +33,15 @@ func (s *idleScenario) addFlags(fs *flag.FlagSet) {
 }
 
 func (s *idleScenario) validate(c *common) error {
+	if c.rounds != "" {
+		if s.idle < 0 {
+			return usagef("--idle cannot be negative")
+		}
+		return nil // --rounds sets the command and its URL up
+	}
 	switch {
 	case c.serverCmd == "":
-		return usagef("give --server-cmd, the command line that starts the server")
+		return usagef("give --server-cmd (the command line that starts the server) or --rounds")
 	case c.readyURL == "":
 		return usagef("give --ready-url, such as http://127.0.0.1:8080/healthz")
 	case c.serverPID != 0:

@@ -179,6 +179,9 @@ type common struct {
 	serverPID int
 	serverCmd string
 	readyURL  string
+	// rounds is a Rounds binary to set up and measure (rounds.go).
+	rounds         string
+	roundsDatabase string
 
 	appOnce sync.Once // the OAuth app, registered when first needed
 	app     *app
@@ -200,6 +203,8 @@ func (c *common) addFlags(fs *flag.FlagSet, n needs) {
 		fs.StringVar(&c.token, "token", "", "access token(s) for the Mastodon API, comma-separated (instead of --password)")
 		fs.StringVar(&c.tokenFile, "token-file", "", "file with access tokens, one a line")
 	}
+	fs.StringVar(&c.rounds, "rounds", "", "a Rounds binary: rounds-bench makes it a new database, starts it and creates its accounts (instead of --target, --server-cmd and --create-account)")
+	fs.StringVar(&c.roundsDatabase, "rounds-database", "", "with --rounds: an empty database for it, such as a postgres:// URL (default: SQLite in a temporary directory)")
 	fs.StringVar(&c.serverCmd, "server-cmd", "", "command line that starts the server; rounds-bench starts it, measures it and stops it at the end")
 	fs.StringVar(&c.readyURL, "ready-url", "", "URL polled until the server answers (default: --target + /healthz; any status below 500 counts)")
 	fs.IntVar(&c.serverPID, "server-pid", 0, "pid of the running server, to report its memory after the run")
@@ -227,10 +232,16 @@ func (c *common) validate(n needs) error {
 	if n.account && !validUsername(c.account) {
 		return usagef("--account %q is not a username (letters, digits, underscores)", c.account)
 	}
-	if c.readyURL == "" && c.target != "" {
+	if c.rounds != "" && (c.serverCmd != "" || c.serverPID != 0 || c.createAccount != "" || c.token != "" || c.tokenFile != "") {
+		return usagef("--rounds sets up the server, its start and its accounts: give it without --server-cmd, --server-pid, --create-account or tokens")
+	}
+	if c.roundsDatabase != "" && c.rounds == "" {
+		return usagef("--rounds-database goes with --rounds")
+	}
+	if c.readyURL == "" && c.target != "" && c.rounds == "" {
 		c.readyURL = c.target + "/healthz"
 	}
-	if c.serverCmd != "" && c.readyURL == "" {
+	if c.serverCmd != "" && c.readyURL == "" && c.rounds == "" {
 		return usagef("--server-cmd needs --ready-url")
 	}
 	if c.serverCmd != "" && c.serverPID != 0 {
@@ -259,6 +270,13 @@ func validUsername(s string) bool {
 // runWithServer runs s, starting the server first when --server-cmd says
 // how, and adds the server's memory after the run when its pid is known.
 func (c *common) runWithServer(ctx context.Context, s scenario) (*Report, error) {
+	if c.rounds != "" {
+		cleanup, err := c.setUpRounds(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer cleanup()
+	}
 	if _, ok := s.(*idleScenario); ok {
 		return s.run(ctx, c) // idle manages the server itself
 	}

@@ -257,6 +257,9 @@ func (s *timelineScenario) read(ctx context.Context, c *common, api *apiClient, 
 					if s.requests > 0 && measured.Load() >= int64(s.requests) {
 						return
 					}
+					if p > 0 && !pool.hasRoom(ti) {
+						break // the token is near its limit: take another for the next walk
+					}
 					t0 := time.Now()
 					resp, n, err := getPage(runCtx, api, next, tok)
 					d := time.Since(t0)
