@@ -87,14 +87,20 @@ func (f *Federation) inbox(w http.ResponseWriter, r *http.Request) {
 	if err := f.social.RefreshIfStale(ctx, actor, actorRefreshAfter); err != nil {
 		f.log.Warn("inbox: queue actor refresh", "actor", actor.URI, "error", err)
 	}
-	first, err := f.social.FirstReceipt(ctx, act.ID)
-	if err != nil {
-		f.serverError(w, r, err)
-		return
-	}
-	if !first {
-		w.WriteHeader(http.StatusAccepted)
-		return
+	// A post is stored once by its own id (and a deleted one never
+	// again), so a Create of a post needs no receipt of its own: that
+	// saves a write for most of what arrives.
+	receipt := !createsPost(act, f.social.BaseURL())
+	if receipt {
+		first, err := f.social.FirstReceipt(ctx, act.ID)
+		if err != nil {
+			f.serverError(w, r, err)
+			return
+		}
+		if !first {
+			w.WriteHeader(http.StatusAccepted)
+			return
+		}
 	}
 	if err := f.apply(ctx, actor, act); err != nil {
 		var ve *social.ValidationError
@@ -109,7 +115,9 @@ func (f *Federation) inbox(w http.ResponseWriter, r *http.Request) {
 			f.serverError(w, r, err)
 		}
 		// Not applied: a later copy of the activity must not be skipped.
-		_ = f.social.ForgetReceipt(context.WithoutCancel(ctx), act.ID)
+		if receipt {
+			_ = f.social.ForgetReceipt(context.WithoutCancel(ctx), act.ID)
+		}
 		return
 	}
 	f.domainAnswered(ctx, actor.Domain)
@@ -144,7 +152,7 @@ func (f *Federation) apply(ctx context.Context, actor *storage.Account, act *Act
 		if act.Note == nil {
 			return nil // an object type we do not keep
 		}
-		if n := act.Note; n.Name != "" && n.Content == "" && n.InReplyTo != "" && n.Type == "Note" && sameHost(n.InReplyTo, f.social.BaseURL()) {
+		if n := act.Note; isPollVote(n, f.social.BaseURL()) {
 			// A vote in one of our polls: counted, not kept as a post.
 			if n.AttributedTo != actor.URI {
 				return social.ErrForbidden
@@ -329,4 +337,16 @@ func visibilityOf(n *NoteDoc, actor *storage.Account) string {
 		return social.VisibilityPrivate
 	}
 	return social.VisibilityDirect
+}
+
+// isPollVote reports whether n is a vote in one of our polls: a Note with a
+// name (the option), no content, in reply to a post of ours.
+func isPollVote(n *NoteDoc, base string) bool {
+	return n.Name != "" && n.Content == "" && n.InReplyTo != "" && n.Type == "Note" && sameHost(n.InReplyTo, base)
+}
+
+// createsPost reports whether act is the Create of a post (not a vote), which
+// is kept once by the post's id.
+func createsPost(act *ActivityDoc, base string) bool {
+	return act.Type == "Create" && act.Note != nil && act.Note.ID != "" && !isPollVote(act.Note, base)
 }

@@ -141,11 +141,13 @@ func (q queries) InsertBlock(ctx context.Context, b *Block) error {
 // BlockBetween returns accountID's block of targetID.
 func (q queries) BlockBetween(ctx context.Context, accountID, targetID int64) (*Block, error) {
 	b := new(Block)
-	if err := q.r.NewSelect().Model(b).Where("account_id = ? AND target_account_id = ?", accountID, targetID).Scan(ctx); err != nil {
+	if err := q.scanOneP(ctx, stmtBlockBetween, b, accountID, targetID); err != nil {
 		return nil, notFound(err)
 	}
 	return b, nil
 }
+
+var stmtBlockBetween = prepareRead(selectSQL((*Block)(nil), "WHERE account_id = ? AND target_account_id = ?"))
 
 // DeleteBlock removes b.
 func (q queries) DeleteBlock(ctx context.Context, b *Block) error {

@@ -85,13 +85,14 @@ func (q queries) RemoveMute(ctx context.Context, accountID, targetID int64) erro
 // Muting reports whether accountID mutes targetID, and their notifications.
 func (q queries) Muting(ctx context.Context, accountID, targetID int64) (muted, notifications bool) {
 	var rows []bool
-	err := q.r.NewSelect().Table("mutes").Column("notifications").
-		Where("account_id = ? AND target_account_id = ?", accountID, targetID).Scan(ctx, &rows)
+	err := q.scanAllP(ctx, stmtMuting, &rows, accountID, targetID)
 	if err != nil || len(rows) == 0 {
 		return false, false
 	}
 	return true, rows[0]
 }
+
+var stmtMuting = prepareRead("SELECT notifications FROM mutes WHERE account_id = ? AND target_account_id = ?")
 
 // MarkedStatuses pages the statuses accountID bookmarked or liked (table
 // "bookmarks" or "favourites"), newest mark first, with the marks' ids as

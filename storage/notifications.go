@@ -25,11 +25,19 @@ type Notification struct {
 
 // InsertNotification stores n.
 func (q queries) InsertNotification(ctx context.Context, n *Notification) error {
-	if _, err := q.w.NewInsert().Model(n).Exec(ctx); err != nil {
+	if _, err := q.execP(ctx, stmtInsertNotification, notificationValues(n)...); err != nil {
 		return fmt.Errorf("insert notification: %w", err)
 	}
 	return nil
 }
+
+var (
+	insertNotificationSQL, notificationValues = func() (string, func(*Notification) []any) {
+		q, values := insertSQL((*Notification)(nil), "")
+		return q, func(n *Notification) []any { return values(n) }
+	}()
+	stmtInsertNotification = prepareWrite(insertNotificationSQL)
+)
 
 // Notifications pages accountID's notifications, newest first, keeping only
 // the given types when types is not empty and dropping excluded ones.
