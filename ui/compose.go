@@ -30,6 +30,33 @@ type composeForm struct {
 	Sensitive                     bool
 	InReplyToID                   int64
 	Media                         []composeMedia // uploaded already
+	// A poll, when any of its choices is filled in.
+	PollOptions                  []string // one per slot, "" when empty
+	PollExpiresIn                int      // seconds
+	PollMultiple, PollHideTotals bool
+}
+
+// pollDurations are the poll lengths the form offers, in seconds.
+var pollDurations = []struct {
+	Seconds int
+	Label   string
+}{
+	{300, "5 minutes"}, {1800, "30 minutes"}, {3600, "1 hour"}, {6 * 3600, "6 hours"},
+	{86400, "1 day"}, {3 * 86400, "3 days"}, {7 * 86400, "7 days"},
+}
+
+// poll is the form's poll, or nil when no choice is filled in.
+func (f composeForm) poll() *social.NewPoll {
+	var opts []string
+	for _, o := range f.PollOptions {
+		if o = strings.TrimSpace(o); o != "" {
+			opts = append(opts, o)
+		}
+	}
+	if len(opts) == 0 {
+		return nil
+	}
+	return &social.NewPoll{Options: opts, ExpiresIn: f.PollExpiresIn, Multiple: f.PollMultiple, HideTotals: f.PollHideTotals}
 }
 
 // composeMedia is an upload waiting to be attached.
@@ -45,7 +72,7 @@ func (h *handler) composeShow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	me := sess.User.Account
-	form := composeForm{Visibility: social.VisibilityPublic}
+	form := composeForm{Visibility: social.VisibilityPublic, PollExpiresIn: 86400}
 	if id, err := strconv.ParseInt(r.URL.Query().Get("in_reply_to"), 10, 64); err == nil {
 		parent, err := h.social.StatusByID(r.Context(), id)
 		if err != nil || !h.social.MayView(r.Context(), me, parent) {
@@ -80,9 +107,14 @@ func (h *handler) composePost(w http.ResponseWriter, r *http.Request) {
 	me := sess.User.Account
 	form := composeForm{
 		Text: f.Get("text"), SpoilerText: f.Get("spoiler_text"), Visibility: f.Get("visibility"),
-		Sensitive: f.Get("sensitive") != "",
+		Sensitive:    f.Get("sensitive") != "",
+		PollMultiple: f.Get("poll_multiple") != "", PollHideTotals: f.Get("poll_hide_totals") != "",
 	}
 	form.InReplyToID, _ = strconv.ParseInt(f.Get("in_reply_to_id"), 10, 64)
+	for i := 1; i <= social.MaxPollOptions; i++ {
+		form.PollOptions = append(form.PollOptions, f.Get(fmt.Sprintf("poll_option_%d", i)))
+	}
+	form.PollExpiresIn, _ = strconv.Atoi(f.Get("poll_expires_in"))
 	// Uploads from an earlier round of this form, then new files.
 	for _, v := range f["media_id"] {
 		id, err := strconv.ParseInt(v, 10, 64)
@@ -120,7 +152,7 @@ func (h *handler) composePost(w http.ResponseWriter, r *http.Request) {
 	}
 	in := social.NewStatus{
 		Text: form.Text, SpoilerText: form.SpoilerText, Visibility: form.Visibility,
-		Sensitive: form.Sensitive, InReplyToID: form.InReplyToID,
+		Sensitive: form.Sensitive, InReplyToID: form.InReplyToID, Poll: form.poll(),
 		// Both the box and the button: an explicit confirmation.
 		PostDespiteWarning: f.Get("post_anyway") == "yes" && f.Get("confirm_no_patient") == "yes",
 	}
@@ -174,8 +206,23 @@ func (h *handler) showCompose(w http.ResponseWriter, r *http.Request, sess *soci
 	for i := len(form.Media) + 1; i <= composeSlots; i++ {
 		slots = append(slots, i)
 	}
+	type pollSlot struct {
+		N     int
+		Value string
+	}
+	var pollSlots []pollSlot
+	for i := range social.MaxPollOptions {
+		v := ""
+		if i < len(form.PollOptions) {
+			v = form.PollOptions[i]
+		}
+		pollSlots = append(pollSlots, pollSlot{N: i + 1, Value: v})
+	}
+	data["PollSlots"] = pollSlots
 	data["Form"] = form
 	data["Slots"] = slots
+	data["PollDurations"] = pollDurations
+	data["PollOptionChars"] = social.MaxPollOptionCharacters
 	data["MaxChars"] = social.MaxStatusCharacters
 	data["Visibilities"] = []struct{ Value, Label, Hint string }{
 		{social.VisibilityPublic, "Public", "anyone, on public timelines too"},
@@ -313,4 +360,57 @@ func (h *handler) deliveriesShow(w http.ResponseWriter, r *http.Request) {
 		"Rows":   rows, "Pending": st.Pending(),
 		"Delivered": counts[storage.DeliveryDelivered], "Waiting": counts[storage.DeliveryPending], "Failed": counts[storage.DeliveryFailed],
 	})
+}
+
+// statusVote is POST /statuses/{id}/vote: the signed-in person's choices in
+// the post's poll, then back to the post.
+func (h *handler) statusVote(w http.ResponseWriter, r *http.Request) {
+	sess, f := h.postedForm(w, r)
+	if sess == nil {
+		return
+	}
+	me := sess.User.Account
+	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	if err != nil {
+		h.notFound(w, r)
+		return
+	}
+	st, err := h.social.StatusByID(r.Context(), id)
+	if err != nil || !h.social.MayView(r.Context(), me, st) {
+		h.notFound(w, r)
+		return
+	}
+	v, err := h.social.PollOf(r.Context(), me, st)
+	if err != nil || v == nil {
+		h.notFound(w, r)
+		return
+	}
+	var choices []int
+	for _, c := range f["choice"] {
+		n, err := strconv.Atoi(c)
+		if err != nil {
+			h.problem(w, r, http.StatusBadRequest, "That is not one of the poll's choices.")
+			return
+		}
+		choices = append(choices, n)
+	}
+	if len(choices) == 0 {
+		h.problem(w, r, http.StatusUnprocessableEntity, "Choose an answer before voting.")
+		return
+	}
+	var ve *social.ValidationError
+	switch _, err := h.social.Vote(r.Context(), me, v.Poll.ID, choices); {
+	case err == nil:
+	case errors.As(err, &ve):
+		h.problem(w, r, http.StatusUnprocessableEntity, strings.TrimSuffix(capitalize(ve.Error()), ".")+".")
+		return
+	case errors.Is(err, social.ErrNotFound), errors.Is(err, social.ErrForbidden):
+		h.notFound(w, r)
+		return
+	default:
+		h.log.Error("vote", "status_id", id, "error", err)
+		h.problem(w, r, http.StatusInternalServerError, "Something went wrong on our side; your vote was not counted. Try again.")
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/statuses/%d", st.ID), http.StatusSeeOther)
 }

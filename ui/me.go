@@ -24,6 +24,7 @@ func (h *handler) meRoutes(r chi.Router) {
 		r.Post("/compose", h.composePost)
 		r.Get("/statuses/{id}", h.statusShow)
 		r.Post("/statuses/{id}/undo", h.statusUndo)
+		r.Post("/statuses/{id}/vote", h.statusVote)
 		r.Get("/statuses/{id}/deliveries", h.deliveriesShow)
 		r.Get("/settings", h.settingsIndex)
 		r.Get("/settings/profile", h.profileSettingsShow)

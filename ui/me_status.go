@@ -40,7 +40,11 @@ type statusCard struct {
 
 // pollCard is a poll's results as one viewer may see them.
 type pollCard struct {
-	Options []pollOptionCard
+	// StatusID is the poll's post; CanVote: the viewer is signed in, did
+	// not write it, has not voted and the poll is open.
+	StatusID int64
+	CanVote  bool
+	Options  []pollOptionCard
 	// Hidden: the author hides the totals until the end.
 	Hidden   bool
 	Voters   int
@@ -52,6 +56,7 @@ type pollCard struct {
 
 // pollOptionCard is one option with its share of the votes.
 type pollOptionCard struct {
+	Index   int
 	Title   string
 	Votes   int
 	Percent int
@@ -65,7 +70,7 @@ func newPollCard(v *social.PollView) *pollCard {
 		c.EndsISO = v.Poll.ExpiresAt.UTC().Format(time.RFC3339)
 	}
 	for i, title := range v.Options {
-		o := pollOptionCard{Title: title}
+		o := pollOptionCard{Index: i, Title: title}
 		for _, mine := range v.OwnVotes {
 			o.Mine = o.Mine || mine == i
 		}
@@ -141,6 +146,8 @@ func (h *handler) statusCard(ctx context.Context, me *storage.Account, csrf stri
 	}
 	if v, err := h.social.PollOf(ctx, me, st); err == nil && v != nil {
 		c.Poll = newPollCard(v)
+		c.Poll.StatusID = st.ID
+		c.Poll.CanVote = me != nil && csrf != "" && !c.Mine && !v.Expired && !v.Voted
 	}
 	return c
 }
