@@ -85,7 +85,7 @@ func (h *handler) configuration() map[string]any {
 			"supported_mime_types": mediaTypes, "image_size_limit": 16 << 20, "image_matrix_limit": 33177600,
 			"video_size_limit": 0, "video_frame_rate_limit": 0, "video_matrix_limit": 0,
 		},
-		"polls":            map[string]int{"max_options": 4, "max_characters_per_option": 50, "min_expiration": 300, "max_expiration": 2629746},
+		"polls":            map[string]int{"max_options": social.MaxPollOptions, "max_characters_per_option": social.MaxPollOptionCharacters, "min_expiration": social.MinPollExpiry, "max_expiration": social.MaxPollExpiry},
 		"translation":      map[string]bool{"enabled": false},
 		"vapid":            map[string]string{"public_key": ""},
 		"timelines_access": map[string]any{},
