@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -154,7 +155,13 @@ func (s *timelineScenario) run(ctx context.Context, c *common) (*Report, error) 
 	}
 	rep.check("every page answered 200", len(res.Errors) == 0, "%s", formatCounts(res.Errors))
 	rep.check("the timelines have statuses", res.StatusesPerPage > 0, "%.1f statuses per page", res.StatusesPerPage)
-	rep.goal("home timeline p99", "< 10 ms", fmt.Sprintf("%.1f ms", res.Latency.P99), res.Latency.P99 < 10)
+	goal := "home timeline p99"
+	if s.concurrency > 1 {
+		// With more readers than cores, requests wait for a core: the
+		// figure then says as much about the machine as about the server.
+		goal = fmt.Sprintf("home timeline p99 (%d clients on %d CPUs)", s.concurrency, runtime.NumCPU())
+	}
+	rep.goal(goal, "< 10 ms", fmt.Sprintf("%.1f ms", res.Latency.P99), res.Latency.P99 < 10)
 	return rep, nil
 }
 
