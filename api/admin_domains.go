@@ -16,17 +16,17 @@ func (h *handler) adminDomainRoutes(r chi.Router) {
 	readBlocks := requireStaff("admin:read:domain_blocks", social.PermManageFederation)
 	writeBlocks := requireStaff("admin:write:domain_blocks", social.PermManageFederation)
 	r.With(readBlocks).Get("/api/v1/admin/domain_blocks", h.adminDomainBlocks)
-	r.With(readBlocks).Get("/api/v1/admin/domain_blocks/{id}", h.adminDomainBlock)
+	r.With(readBlocks).Get("/api/v1/admin/domain_blocks/{id}", h.idAction(h.adminDomainBlock))
 	r.With(writeBlocks).Post("/api/v1/admin/domain_blocks", h.adminBlockDomain)
-	r.With(writeBlocks).Put("/api/v1/admin/domain_blocks/{id}", h.adminUpdateDomainBlock)
-	r.With(writeBlocks).Delete("/api/v1/admin/domain_blocks/{id}", h.adminUnblockDomain)
+	r.With(writeBlocks).Put("/api/v1/admin/domain_blocks/{id}", h.idAction(h.adminUpdateDomainBlock))
+	r.With(writeBlocks).Delete("/api/v1/admin/domain_blocks/{id}", h.idAction(h.adminUnblockDomain))
 
 	readAllows := requireStaff("admin:read:domain_allows", social.PermManageFederation)
 	writeAllows := requireStaff("admin:write:domain_allows", social.PermManageFederation)
 	r.With(readAllows).Get("/api/v1/admin/domain_allows", h.adminDomainAllows)
-	r.With(readAllows).Get("/api/v1/admin/domain_allows/{id}", h.adminDomainAllow)
+	r.With(readAllows).Get("/api/v1/admin/domain_allows/{id}", h.idAction(h.adminDomainAllow))
 	r.With(writeAllows).Post("/api/v1/admin/domain_allows", h.adminAllowDomain)
-	r.With(writeAllows).Delete("/api/v1/admin/domain_allows/{id}", h.adminDisallowDomain)
+	r.With(writeAllows).Delete("/api/v1/admin/domain_allows/{id}", h.idAction(h.adminDisallowDomain))
 
 	r.Get("/api/v1/instance/domain_blocks", h.instanceDomainBlocks)
 }
@@ -92,16 +92,12 @@ func (h *handler) adminDomainBlocks(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (h *handler) adminDomainBlock(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err == nil {
-		var b *storage.DomainBlock
-		if b, err = h.social.DomainBlock(r.Context(), staffActor(r), id); err == nil {
-			writeJSON(w, http.StatusOK, adminDomainBlockEntity(b))
-			return
-		}
+func (h *handler) adminDomainBlock(r *http.Request, id int64, _ params) (any, error) {
+	b, err := h.social.DomainBlock(r.Context(), staffActor(r), id)
+	if err != nil {
+		return nil, err
 	}
-	h.writeError(w, r, err)
+	return adminDomainBlockEntity(b), nil
 }
 
 func (h *handler) adminBlockDomain(w http.ResponseWriter, r *http.Request) {
@@ -131,17 +127,7 @@ func (h *handler) adminBlockDomain(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, adminDomainBlockEntity(b))
 }
 
-func (h *handler) adminUpdateDomainBlock(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	p, err := parseParams(r)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
+func (h *handler) adminUpdateDomainBlock(r *http.Request, id int64, p params) (any, error) {
 	var ch social.DomainBlockChange
 	if p.has("severity") {
 		v := p.str("severity")
@@ -161,21 +147,14 @@ func (h *handler) adminUpdateDomainBlock(w http.ResponseWriter, r *http.Request)
 	}
 	b, err := h.social.UpdateDomainBlock(r.Context(), staffActor(r), id, ch)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return nil, err
 	}
-	writeJSON(w, http.StatusOK, adminDomainBlockEntity(b))
+	return adminDomainBlockEntity(b), nil
 }
 
-func (h *handler) adminUnblockDomain(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err == nil {
-		if _, err = h.social.UnblockDomain(r.Context(), staffActor(r), id); err == nil {
-			writeJSON(w, http.StatusOK, nil) // Mastodon answers {}
-			return
-		}
-	}
-	h.writeError(w, r, err)
+func (h *handler) adminUnblockDomain(r *http.Request, id int64, _ params) (any, error) {
+	_, err := h.social.UnblockDomain(r.Context(), staffActor(r), id)
+	return nil, err // Mastodon answers {}
 }
 
 func (h *handler) adminDomainAllows(w http.ResponseWriter, r *http.Request) {
@@ -198,16 +177,12 @@ func (h *handler) adminDomainAllows(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (h *handler) adminDomainAllow(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err == nil {
-		var a *storage.DomainAllow
-		if a, err = h.social.DomainAllow(r.Context(), staffActor(r), id); err == nil {
-			writeJSON(w, http.StatusOK, adminDomainAllowEntity(a))
-			return
-		}
+func (h *handler) adminDomainAllow(r *http.Request, id int64, _ params) (any, error) {
+	a, err := h.social.DomainAllow(r.Context(), staffActor(r), id)
+	if err != nil {
+		return nil, err
 	}
-	h.writeError(w, r, err)
+	return adminDomainAllowEntity(a), nil
 }
 
 // adminAllowDomain answers 200 with the allow, new or already there, as
@@ -224,16 +199,12 @@ func (h *handler) adminAllowDomain(w http.ResponseWriter, r *http.Request) {
 	h.writeError(w, r, err)
 }
 
-func (h *handler) adminDisallowDomain(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err == nil {
-		var a *storage.DomainAllow
-		if a, err = h.social.RemoveDomainAllow(r.Context(), staffActor(r), id); err == nil {
-			writeJSON(w, http.StatusOK, adminDomainAllowEntity(a))
-			return
-		}
+func (h *handler) adminDisallowDomain(r *http.Request, id int64, _ params) (any, error) {
+	a, err := h.social.RemoveDomainAllow(r.Context(), staffActor(r), id)
+	if err != nil {
+		return nil, err
 	}
-	h.writeError(w, r, err)
+	return adminDomainAllowEntity(a), nil
 }
 
 // instanceDomainBlocks lists the silenced and suspended domains for anyone,

@@ -37,9 +37,9 @@ func listEntities(ls []*storage.List) []*List {
 func (h *handler) listRoutes(r chi.Router) {
 	r.With(requireUser("read:lists")).Get("/api/v1/lists", h.lists)
 	r.With(requireUser("write:lists")).Post("/api/v1/lists", h.createList)
-	r.With(requireUser("read:lists")).Get("/api/v1/lists/{id}", h.getList)
-	r.With(requireUser("write:lists")).Put("/api/v1/lists/{id}", h.updateList)
-	r.With(requireUser("write:lists")).Delete("/api/v1/lists/{id}", h.deleteList)
+	r.With(requireUser("read:lists")).Get("/api/v1/lists/{id}", h.idAction(h.getList))
+	r.With(requireUser("write:lists")).Put("/api/v1/lists/{id}", h.idAction(h.updateList))
+	r.With(requireUser("write:lists")).Delete("/api/v1/lists/{id}", h.idAction(h.deleteList))
 	r.With(requireUser("read:lists")).Get("/api/v1/lists/{id}/accounts", h.listAccounts)
 	r.With(requireUser("write:lists")).Post("/api/v1/lists/{id}/accounts", h.addListAccounts)
 	r.With(requireUser("write:lists")).Delete("/api/v1/lists/{id}/accounts", h.removeListAccounts)
@@ -88,50 +88,24 @@ func (h *handler) createList(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, listEntity(l))
 }
 
-func (h *handler) getList(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
+func (h *handler) getList(r *http.Request, id int64, _ params) (any, error) {
 	l, err := h.social.List(r.Context(), me(r), id)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return nil, err
 	}
-	writeJSON(w, http.StatusOK, listEntity(l))
+	return listEntity(l), nil
 }
 
-func (h *handler) updateList(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	p, err := parseParams(r)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
+func (h *handler) updateList(r *http.Request, id int64, p params) (any, error) {
 	l, err := h.social.UpdateList(r.Context(), me(r), id, listInput(p))
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return nil, err
 	}
-	writeJSON(w, http.StatusOK, listEntity(l))
+	return listEntity(l), nil
 }
 
-func (h *handler) deleteList(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	if err := h.social.DeleteList(r.Context(), me(r), id); err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, nil)
+func (h *handler) deleteList(r *http.Request, id int64, _ params) (any, error) {
+	return nil, h.social.DeleteList(r.Context(), me(r), id)
 }
 
 // listAccounts pages the list's members (40 by default, at most 80);

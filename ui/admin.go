@@ -43,7 +43,7 @@ func (h *handler) adminPageRoutes(r chi.Router) {
 
 		r.Get("/admin/invites", h.adminInvites)
 		r.Post("/admin/invites", h.adminInviteCreate)
-		r.Post("/admin/invites/{id}/revoke", h.adminInviteRevoke)
+		r.Post("/admin/invites/{id}/revoke", h.staffForm("admin: revoke invite", "/admin/invites", "invite_revoked", h.adminInviteRevoke))
 
 		r.Get("/admin/reports", h.adminReports)
 		r.Get("/admin/reports/{id}", h.adminReport)
@@ -53,11 +53,11 @@ func (h *handler) adminPageRoutes(r chi.Router) {
 		r.Post("/admin/reports/{id}/reopen", h.reportAction(reopenReport))
 
 		r.Get("/admin/domain_blocks", h.adminDomainBlocks)
-		r.Post("/admin/domain_blocks", h.adminDomainBlockCreate)
-		r.Post("/admin/domain_blocks/{id}/remove", h.adminDomainBlockRemove)
-		r.Post("/admin/domain_allows", h.adminDomainAllowCreate)
-		r.Post("/admin/domain_allows/{id}/remove", h.adminDomainAllowRemove)
-		r.Post("/admin/federation_mode", h.adminFederationMode)
+		r.Post("/admin/domain_blocks", h.staffForm("admin: block domain", "/admin/domain_blocks", "blocked", h.adminDomainBlockCreate))
+		r.Post("/admin/domain_blocks/{id}/remove", h.staffForm("admin: unblock domain", "/admin/domain_blocks", "unblocked", h.adminDomainBlockRemove))
+		r.Post("/admin/domain_allows", h.staffForm("admin: allow domain", "/admin/domain_blocks", "allowed", h.adminDomainAllowCreate))
+		r.Post("/admin/domain_allows/{id}/remove", h.staffForm("admin: remove domain allow", "/admin/domain_blocks", "disallowed", h.adminDomainAllowRemove))
+		r.Post("/admin/federation_mode", h.staffForm("admin: federation mode", "/admin/domain_blocks", "federation_mode", h.adminFederationMode))
 
 		r.Get("/admin/audit", h.adminAudit)
 		r.Get("/admin/audit.csv", h.adminAuditCSV)
@@ -142,6 +142,23 @@ var adminNotices = map[string]string{
 // redirectDone sends the browser to path with the notice done.
 func redirectDone(w http.ResponseWriter, r *http.Request, path, done string) {
 	http.Redirect(w, r, path+"?"+url.Values{"done": {done}}.Encode(), http.StatusSeeOther)
+}
+
+// staffForm is the shape of most staff forms: check the session and the
+// CSRF token, run act as the signed-in staff member, then go back to page
+// saying done, or show what went wrong (what names it in the log).
+func (h *handler) staffForm(what, page, done string, act func(r *http.Request, actor social.Actor, form url.Values) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		sess, form := h.postedForm(w, r)
+		if sess == nil {
+			return
+		}
+		if err := act(r, social.StaffActor(sess.User), form); err != nil {
+			h.adminFailed(w, r, what, err)
+			return
+		}
+		redirectDone(w, r, page, done)
+	}
 }
 
 // adminFailed answers an error from social: refused (403), missing (404),

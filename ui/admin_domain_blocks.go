@@ -2,6 +2,7 @@ package ui
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 
 	"rounds/social"
@@ -37,12 +38,8 @@ func (h *handler) adminDomainBlocks(w http.ResponseWriter, r *http.Request) {
 }
 
 // adminDomainBlockCreate is POST /admin/domain_blocks.
-func (h *handler) adminDomainBlockCreate(w http.ResponseWriter, r *http.Request) {
-	sess, form := h.postedForm(w, r)
-	if sess == nil {
-		return
-	}
-	_, err := h.social.BlockDomain(r.Context(), social.StaffActor(sess.User), social.DomainBlockInput{
+func (h *handler) adminDomainBlockCreate(r *http.Request, actor social.Actor, form url.Values) error {
+	_, err := h.social.BlockDomain(r.Context(), actor, social.DomainBlockInput{
 		Domain:         strings.TrimSpace(form.Get("domain")),
 		Severity:       form.Get("severity"),
 		RejectMedia:    form.Get("reject_media") == "1",
@@ -51,62 +48,30 @@ func (h *handler) adminDomainBlockCreate(w http.ResponseWriter, r *http.Request)
 		PublicComment:  strings.TrimSpace(form.Get("public_comment")),
 		Obfuscate:      form.Get("obfuscate") == "1",
 	})
-	if err != nil {
-		h.adminFailed(w, r, "admin: block domain", err)
-		return
-	}
-	redirectDone(w, r, "/admin/domain_blocks", "blocked")
+	return err
 }
 
 // adminDomainBlockRemove is POST /admin/domain_blocks/{id}/remove.
-func (h *handler) adminDomainBlockRemove(w http.ResponseWriter, r *http.Request) {
-	sess, _ := h.postedForm(w, r)
-	if sess == nil {
-		return
-	}
-	if _, err := h.social.UnblockDomain(r.Context(), social.StaffActor(sess.User), adminPathID(r)); err != nil {
-		h.adminFailed(w, r, "admin: unblock domain", err)
-		return
-	}
-	redirectDone(w, r, "/admin/domain_blocks", "unblocked")
+func (h *handler) adminDomainBlockRemove(r *http.Request, actor social.Actor, _ url.Values) error {
+	_, err := h.social.UnblockDomain(r.Context(), actor, adminPathID(r))
+	return err
 }
 
 // adminDomainAllowCreate is POST /admin/domain_allows: a domain that may
 // federate in allowlist mode.
-func (h *handler) adminDomainAllowCreate(w http.ResponseWriter, r *http.Request) {
-	sess, form := h.postedForm(w, r)
-	if sess == nil {
-		return
-	}
-	if _, _, err := h.social.AllowDomain(r.Context(), social.StaffActor(sess.User), strings.TrimSpace(form.Get("domain"))); err != nil {
-		h.adminFailed(w, r, "admin: allow domain", err)
-		return
-	}
-	redirectDone(w, r, "/admin/domain_blocks", "allowed")
+func (h *handler) adminDomainAllowCreate(r *http.Request, actor social.Actor, form url.Values) error {
+	_, _, err := h.social.AllowDomain(r.Context(), actor, strings.TrimSpace(form.Get("domain")))
+	return err
 }
 
 // adminDomainAllowRemove is POST /admin/domain_allows/{id}/remove.
-func (h *handler) adminDomainAllowRemove(w http.ResponseWriter, r *http.Request) {
-	sess, _ := h.postedForm(w, r)
-	if sess == nil {
-		return
-	}
-	if _, err := h.social.RemoveDomainAllow(r.Context(), social.StaffActor(sess.User), adminPathID(r)); err != nil {
-		h.adminFailed(w, r, "admin: remove domain allow", err)
-		return
-	}
-	redirectDone(w, r, "/admin/domain_blocks", "disallowed")
+func (h *handler) adminDomainAllowRemove(r *http.Request, actor social.Actor, _ url.Values) error {
+	_, err := h.social.RemoveDomainAllow(r.Context(), actor, adminPathID(r))
+	return err
 }
 
 // adminFederationMode is POST /admin/federation_mode: open, or allowlist.
-func (h *handler) adminFederationMode(w http.ResponseWriter, r *http.Request) {
-	sess, form := h.postedForm(w, r)
-	if sess == nil {
-		return
-	}
-	if _, err := h.social.SetFederationMode(r.Context(), social.StaffActor(sess.User), form.Get("mode")); err != nil {
-		h.adminFailed(w, r, "admin: federation mode", err)
-		return
-	}
-	redirectDone(w, r, "/admin/domain_blocks", "federation_mode")
+func (h *handler) adminFederationMode(r *http.Request, actor social.Actor, form url.Values) error {
+	_, err := h.social.SetFederationMode(r.Context(), actor, form.Get("mode"))
+	return err
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -83,14 +84,7 @@ func (h *handler) adminInviteCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 // adminInviteRevoke is POST /admin/invites/{id}/revoke.
-func (h *handler) adminInviteRevoke(w http.ResponseWriter, r *http.Request) {
-	sess, _ := h.postedForm(w, r)
-	if sess == nil {
-		return
-	}
-	if _, err := h.social.RevokeInvite(r.Context(), social.StaffActor(sess.User), adminPathID(r)); err != nil {
-		h.adminFailed(w, r, "admin: revoke invite", err)
-		return
-	}
-	redirectDone(w, r, "/admin/invites", "invite_revoked")
+func (h *handler) adminInviteRevoke(r *http.Request, actor social.Actor, _ url.Values) error {
+	_, err := h.social.RevokeInvite(r.Context(), actor, adminPathID(r))
+	return err
 }
