@@ -127,6 +127,30 @@ func (n *node) user(t testing.TB, username string, locked bool) *storage.Account
 	return u.Account
 }
 
+// followAcross makes follower, on from, follow username on to, and waits
+// until both servers hold the follow as accepted. It returns the followed
+// account as from knows it.
+func followAcross(t *testing.T, from *node, follower *storage.Account, to *node, username string) *storage.Account {
+	t.Helper()
+	ctx := context.Background()
+	target, err := from.fed.ResolveAccount(ctx, username+"@"+to.domain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := from.svc.Follow(ctx, follower, target); err != nil {
+		t.Fatal(err)
+	}
+	local, err := to.svc.AccountByURI(ctx, target.URI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, follower.Username+" following "+username+" on both servers", func() bool {
+		remote, err := to.svc.AccountByURI(ctx, follower.URI)
+		return err == nil && from.svc.IsFollowing(ctx, follower, target) && to.svc.IsFollowing(ctx, remote, local)
+	})
+	return target
+}
+
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)

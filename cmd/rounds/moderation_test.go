@@ -286,20 +286,7 @@ func TestSuspensionAndReportsFederate(t *testing.T) {
 			t.Fatal(err)
 		}
 		bob := b.user(t, "bob", false)
-		aliceOnB, err := b.fed.ResolveAccount(ctx, "alice@"+a.domain)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := b.svc.Follow(ctx, bob, aliceOnB); err != nil {
-			t.Fatal(err)
-		}
-		eventually(t, "alice gaining bob as a follower", func() bool {
-			// B's side too: B keeps alice's posts once it knows the
-			// follow was accepted.
-			c, _ := a.svc.Counts(ctx, alice)
-			cb, _ := b.svc.Counts(ctx, bob)
-			return c.Followers == 1 && cb.Following == 1
-		})
+		aliceOnB := followAcross(t, b, bob, a, "alice")
 		st, err := a.svc.PostStatus(ctx, alice, social.NewStatus{Text: "Grand rounds at 1pm: delirium on the wards", Visibility: social.VisibilityPublic})
 		if err != nil {
 			t.Fatal(err)
@@ -410,19 +397,7 @@ func TestVerifiedClinicianFieldAsMastodonAppsAndServersSeeIt(t *testing.T) {
 			t.Fatal(err)
 		}
 		bob := b.user(t, "bob", false)
-		niamhOnB, err := b.fed.ResolveAccount(ctx, "dr_niamh@"+a.domain)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := b.svc.Follow(ctx, bob, niamhOnB); err != nil {
-			t.Fatal(err)
-		}
-		eventually(t, "the follow", func() bool {
-			c, _ := a.svc.Counts(ctx, niamhOnB)
-			_ = c
-			cc, _ := b.svc.Counts(ctx, bob)
-			return cc.Following == 1
-		})
+		niamhOnB := followAcross(t, b, bob, a, "dr_niamh")
 
 		boss := tokenFor(t, a, "boss", "admin:write")
 		code, body := call(t, a, boss, "POST", fmt.Sprintf("/api/v1/admin/accounts/%d/verification", mustID(t, a, "dr_niamh")), url.Values{

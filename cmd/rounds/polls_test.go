@@ -68,17 +68,7 @@ func TestPollAcrossTwoServers(t *testing.T) {
 		a, b := startNode(t, dialect), startNode(t, dialect)
 		aliceAcct := a.user(t, "alice", false)
 		bob := b.user(t, "bob", false)
-		aliceOnB, err := b.fed.ResolveAccount(ctx, "alice@"+a.domain)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := b.svc.Follow(ctx, bob, aliceOnB); err != nil {
-			t.Fatal(err)
-		}
-		eventually(t, "bob following alice", func() bool {
-			c, _ := b.svc.Counts(ctx, bob)
-			return c.Following == 1
-		})
+		followAcross(t, b, bob, a, "alice")
 		alice, bobC := signIn(t, a, "alice"), signIn(t, b, "bob")
 		aliceTok := tokenFor(t, a, "alice", "read write")
 
@@ -289,17 +279,7 @@ func TestRemotePollEndFetchesFinalCounts(t *testing.T) {
 		a, b := startNode(t, dialect), startNode(t, dialect)
 		alice, dave := a.user(t, "alice", false), a.user(t, "dave", false)
 		bob := b.user(t, "bob", false)
-		aliceOnB, err := b.fed.ResolveAccount(ctx, "alice@"+a.domain)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := b.svc.Follow(ctx, bob, aliceOnB); err != nil {
-			t.Fatal(err)
-		}
-		eventually(t, "bob following alice", func() bool {
-			c, _ := b.svc.Counts(ctx, bob)
-			return c.Following == 1
-		})
+		followAcross(t, b, bob, a, "alice")
 		st, err := a.svc.PostStatus(ctx, alice, social.NewStatus{Text: "Sim session: Tuesday or Thursday?", Visibility: social.VisibilityPublic,
 			Poll: &social.NewPoll{Options: []string{"Tuesday", "Thursday"}, ExpiresIn: 3600}})
 		if err != nil {

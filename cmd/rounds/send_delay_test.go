@@ -22,20 +22,7 @@ func TestSendDelayKeepsPostsHomeUntilTheyLeave(t *testing.T) {
 		a, b := startNode(t, dialect), startNode(t, dialect)
 		alice := a.user(t, "alice", false)
 		bob := b.user(t, "bob", false)
-		aliceOnB, err := b.fed.ResolveAccount(ctx, "alice@"+a.domain)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := b.svc.Follow(ctx, bob, aliceOnB); err != nil {
-			t.Fatal(err)
-		}
-		eventually(t, "bob following alice", func() bool {
-			// B's side too: B keeps alice's posts once it knows the
-			// follow was accepted.
-			c, _ := a.svc.Counts(ctx, alice)
-			cb, _ := b.svc.Counts(ctx, bob)
-			return c.Followers == 1 && cb.Following == 1
-		})
+		followAcross(t, b, bob, a, "alice")
 		const delay = 3 * time.Second
 		d := social.Duration(delay)
 		if _, err := a.svc.UpdateSettings(ctx, social.CommandLine, func(st *social.Settings) { st.SendDelay = &d }); err != nil {
