@@ -27,37 +27,48 @@ func (w *fetchStatusWorker) Work(ctx context.Context, job *river.Job[social.Fetc
 	if known, err := f.social.KnownStatusOrTombstone(ctx, uri); err != nil || known {
 		return err
 	}
-	if err := f.checkDomain(ctx, uri); err != nil {
-		if errors.Is(err, errDomainRefused) {
-			return river.JobCancel(fmt.Errorf("fetch %s: %w", uri, err))
-		}
-		return err
-	}
-	signer, err := f.instanceSigner(ctx)
+	n, err := f.fetchNoteJob(ctx, uri)
 	if err != nil {
 		return err
-	}
-	body, err := f.client.Get(ctx, uri, signer)
-	if err != nil {
-		var se *StatusError
-		if errors.As(err, &se) && se.StatusCode >= 400 && se.StatusCode < 500 && se.StatusCode != 429 {
-			return river.JobCancel(fmt.Errorf("fetch %s: %w", uri, err)) // gone or private
-		}
-		return fmt.Errorf("fetch %s: %w", uri, err)
-	}
-	n, err := ParseNote(body)
-	if err != nil {
-		return river.JobCancel(err)
-	}
-	// What the server returned must be what we asked for, on its host.
-	if n.ID != uri || !sameHost(n.AttributedTo, n.ID) {
-		return river.JobCancel(fmt.Errorf("fetch %s: the server returned %s by %s", uri, n.ID, n.AttributedTo))
 	}
 	_, err = f.keepNote(ctx, n, job.Args.Depth)
 	if errors.Is(err, errBadNote) {
 		return river.JobCancel(err)
 	}
 	return err
+}
+
+// fetchNoteJob fetches the post uri from its own server for a job: the
+// document must be what was asked for, on its author's host. Errors that
+// another attempt cannot mend (a refused domain, a 4xx answer, something
+// that is not that post) cancel the job; others retry it.
+func (f *Federation) fetchNoteJob(ctx context.Context, uri string) (*NoteDoc, error) {
+	if err := f.checkDomain(ctx, uri); err != nil {
+		if errors.Is(err, errDomainRefused) {
+			return nil, river.JobCancel(fmt.Errorf("fetch %s: %w", uri, err))
+		}
+		return nil, err
+	}
+	signer, err := f.instanceSigner(ctx)
+	if err != nil {
+		return nil, err
+	}
+	body, err := f.client.Get(ctx, uri, signer)
+	if err != nil {
+		var se *StatusError
+		if errors.As(err, &se) && se.StatusCode >= 400 && se.StatusCode < 500 && se.StatusCode != 429 {
+			return nil, river.JobCancel(fmt.Errorf("fetch %s: %w", uri, err)) // gone or private
+		}
+		return nil, fmt.Errorf("fetch %s: %w", uri, err)
+	}
+	n, err := ParseNote(body)
+	if err != nil {
+		return nil, river.JobCancel(err)
+	}
+	if n.ID != uri || !sameHost(n.AttributedTo, n.ID) {
+		return nil, river.JobCancel(fmt.Errorf("fetch %s: the server returned %s (%s) by %s", uri, n.ID, n.Type, n.AttributedTo))
+	}
+	return n, nil
 }
 
 // errBadNote marks a fetched post that cannot be kept as it is.

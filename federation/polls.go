@@ -22,31 +22,13 @@ func (w *refreshPollWorker) Work(ctx context.Context, job *river.Job[social.Refr
 	if sameHost(uri, f.social.BaseURL()) {
 		return nil
 	}
-	if err := f.checkDomain(ctx, uri); err != nil {
-		if errors.Is(err, errDomainRefused) {
-			return river.JobCancel(fmt.Errorf("refresh poll %s: %w", uri, err))
-		}
-		return err
-	}
-	signer, err := f.instanceSigner(ctx)
+	n, err := f.fetchNoteJob(ctx, uri)
 	if err != nil {
 		return err
-	}
-	body, err := f.client.Get(ctx, uri, signer)
-	if err != nil {
-		var se *StatusError
-		if errors.As(err, &se) && se.StatusCode >= 400 && se.StatusCode < 500 && se.StatusCode != 429 {
-			return river.JobCancel(fmt.Errorf("refresh poll %s: %w", uri, err))
-		}
-		return fmt.Errorf("refresh poll %s: %w", uri, err)
-	}
-	n, err := ParseNote(body)
-	if err != nil {
-		return river.JobCancel(err)
 	}
 	rp := remotePoll(n)
-	if n.ID != uri || !sameHost(n.AttributedTo, n.ID) || rp == nil {
-		return river.JobCancel(fmt.Errorf("refresh poll %s: the server returned %s (%s) by %s", uri, n.ID, n.Type, n.AttributedTo))
+	if rp == nil {
+		return river.JobCancel(fmt.Errorf("refresh poll %s: it is a %s without a poll", uri, n.Type))
 	}
 	author, err := f.RemoteAccount(ctx, n.AttributedTo)
 	if err != nil {
