@@ -197,6 +197,17 @@ func adminCapitalise(s string) string {
 }
 
 // adminPathID reads the {id} of an admin path; 0 when it is not a number.
+// pathID reads the {id} of the path; a path whose id is not a number names
+// nothing, and is answered 404 here.
+func (h *handler) pathID(w http.ResponseWriter, r *http.Request) (int64, bool) {
+	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	if err != nil {
+		h.notFound(w, r)
+		return 0, false
+	}
+	return id, true
+}
+
 func adminPathID(r *http.Request) int64 {
 	id, _ := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
 	return id

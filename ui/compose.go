@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/go-chi/chi/v5"
-
 	"rounds/social"
 	"rounds/storage"
 )
@@ -260,9 +258,8 @@ func (h *handler) statusShow(w http.ResponseWriter, r *http.Request) {
 // visibleStatus reads the {id} of the path as a status me may see; it
 // answers 404 itself otherwise.
 func (h *handler) visibleStatus(w http.ResponseWriter, r *http.Request, me *storage.Account) (*storage.Status, bool) {
-	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
-	if err != nil {
-		h.notFound(w, r)
+	id, ok := h.pathID(w, r)
+	if !ok {
 		return nil, false
 	}
 	st, err := h.social.StatusByID(r.Context(), id)
@@ -280,9 +277,8 @@ func (h *handler) statusUndo(w http.ResponseWriter, r *http.Request) {
 	if sess == nil {
 		return
 	}
-	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
-	if err != nil {
-		h.notFound(w, r)
+	id, ok := h.pathID(w, r)
+	if !ok {
 		return
 	}
 	st, err := h.social.DeleteStatus(r.Context(), sess.User.Account, id)
@@ -310,9 +306,8 @@ func (h *handler) deliveriesShow(w http.ResponseWriter, r *http.Request) {
 	if sess == nil {
 		return
 	}
-	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
-	if err != nil {
-		h.notFound(w, r)
+	id, ok := h.pathID(w, r)
+	if !ok {
 		return
 	}
 	st, ds, err := h.social.StatusDeliveries(r.Context(), sess.User.Account, id)
@@ -370,14 +365,8 @@ func (h *handler) statusVote(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	me := sess.User.Account
-	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
-	if err != nil {
-		h.notFound(w, r)
-		return
-	}
-	st, err := h.social.StatusByID(r.Context(), id)
-	if err != nil || !h.social.MayView(r.Context(), me, st) {
-		h.notFound(w, r)
+	st, ok := h.visibleStatus(w, r, me)
+	if !ok {
 		return
 	}
 	v, err := h.social.PollOf(r.Context(), me, st)
@@ -408,7 +397,7 @@ func (h *handler) statusVote(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r)
 		return
 	default:
-		h.log.Error("vote", "status_id", id, "error", err)
+		h.log.Error("vote", "status_id", st.ID, "error", err)
 		h.problem(w, r, http.StatusInternalServerError, "Something went wrong on our side; your vote was not counted. Try again.")
 		return
 	}

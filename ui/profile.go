@@ -205,9 +205,8 @@ func plainText(html string, n int) string {
 // post is GET /@{username}/{id}: a local post with its thread.
 func (h *handler) post(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
-	if err != nil {
-		h.notFound(w, r)
+	id, ok := h.pathID(w, r)
+	if !ok {
 		return
 	}
 	st, err := h.social.StatusByID(ctx, id)

@@ -4,10 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
-
-	"github.com/go-chi/chi/v5"
 
 	"rounds/social"
 )
@@ -65,12 +62,11 @@ func (h *handler) appsSettingsRevoke(w http.ResponseWriter, r *http.Request) {
 	if sess == nil {
 		return
 	}
-	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
-	if err != nil {
-		h.notFound(w, r)
+	id, ok := h.pathID(w, r)
+	if !ok {
 		return
 	}
-	err = h.social.RevokeApp(r.Context(), sess.User, id)
+	err := h.social.RevokeApp(r.Context(), sess.User, id)
 	switch {
 	case err == nil:
 		http.Redirect(w, r, "/settings/apps?revoked="+url.QueryEscape(f.Get("name")), http.StatusSeeOther)
