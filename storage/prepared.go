@@ -231,10 +231,11 @@ func (q queries) queryP(ctx context.Context, s *stmt, args ...any) (*sql.Rows, f
 // they were written: times in UTC with microseconds, and on SQLite as bun's
 // text.
 func (ps *preparedSet) args(in []any) []any {
+	out := make([]any, len(in))
 	for i, a := range in {
-		in[i] = ps.arg(a)
+		out[i] = ps.arg(a)
 	}
-	return in
+	return out
 }
 
 func (ps *preparedSet) arg(a any) any {
