@@ -95,6 +95,14 @@ func (c *committer) run(ctx context.Context, fn func(tx Tx) error) error {
 			return ctx.Err()
 		}
 		<-t.done
+	case <-c.stopped:
+		// Queued just as the committer stopped (select picks at random
+		// among ready cases), after it drained the queue: nobody will
+		// run it.
+		if t.state.CompareAndSwap(txnQueued, txnAbandoned) {
+			return errCommitterClosed
+		}
+		<-t.done
 	}
 	if t.panicked != nil {
 		panic(t.panicked)

@@ -129,3 +129,25 @@ func TestAbandonedTransactionNeverRuns(t *testing.T) {
 		}
 	})
 }
+
+// A transaction asked for after the database is closed fails at once
+// instead of waiting for a committer that is gone.
+func TestTransactionAfterCloseFails(t *testing.T) {
+	db, err := storage.Open(context.Background(), storagetest.NewURL(t, storage.SQLite))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	done := make(chan error, 1)
+	go func() {
+		done <- db.InTx(context.Background(), func(tx storage.Tx) error { return nil })
+	}()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("InTx on a closed database succeeded")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("InTx on a closed database hung")
+	}
+}
