@@ -67,6 +67,10 @@ func (h *handler) updateCredentials(w http.ResponseWriter, r *http.Request) {
 		v := p.boolean("discoverable")
 		in.Discoverable = &v
 	}
+	if p.has("indexable") {
+		v := p.boolean("indexable")
+		in.Indexable = &v
+	}
 	if fields, ok := profileFields(p); ok {
 		in.Fields = &fields
 	}

@@ -96,8 +96,9 @@ func intParam(p params, key string, def int) (int, error) {
 	return n, nil
 }
 
-// search is GET /api/v2/search: accounts, statuses (by URL) and hashtags,
-// per type, limit (default 20, at most 40) at a time.
+// search is GET /api/v2/search: accounts, statuses (by URL, or by their
+// words for a signed-in viewer) and hashtags, per type, limit (default 20,
+// at most 40) at a time.
 func (h *handler) search(w http.ResponseWriter, r *http.Request) {
 	p, err := parseParams(r)
 	if err != nil {
@@ -117,6 +118,14 @@ func (h *handler) search(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if q.AccountID, err = p.id("account_id"); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if q.MaxID, err = p.id("max_id"); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if q.MinID, err = p.id("min_id"); err != nil {
 		h.writeError(w, r, err)
 		return
 	}

@@ -1,7 +1,8 @@
 // Package migrations holds Rounds' database schema as embedded SQL files, one
 // source of truth for SQLite and PostgreSQL. Files are text/template documents:
 // the few types that differ between the two dialects are written as {{.Name}}
-// placeholders filled in by Dialect.
+// placeholders filled in by Dialect. A step that needs Go (filling a new
+// index from the rows already there) is a Go file named like the SQL ones.
 package migrations
 
 import (
@@ -37,5 +38,6 @@ func All() (*migrate.Migrations, error) {
 	if err := m.Discover(files); err != nil {
 		return nil, fmt.Errorf("discover migrations: %w", err)
 	}
+	registerIndexPosts(m)
 	return m, nil
 }

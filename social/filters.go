@@ -3,7 +3,6 @@ package social
 import (
 	"context"
 	"errors"
-	"html"
 	"regexp"
 	"slices"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"rounds/storage"
+	"rounds/storage/posttext"
 )
 
 // Filter contexts and actions, as Mastodon names them.
@@ -399,33 +399,11 @@ func keywordPattern(keyword string, wholeWord bool) *regexp.Regexp {
 	return regexp.MustCompile(`(?is)` + pat)
 }
 
-// FilterText is the text filters match in st: its content as plain text
-// and its content warning. Block tags separate words; inline ones (a
-// hashtag's link and span) do not.
+// FilterText is the text filters match in st: its content warning and its
+// content as plain text (posttext.Of).
 func FilterText(st *storage.Status) string {
-	var b strings.Builder
-	rest := st.Content
-	for {
-		i := strings.IndexByte(rest, '<')
-		if i < 0 {
-			b.WriteString(rest)
-			break
-		}
-		b.WriteString(rest[:i])
-		j := strings.IndexByte(rest[i:], '>')
-		if j < 0 {
-			break
-		}
-		name := strings.ToLower(strings.Trim(strings.Fields(rest[i+1:i+j] + " x")[0], "/"))
-		if blockTags[name] {
-			b.WriteByte(' ')
-		}
-		rest = rest[i+j+1:]
-	}
-	return html.UnescapeString(b.String()) + "\n" + st.SpoilerText
+	return posttext.Of(st.SpoilerText, st.Content)
 }
-
-var blockTags = map[string]bool{"p": true, "br": true, "li": true, "ul": true, "ol": true, "blockquote": true, "pre": true, "div": true}
 
 // Match returns the filters for context that match st, and whether one of
 // them hides it. A boost is matched by the post it boosts: pass that.

@@ -34,7 +34,9 @@ type ProfileUpdate struct {
 	Note         *string // plain text
 	Locked       *bool
 	Discoverable *bool
-	Fields       *[]ProfileField
+	// Indexable lets full-text search find the account's public posts.
+	Indexable *bool
+	Fields    *[]ProfileField
 	// ViewsMyOwn adds (true) or removes (false) the "Views: my own" field
 	// that tells readers the clinician speaks for themselves.
 	ViewsMyOwn *bool
@@ -103,6 +105,10 @@ func (s *Service) UpdateProfile(ctx context.Context, me *storage.Account, in Pro
 	if in.Discoverable != nil {
 		cp.Discoverable = *in.Discoverable
 		cols = append(cols, "discoverable")
+	}
+	if in.Indexable != nil {
+		cp.Indexable = *in.Indexable
+		cols = append(cols, "indexable")
 	}
 	if in.Fields != nil {
 		fields, err := userFields(cp.Fields, *in.Fields)

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"rounds/storage"
 )
@@ -36,6 +37,9 @@ type SearchQuery struct {
 	// not review hashtags, so there is no more to it.
 	ExcludeUnreviewed bool
 	Limit, Offset     int
+	// MaxID and MinID page through the posts full-text search finds:
+	// older than MaxID, or the oldest newer than MinID.
+	MaxID, MinID int64
 }
 
 // isWebAddress reports whether q is an http(s) URL with a host.
@@ -170,12 +174,15 @@ func (s *Service) accountAt(ctx context.Context, q SearchQuery, u string) (*stor
 var localPostPath = regexp.MustCompile(`^/@([A-Za-z0-9_]{1,30})/(\d{1,19})$`)
 
 // FindStatuses finds the post a URL names (its ActivityPub id or its
-// page), fetching a remote one from its server with Resolve. Rounds has no
-// full-text search, as Mastodon without its search index: other text
-// finds no posts. The viewer never gets a post they may not see.
+// page), fetching a remote one from its server with Resolve; other text
+// finds posts by their words (searchWords), for a signed-in viewer only,
+// as on Mastodon. The viewer never gets a post they may not see.
 func (s *Service) FindStatuses(ctx context.Context, q SearchQuery) ([]*storage.Status, error) {
 	text := strings.TrimSpace(q.Q)
-	if !isWebAddress(text) || q.Offset > 0 {
+	if !isWebAddress(text) {
+		return s.searchWords(ctx, q)
+	}
+	if q.Offset > 0 {
 		return nil, nil
 	}
 	st, err := s.db.StatusByURI(ctx, text)
@@ -213,6 +220,68 @@ func (s *Service) FindStatuses(ctx context.Context, q SearchQuery) ([]*storage.S
 		return nil, nil
 	}
 	return []*storage.Status{st}, nil
+}
+
+// searchWords is full-text search: the posts of the viewer's own, the
+// ones they favourited, bookmarked or were mentioned in, and public posts
+// of accounts that let themselves be indexed, with every word and "quoted
+// phrase" of the query and none of its -excluded ones, newest first.
+func (s *Service) searchWords(ctx context.Context, q SearchQuery) ([]*storage.Status, error) {
+	if q.Viewer == nil {
+		return nil, nil
+	}
+	phrases, excluded := parseSearchWords(q.Q)
+	if len(phrases) == 0 {
+		return nil, nil
+	}
+	sts, err := s.db.SearchStatuses(ctx, storage.StatusSearch{
+		Phrases: phrases, Excluded: excluded, Viewer: q.Viewer.ID, AccountID: q.AccountID,
+		Page: storage.Page{MaxID: q.MaxID, MinID: q.MinID, Limit: q.Limit}, Offset: q.Offset,
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := sts[:0]
+	for _, st := range sts {
+		if s.MayView(ctx, q.Viewer, st) {
+			out = append(out, st)
+		}
+	}
+	return out, nil
+}
+
+// parseSearchWords splits a query into what a post must contain (words,
+// and "quoted phrases" whose words must stand together) and what it must
+// not (-word, -"phrase"). Pieces with no letter or digit say nothing and
+// are dropped.
+func parseSearchWords(q string) (phrases, excluded []string) {
+	rest := strings.TrimSpace(q)
+	for rest != "" {
+		not := false
+		if rest[0] == '-' {
+			not, rest = true, rest[1:]
+		}
+		var piece string
+		if strings.HasPrefix(rest, `"`) {
+			// A phrase runs to the closing quote, or to the end.
+			piece, rest, _ = strings.Cut(rest[1:], `"`)
+		} else if i := strings.IndexFunc(rest, unicode.IsSpace); i >= 0 {
+			piece, rest = rest[:i], rest[i:]
+		} else {
+			piece, rest = rest, ""
+		}
+		rest = strings.TrimSpace(rest)
+		piece = strings.Join(strings.Fields(piece), " ")
+		if strings.IndexFunc(piece, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumber(r) }) < 0 {
+			continue
+		}
+		if not {
+			excluded = append(excluded, piece)
+		} else {
+			phrases = append(phrases, piece)
+		}
+	}
+	return phrases, excluded
 }
 
 // TagHistoryDays is how many days of use a hashtag's history shows.

@@ -76,6 +76,9 @@ type queries struct {
 	ps      *preparedSet
 	sqlTx   *sql.Tx
 	scanner *bun.DB
+	// search, when set, collects full-text index writes for the end of a
+	// group of transactions (group_commit.go).
+	search *searchBatch
 }
 
 // Open connects to the database named by rawURL: "sqlite:PATH" or a

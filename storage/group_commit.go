@@ -191,7 +191,9 @@ func (c *committer) runGroup(group []*groupTxn) {
 		finish(live, btx.Commit())
 		return
 	}
+	var search []searchEntry
 	for i, t := range live {
+		tx.search = &searchBatch{}
 		if _, err := btx.ExecContext(context.Background(), "SAVEPOINT grp"); err != nil {
 			_ = btx.Rollback()
 			finish(live[:i], errGroupFailed(err))
@@ -217,6 +219,15 @@ func (c *committer) runGroup(group []*groupTxn) {
 			finish(live, nil)
 			return
 		}
+		if t.err == nil && t.panicked == nil {
+			search = append(search, tx.search.entries...)
+		}
+	}
+	tx.search = nil
+	if err := tx.writeSearchEntries(context.Background(), search); err != nil {
+		_ = btx.Rollback()
+		finish(live, errGroupFailed(err))
+		return
 	}
 	finish(live, btx.Commit())
 }

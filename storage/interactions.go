@@ -110,8 +110,10 @@ func (q queries) UpdateStatusContent(ctx context.Context, st *Status, content, t
 		return fmt.Errorf("keep status history: %w", err)
 	}
 	st.Content, st.Text, st.SpoilerText, st.Sensitive, st.EditedAt = content, text, spoiler, sensitive, &at
-	_, err := q.w.NewUpdate().Model(st).Column("content", "text", "spoiler_text", "sensitive", "edited_at").WherePK().Exec(ctx)
-	return err
+	if _, err := q.w.NewUpdate().Model(st).Column("content", "text", "spoiler_text", "sensitive", "edited_at").WherePK().Exec(ctx); err != nil {
+		return err
+	}
+	return q.indexStatus(ctx, st, true)
 }
 
 // StatusEdits returns st's earlier versions, oldest first.

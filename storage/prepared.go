@@ -30,6 +30,9 @@ import (
 type stmt struct {
 	index int
 	query string
+	// pgQuery, when set, is the statement's text on PostgreSQL, for the
+	// few statements that cannot be written once for both.
+	pgQuery string
 	// write says that the statement changes data: outside a transaction
 	// it runs on the writer, not on a read-only connection.
 	write bool
@@ -46,6 +49,14 @@ func prepare(query string, write bool) *stmt {
 
 func prepareRead(query string) *stmt  { return prepare(query, false) }
 func prepareWrite(query string) *stmt { return prepare(query, true) }
+
+// prepareWriteEach registers a changing statement written once for SQLite
+// and once for PostgreSQL.
+func prepareWriteEach(sqlite, postgres string) *stmt {
+	s := prepare(sqlite, true)
+	s.pgQuery = postgres
+	return s
+}
 
 // preparedSet holds the registry's statements prepared on a DB's pools.
 // They are prepared once the schema is there (after Migrate, or at first
@@ -68,7 +79,11 @@ func newPreparedSet(dialect Dialect, writer, reader *sql.DB) *preparedSet {
 
 func (ps *preparedSet) text(s *stmt) string {
 	if ps.dialect == Postgres {
-		return numberPlaceholders(strings.ReplaceAll(s.query, "{ids}", "= ANY(?)"))
+		q := s.query
+		if s.pgQuery != "" {
+			q = s.pgQuery
+		}
+		return numberPlaceholders(strings.ReplaceAll(q, "{ids}", "= ANY(?)"))
 	}
 	return strings.ReplaceAll(s.query, "{ids}", "IN (SELECT value FROM json_each(?))")
 }
@@ -111,7 +126,7 @@ func (ps *preparedSet) get(ctx context.Context, s *stmt, onWriter bool) (*sql.St
 	}
 	st, err := db.PrepareContext(ctx, ps.text(s))
 	if err != nil {
-		return nil, fmt.Errorf("prepare %q: %w", s.query, err)
+		return nil, fmt.Errorf("prepare %q: %w", ps.text(s), err)
 	}
 	slot.Store(st)
 	return st, nil
@@ -155,7 +170,7 @@ func (q queries) on(ctx context.Context, s *stmt) (st *sql.Stmt, done func(), er
 		if shared := q.ps.write[s.index].Load(); shared != nil {
 			st = q.sqlTx.StmtContext(ctx, shared)
 		} else if st, err = q.sqlTx.PrepareContext(ctx, q.ps.text(s)); err != nil {
-			return nil, nil, fmt.Errorf("prepare %q: %w", s.query, err)
+			return nil, nil, fmt.Errorf("prepare %q: %w", q.ps.text(s), err)
 		}
 		return st, func() { st.Close() }, nil
 	}

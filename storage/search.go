@@ -2,10 +2,14 @@ package storage
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"rounds/storage/posttext"
 )
 
 // AccountSearch says which accounts SearchAccounts finds.
@@ -145,4 +149,185 @@ func (q queries) TagHistory(ctx context.Context, tagIDs []int64, since time.Time
 		out = append(out, *days[k])
 	}
 	return out, nil
+}
+
+// The full-text index's statements. A post's words are written when the
+// post is stored; an edit first drops the words it had. Each write checks
+// that the post is still there (it may have been deleted since, in the same
+// group of transactions).
+var (
+	stmtIndexStatus = prepareWriteEach(
+		"INSERT INTO status_search (rowid, body) SELECT ?, ? WHERE EXISTS (SELECT 1 FROM statuses WHERE id = ?)",
+		"INSERT INTO status_search (status_id, body) SELECT ?, to_tsvector('simple', ?) WHERE EXISTS (SELECT 1 FROM statuses WHERE id = ?) ON CONFLICT (status_id) DO UPDATE SET body = excluded.body")
+	// stmtIndexStatuses is stmtIndexStatus for many posts at once, given
+	// as a JSON array of {"id": "123", "body": "..."}.
+	stmtIndexStatuses = prepareWriteEach(
+		`INSERT INTO status_search (rowid, body)
+			SELECT CAST(e.value ->> 'id' AS INTEGER), e.value ->> 'body' FROM json_each(?) AS e
+			WHERE EXISTS (SELECT 1 FROM statuses WHERE id = CAST(e.value ->> 'id' AS INTEGER))`,
+		`INSERT INTO status_search (status_id, body)
+			SELECT (e ->> 'id')::bigint, to_tsvector('simple', e ->> 'body') FROM json_array_elements(?::json) AS e
+			WHERE EXISTS (SELECT 1 FROM statuses WHERE id = (e ->> 'id')::bigint)
+			ON CONFLICT (status_id) DO UPDATE SET body = excluded.body`)
+	stmtUnindexStatus = prepareWriteEach(
+		"DELETE FROM status_search WHERE rowid = ?",
+		"DELETE FROM status_search WHERE status_id = ?")
+)
+
+// searchEntry is one post's words waiting to be written to the index.
+type searchEntry struct {
+	ID   int64  `json:"id,string"`
+	Body string `json:"body"`
+}
+
+// searchBatch holds the index writes of a transaction run in a group
+// (group_commit.go) until the group's end. SQLite's full-text index writes
+// what it holds in memory to disk at the start of every statement and
+// SAVEPOINT, one small segment per post that it must then merge; written
+// by one statement at the end of the group, the posts of a group make one.
+type searchBatch struct{ entries []searchEntry }
+
+// indexStatus keeps st's words in the full-text index (edited: st had
+// words there before): at once, or at the end of the group this
+// transaction runs in. A reblog has no words of its own; deleting a post
+// drops its words (a trigger on SQLite, a foreign key on PostgreSQL).
+func (q queries) indexStatus(ctx context.Context, st *Status, edited bool) error {
+	if st.ReblogOfID != nil {
+		return nil
+	}
+	if edited {
+		if _, err := q.execP(ctx, stmtUnindexStatus, st.ID); err != nil {
+			return fmt.Errorf("index status for search: %w", err)
+		}
+	}
+	e := searchEntry{st.ID, posttext.Of(st.SpoilerText, st.Content)}
+	if q.search != nil {
+		q.search.entries = append(q.search.entries, e)
+		return nil
+	}
+	return q.writeSearchEntries(ctx, []searchEntry{e})
+}
+
+// writeSearchEntries writes posts' words to the index, the last ones of
+// each post only (a post stored and edited in one group has two).
+func (q queries) writeSearchEntries(ctx context.Context, es []searchEntry) error {
+	if len(es) > 1 {
+		last := make(map[int64]int, len(es))
+		for i, e := range es {
+			last[e.ID] = i
+		}
+		if len(last) < len(es) {
+			kept := make([]searchEntry, 0, len(last))
+			for i, e := range es {
+				if last[e.ID] == i {
+					kept = append(kept, e)
+				}
+			}
+			es = kept
+		}
+	}
+	var err error
+	switch len(es) {
+	case 0:
+		return nil
+	case 1:
+		_, err = q.execP(ctx, stmtIndexStatus, es[0].ID, es[0].Body, es[0].ID)
+	default:
+		var batch []byte
+		if batch, err = json.Marshal(es); err == nil {
+			_, err = q.execP(ctx, stmtIndexStatuses, string(batch))
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("index statuses for search: %w", err)
+	}
+	return nil
+}
+
+// StatusSearch says which posts SearchStatuses finds.
+type StatusSearch struct {
+	// Phrases must all be in a post, each one's words side by side in
+	// its order; a post with any of Excluded is left out. Matching
+	// ignores case (and, on SQLite, accents).
+	Phrases, Excluded []string
+	// Viewer searches. The posts found are the viewer's own, the ones
+	// they favourited, bookmarked or were mentioned in, and public posts
+	// of accounts that let themselves be indexed (and are not limited);
+	// never a post of an account the viewer blocks, mutes or is blocked
+	// by. Whether the viewer may still see each one is for the caller to
+	// decide.
+	Viewer int64
+	// AccountID keeps only the posts of this account.
+	AccountID int64
+	Page      Page
+	Offset    int
+}
+
+// SearchStatuses finds posts by their words, newest first (oldest first
+// with Page.MinID, then put back newest first).
+func (q queries) SearchStatuses(ctx context.Context, s StatusSearch) ([]*Status, error) {
+	if len(s.Phrases) == 0 || s.Viewer == 0 {
+		return nil, nil
+	}
+	var sts []*Status
+	sel := q.r.NewSelect().Model(&sts).Relation("Account", withoutKeys)
+	order := "s.id"
+	if q.ps.dialect == Postgres {
+		parts := make([]string, 0, len(s.Phrases)+len(s.Excluded))
+		args := make([]any, 0, cap(parts))
+		for _, p := range s.Phrases {
+			parts, args = append(parts, "phraseto_tsquery('simple', ?)"), append(args, p)
+		}
+		for _, p := range s.Excluded {
+			parts, args = append(parts, "!! phraseto_tsquery('simple', ?)"), append(args, p)
+		}
+		sel = sel.Where("s.id IN (SELECT status_id FROM status_search WHERE body @@ ("+strings.Join(parts, " && ")+"))", args...)
+	} else {
+		// The index drives: it gives its matches newest first (and from
+		// max_id down) and the first that pass the rest end the search,
+		// where "s.id IN (its matches)" would read every match first.
+		sel = sel.Join("JOIN status_search ON status_search.rowid = s.id").
+			Where("status_search MATCH ?", fts5Query(s.Phrases, s.Excluded))
+		order = "status_search.rowid"
+	}
+	v := s.Viewer
+	sel = sel.Where("s.reblog_of_id IS NULL").
+		Where("(s.pending_until IS NULL OR s.account_id = ?)", v).
+		Where("account.suspended_at IS NULL").
+		Where(`(s.account_id = ?
+			OR s.visibility = 'public' AND account.indexable AND account.silenced_at IS NULL
+			OR EXISTS (SELECT 1 FROM favourites AS f WHERE f.status_id = s.id AND f.account_id = ?)
+			OR EXISTS (SELECT 1 FROM bookmarks AS b WHERE b.status_id = s.id AND b.account_id = ?)
+			OR EXISTS (SELECT 1 FROM mentions AS m WHERE m.status_id = s.id AND m.account_id = ?))`, v, v, v, v).
+		Where(`NOT EXISTS (SELECT 1 FROM blocks AS bl WHERE bl.account_id = ? AND bl.target_account_id = s.account_id
+			OR bl.account_id = s.account_id AND bl.target_account_id = ?)`, v, v).
+		Where("NOT EXISTS (SELECT 1 FROM mutes AS mu WHERE mu.account_id = ? AND mu.target_account_id = s.account_id)", v)
+	if s.AccountID != 0 {
+		sel = sel.Where("s.account_id = ?", s.AccountID)
+	}
+	sel = s.Page.apply(sel, order)
+	if s.Offset > 0 {
+		sel = sel.Offset(int64(s.Offset))
+	}
+	if err := sel.Scan(ctx); err != nil {
+		return nil, fmt.Errorf("search statuses: %w", err)
+	}
+	reverseIfMin(sts, s.Page)
+	return sts, nil
+}
+
+// fts5Query writes phrases and exclusions as an SQLite FTS5 query. Each
+// is one quoted string, which FTS5 splits into words as it split the
+// posts; inside it nothing is syntax but a doubled quote.
+func fts5Query(phrases, excluded []string) string {
+	quote := func(p string) string { return `"` + strings.ReplaceAll(p, `"`, `""`) + `"` }
+	parts := make([]string, len(phrases))
+	for i, p := range phrases {
+		parts[i] = quote(p)
+	}
+	q := strings.Join(parts, " AND ")
+	for _, p := range excluded {
+		q += " NOT " + quote(p)
+	}
+	return q
 }

@@ -83,6 +83,9 @@ func (q queries) InsertStatus(ctx context.Context, st *Status, mentions []int64)
 		// instant): take the next one, which sorts the same.
 		st.ID++
 	}
+	if err := q.indexStatus(ctx, st, false); err != nil {
+		return err
+	}
 	for _, id := range mentions {
 		if _, err := q.execP(ctx, stmtInsertMention, st.ID, id); err != nil {
 			return fmt.Errorf("insert mention: %w", err)

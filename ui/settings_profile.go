@@ -15,8 +15,9 @@ import (
 
 // The profile settings: GET/POST /settings/profile changes the display
 // name, bio, the four profile fields, "Views: my own", whether follows need
-// approval (locked) and whether the profile is suggested to others
-// (discoverable), through social.UpdateProfile as the app API does.
+// approval (locked), whether the profile is suggested to others
+// (discoverable) and whether search finds its public posts (indexable),
+// through social.UpdateProfile as the app API does.
 
 // profileForm is what the profile form shows and was sent.
 type profileForm struct {
@@ -24,6 +25,7 @@ type profileForm struct {
 	Fields               []social.ProfileField // the person's own, MaxFields of them
 	Verified             []social.ProfileField // added by the admins, shown only
 	Locked, Discoverable bool
+	Indexable            bool
 	ViewsMyOwn           bool
 }
 
@@ -43,7 +45,7 @@ func (f profileForm) FieldRows() []fieldRow {
 }
 
 func profileFormOf(a *storage.Account) profileForm {
-	f := profileForm{DisplayName: a.DisplayName, Note: htmlToText(a.Note), Locked: a.Locked, Discoverable: a.Discoverable}
+	f := profileForm{DisplayName: a.DisplayName, Note: htmlToText(a.Note), Locked: a.Locked, Discoverable: a.Discoverable, Indexable: a.Indexable}
 	var fields []social.ProfileField
 	_ = json.Unmarshal([]byte(a.Fields), &fields)
 	for _, fl := range fields {
@@ -101,6 +103,7 @@ func (h *handler) profileSettingsSave(w http.ResponseWriter, r *http.Request) {
 	me := sess.User.Account
 	name, note := f.Get("display_name"), f.Get("note")
 	locked, discoverable, views := f.Get("locked") != "", f.Get("discoverable") != "", f.Get("views_my_own") != ""
+	indexable := f.Get("indexable") != ""
 	names, values := f["field_name"], f["field_value"]
 	var fields []social.ProfileField
 	for i := range names {
@@ -112,7 +115,7 @@ func (h *handler) profileSettingsSave(w http.ResponseWriter, r *http.Request) {
 	}
 	_, err := h.social.UpdateProfile(r.Context(), me, social.ProfileUpdate{
 		DisplayName: &name, Note: &note, Locked: &locked, Discoverable: &discoverable,
-		Fields: &fields, ViewsMyOwn: &views,
+		Indexable: &indexable, Fields: &fields, ViewsMyOwn: &views,
 	})
 	if err == nil {
 		err = h.saveProfileImages(r, me, f)
@@ -123,6 +126,7 @@ func (h *handler) profileSettingsSave(w http.ResponseWriter, r *http.Request) {
 	}
 	form := profileFormOf(me)
 	form.DisplayName, form.Note, form.Locked, form.Discoverable, form.ViewsMyOwn = name, note, locked, discoverable, views
+	form.Indexable = indexable
 	form.Fields = fields
 	for len(form.Fields) < social.MaxFields {
 		form.Fields = append(form.Fields, social.ProfileField{})

@@ -258,3 +258,97 @@ func TestSearchResolvesARemotePostByItsAddress(t *testing.T) {
 		t.Fatalf("anonymous resolve: %d", code)
 	}
 }
+
+// Full-text search through the API, with go-mastodon: words and phrases,
+// paging, the indexable setting, and posts that arrived from another
+// server, before and after their author edits them.
+func TestFullTextSearchThroughTheAPI(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, dialect storage.Dialect) {
+		ctx := context.Background()
+		a, b := startNode(t, dialect), startNode(t, dialect)
+		alice := a.user(t, "alice", false)
+		a.user(t, "bob", false)
+		b.user(t, "rem", false)
+		ca, cb := signIn(t, a, "alice"), signIn(t, a, "bob")
+
+		var bobs []*mastodon.Status
+		for _, text := range []string{"Sepsis six: give oxygen first", "Sepsis talk at noon", "Sepsis screening audit"} {
+			st, err := cb.PostStatus(ctx, &mastodon.Toot{Status: text, Visibility: "public"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			bobs = append(bobs, st)
+		}
+		res, err := ca.Search(ctx, "sepsis oxygen", false)
+		if err != nil || len(res.Statuses) != 1 || res.Statuses[0].ID != bobs[0].ID || res.Statuses[0].Account.Acct != "bob" {
+			t.Fatalf("search sepsis oxygen = %+v, %v", res, err)
+		}
+		if res, _ := ca.Search(ctx, `"talk at noon"`, false); len(res.Statuses) != 1 || res.Statuses[0].ID != bobs[1].ID {
+			t.Fatalf(`search "talk at noon" = %+v`, res.Statuses)
+		}
+		// Newest first; max_id and offset page on; anonymous finds none.
+		_, r := searchAs(t, a, ca, url.Values{"q": {"sepsis"}, "type": {"statuses"}, "limit": {"2"}})
+		if len(r.Statuses) != 2 || r.Statuses[0].ID != string(bobs[2].ID) || r.Statuses[1].ID != string(bobs[1].ID) {
+			t.Fatalf("first page: %+v", r.Statuses)
+		}
+		for _, q := range []url.Values{
+			{"q": {"sepsis"}, "type": {"statuses"}, "limit": {"2"}, "max_id": {r.Statuses[1].ID}},
+			{"q": {"sepsis"}, "type": {"statuses"}, "limit": {"2"}, "offset": {"2"}},
+		} {
+			if _, r := searchAs(t, a, ca, q); len(r.Statuses) != 1 || r.Statuses[0].ID != string(bobs[0].ID) {
+				t.Fatalf("second page %v: %+v", q, r.Statuses)
+			}
+		}
+		if code, r := searchAs(t, a, nil, url.Values{"q": {"sepsis"}}); code != 200 || len(r.Statuses) != 0 {
+			t.Fatalf("anonymous full-text search: %d %+v", code, r.Statuses)
+		}
+		if code, body := call(t, a, tokenFor(t, a, "alice", "read"), "GET", "/api/v2/search?q=sepsis&max_id=x", nil); code != http.StatusBadRequest || body["error"] == nil {
+			t.Fatalf("a bad max_id: %d %v", code, body)
+		}
+
+		// Bob turns indexable off: others no longer find his posts; he does.
+		bobTok := tokenFor(t, a, "bob", "read write")
+		if code, body := call(t, a, bobTok, "PATCH", "/api/v1/accounts/update_credentials", url.Values{"indexable": {"false"}}); code != 200 || body["indexable"] != false {
+			t.Fatalf("update_credentials indexable=false: %d %v", code, body)
+		}
+		if res, _ := ca.Search(ctx, "sepsis", false); len(res.Statuses) != 0 {
+			t.Fatalf("bob's posts found after he turned indexable off: %+v", res.Statuses)
+		}
+		if res, _ := cb.Search(ctx, "sepsis", false); len(res.Statuses) != 3 {
+			t.Fatalf("bob's own search: %d posts", len(res.Statuses))
+		}
+		// ... but a post alice favourited stays findable for her.
+		if _, err := ca.Favourite(ctx, bobs[2].ID); err != nil {
+			t.Fatal(err)
+		}
+		if res, _ := ca.Search(ctx, "sepsis", false); len(res.Statuses) != 1 || res.Statuses[0].ID != bobs[2].ID {
+			t.Fatalf("a favourited post: %+v", res.Statuses)
+		}
+
+		// A post from another server, stored when it arrives, and its edit.
+		followAcross(t, a, alice, b, "rem")
+		rem, err := b.svc.UserByUsername(ctx, "rem")
+		if err != nil {
+			t.Fatal(err)
+		}
+		post, err := b.svc.PostStatus(ctx, rem.Account, social.NewStatus{Text: "Bronchiolitis season is here", Visibility: social.VisibilityPublic})
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := func(q string) string {
+			res, err := ca.Search(ctx, q, false)
+			if err != nil || len(res.Statuses) != 1 {
+				return ""
+			}
+			return res.Statuses[0].URI
+		}
+		eventually(t, "the remote post found by its words", func() bool { return found("bronchiolitis season") == post.URI })
+		if _, err := b.svc.EditStatus(ctx, rem.Account, post.ID, social.NewStatus{Text: "Croup season is here"}); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "the remote edit found by its words", func() bool { return found("croup") == post.URI })
+		if found("bronchiolitis") != "" {
+			t.Fatal("the remote post is still found by words its edit removed")
+		}
+	})
+}
