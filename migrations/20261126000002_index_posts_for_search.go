@@ -2,6 +2,7 @@ package migrations
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/uptrace/bun"
@@ -23,7 +24,7 @@ func registerIndexPosts(m *migrate.Migrations) {
 var indexBatch int64 = 1000
 
 // indexPostsForSearch indexes every stored post (reblogs have no words of
-// their own), indexBatch at a time in id order, each batch in its own
+// their own) with its poll options and image descriptions, indexBatch at a time in id order, each batch in its own
 // transaction. Writing a post's row again gives the same row, so a run cut
 // short is simply run again.
 func indexPostsForSearch(ctx context.Context, db *bun.DB) error {
@@ -46,9 +47,13 @@ func indexPostsForSearch(ctx context.Context, db *bun.DB) error {
 		if len(posts) == 0 {
 			return nil
 		}
-		err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		extra, err := pollsAndDescriptions(ctx, db, posts[0].ID, posts[len(posts)-1].ID)
+		if err != nil {
+			return err
+		}
+		err = db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 			for _, p := range posts {
-				if _, err := tx.ExecContext(ctx, insert, p.ID, posttext.Of(p.SpoilerText, p.Content)); err != nil {
+				if _, err := tx.ExecContext(ctx, insert, p.ID, posttext.Of(p.SpoilerText, p.Content, extra[p.ID]...)); err != nil {
 					return err
 				}
 			}
@@ -59,4 +64,36 @@ func indexPostsForSearch(ctx context.Context, db *bun.DB) error {
 		}
 		after = posts[len(posts)-1].ID
 	}
+}
+
+// pollsAndDescriptions returns, for the posts with ids from first to last,
+// their poll options and then their images' descriptions.
+func pollsAndDescriptions(ctx context.Context, db *bun.DB, first, last int64) (map[int64][]string, error) {
+	extra := map[int64][]string{}
+	var polls []struct {
+		StatusID int64
+		Options  string
+	}
+	if err := db.NewSelect().Table("polls").Column("status_id", "options").
+		Where("status_id BETWEEN ? AND ?", first, last).Scan(ctx, &polls); err != nil {
+		return nil, fmt.Errorf("read poll options to index: %w", err)
+	}
+	for _, p := range polls {
+		var options []string
+		_ = json.Unmarshal([]byte(p.Options), &options)
+		extra[p.StatusID] = append(extra[p.StatusID], options...)
+	}
+	var media []struct {
+		StatusID    int64
+		Description string
+	}
+	if err := db.NewSelect().Table("media_attachments").Column("status_id", "description").
+		Where("status_id BETWEEN ? AND ?", first, last).Where("description <> ''").
+		OrderExpr("status_id, position, id").Scan(ctx, &media); err != nil {
+		return nil, fmt.Errorf("read image descriptions to index: %w", err)
+	}
+	for _, m := range media {
+		extra[m.StatusID] = append(extra[m.StatusID], m.Description)
+	}
+	return extra, nil
 }

@@ -17,7 +17,8 @@ import (
 )
 
 // The migration that made the full-text index fills it with the posts
-// stored before it, in batches, and running it again changes nothing.
+// stored before it (with their poll options), in batches, and running it
+// again changes nothing.
 func TestIndexPostsForSearchIndexesEarlierPosts(t *testing.T) {
 	storagetest.Run(t, func(t *testing.T, dialect storage.Dialect) {
 		ctx := context.Background()
@@ -37,6 +38,10 @@ func TestIndexPostsForSearchIndexesEarlierPosts(t *testing.T) {
 			}
 		}
 		if _, err := s.PostStatus(ctx, u.Account, social.NewStatus{Text: "nothing here", SpoilerText: "sepsis", Visibility: social.VisibilityPublic}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.PostStatus(ctx, u.Account, social.NewStatus{Text: "Which antiemetic?", Visibility: social.VisibilityPublic,
+			Poll: &social.NewPoll{Options: []string{"Ondansetron", "Cyclizine"}, ExpiresIn: 3600}}); err != nil {
 			t.Fatal(err)
 		}
 		count := func(q string) int {
@@ -67,15 +72,15 @@ func TestIndexPostsForSearchIndexesEarlierPosts(t *testing.T) {
 			if err := migrations.IndexPostsForSearch(ctx, bdb); err != nil {
 				t.Fatalf("run %d: %v", run, err)
 			}
-			if n, m := count("ward round"), count("sepsis"); n != 7 || m != 1 {
-				t.Fatalf("after run %d: %d and %d posts found, want 7 and 1", run, n, m)
+			if n, m, o := count("ward round"), count("sepsis"), count("cyclizine"); n != 7 || m != 1 || o != 1 {
+				t.Fatalf("after run %d: %d, %d and %d posts found, want 7, 1 and 1", run, n, m, o)
 			}
 			var rows int
 			if err := db.QueryRowForTest(ctx, "SELECT count(*) FROM status_search").Scan(&rows); err != nil {
 				t.Fatal(err)
 			}
-			if rows != 8 {
-				t.Fatalf("after run %d: %d index rows, want 8", run, rows)
+			if rows != 9 {
+				t.Fatalf("after run %d: %d index rows, want 9", run, rows)
 			}
 		}
 	})

@@ -2,6 +2,7 @@ package social
 
 import (
 	"context"
+	"errors"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -222,22 +223,34 @@ func (s *Service) FindStatuses(ctx context.Context, q SearchQuery) ([]*storage.S
 	return []*storage.Status{st}, nil
 }
 
-// searchWords is full-text search: the posts of the viewer's own, the
-// ones they favourited, bookmarked or were mentioned in, and public posts
-// of accounts that let themselves be indexed, with every word and "quoted
-// phrase" of the query and none of its -excluded ones, newest first.
+// searchWords is full-text search: the posts of the viewer's own and the
+// replies to them, the ones they favourited, bookmarked, boosted or were
+// mentioned in, and public posts of accounts that let themselves be
+// indexed, with every word and "quoted phrase" of the query and none of
+// its -excluded ones, and as its operators say (searchTerms), newest
+// first.
 func (s *Service) searchWords(ctx context.Context, q SearchQuery) ([]*storage.Status, error) {
 	if q.Viewer == nil {
 		return nil, nil
 	}
-	phrases, excluded := parseSearchWords(q.Q)
-	if len(phrases) == 0 {
+	t := parseSearch(q.Q)
+	if len(t.phrases) == 0 && len(t.from) == 0 {
 		return nil, nil
 	}
-	sts, err := s.db.SearchStatuses(ctx, storage.StatusSearch{
-		Phrases: phrases, Excluded: excluded, Viewer: q.Viewer.ID, AccountID: q.AccountID,
+	search := storage.StatusSearch{
+		Phrases: t.phrases, Excluded: t.excluded, Viewer: q.Viewer.ID, AccountID: q.AccountID,
+		HasMedia: t.hasMedia, HasPoll: t.hasPoll, IsReply: t.isReply, IsSensitive: t.isSensitive,
+		Languages: t.languages, NotLanguages: t.notLanguages, Since: t.since, Until: t.until, Library: t.library,
 		Page: storage.Page{MaxID: q.MaxID, MinID: q.MinID, Limit: q.Limit}, Offset: q.Offset,
-	})
+	}
+	var err error
+	if search.From, err = s.searchAccounts(ctx, q.Viewer, t.from); err != nil || len(t.from) > 0 && len(search.From) == 0 {
+		return nil, err // from: someone not known here
+	}
+	if search.NotFrom, err = s.searchAccounts(ctx, q.Viewer, t.notFrom); err != nil {
+		return nil, err
+	}
+	sts, err := s.db.SearchStatuses(ctx, search)
 	if err != nil {
 		return nil, err
 	}
@@ -250,11 +263,59 @@ func (s *Service) searchWords(ctx context.Context, q SearchQuery) ([]*storage.St
 	return out, nil
 }
 
-// parseSearchWords splits a query into what a post must contain (words,
-// and "quoted phrases" whose words must stand together) and what it must
-// not (-word, -"phrase"). Pieces with no letter or digit say nothing and
-// are dropped.
-func parseSearchWords(q string) (phrases, excluded []string) {
+// searchAccounts finds the accounts a query's from: operators name: me,
+// a local username, or user@domain (with or without a leading @). Names
+// not known here are left out.
+func (s *Service) searchAccounts(ctx context.Context, viewer *storage.Account, names []string) ([]int64, error) {
+	var ids []int64
+	for _, n := range names {
+		if n == "me" {
+			ids = append(ids, viewer.ID)
+			continue
+		}
+		user, domain, _ := strings.Cut(strings.TrimPrefix(n, "@"), "@")
+		if strings.EqualFold(domain, s.domain) {
+			domain = ""
+		}
+		a, err := s.AccountByAcct(ctx, user, strings.ToLower(domain))
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, a.ID)
+	}
+	return ids, nil
+}
+
+// searchTerms is a full-text query taken apart: what a post must contain
+// (words, and "quoted phrases" whose words must stand together), what it
+// must not (-word, -"phrase"), and Mastodon's operators, each of which may
+// also be negated with a leading -:
+//
+//	from:me, from:user, from:user@domain   posts of that account
+//	has:media, has:poll                     with images, with a poll
+//	is:reply, is:sensitive                  replies; behind a content warning
+//	language:en                             in that language
+//	before:2026-11-01, after:..., during:... posted before, after, on that day (UTC)
+//	in:library                              only posts the searcher wrote or touched
+//
+// An operator with a value it does not know says nothing and is dropped,
+// as are pieces with no letter or digit.
+type searchTerms struct {
+	phrases, excluded       []string
+	from, notFrom           []string
+	hasMedia, hasPoll       *bool
+	isReply, isSensitive    *bool
+	languages, notLanguages []string
+	since, until            time.Time
+	library                 bool
+}
+
+// parseSearch takes a full-text query apart (searchTerms).
+func parseSearch(q string) searchTerms {
+	var t searchTerms
 	rest := strings.TrimSpace(q)
 	for rest != "" {
 		not := false
@@ -262,7 +323,8 @@ func parseSearchWords(q string) (phrases, excluded []string) {
 			not, rest = true, rest[1:]
 		}
 		var piece string
-		if strings.HasPrefix(rest, `"`) {
+		quoted := strings.HasPrefix(rest, `"`)
+		if quoted {
 			// A phrase runs to the closing quote, or to the end.
 			piece, rest, _ = strings.Cut(rest[1:], `"`)
 		} else if i := strings.IndexFunc(rest, unicode.IsSpace); i >= 0 {
@@ -271,17 +333,67 @@ func parseSearchWords(q string) (phrases, excluded []string) {
 			piece, rest = rest, ""
 		}
 		rest = strings.TrimSpace(rest)
+		if !quoted {
+			if op, value, ok := strings.Cut(piece, ":"); ok && value != "" {
+				if t.operator(strings.ToLower(op), strings.ToLower(value), !not) {
+					continue
+				}
+			}
+		}
 		piece = strings.Join(strings.Fields(piece), " ")
 		if strings.IndexFunc(piece, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumber(r) }) < 0 {
 			continue
 		}
 		if not {
-			excluded = append(excluded, piece)
+			t.excluded = append(t.excluded, piece)
 		} else {
-			phrases = append(phrases, piece)
+			t.phrases = append(t.phrases, piece)
 		}
 	}
-	return phrases, excluded
+	return t
+}
+
+// operator applies op:value (yes is false when it was negated) and
+// reports whether op is an operator at all; a piece that is not is
+// searched as words.
+func (t *searchTerms) operator(op, value string, yes bool) bool {
+	switch op {
+	case "from":
+		if yes {
+			t.from = append(t.from, value)
+		} else {
+			t.notFrom = append(t.notFrom, value)
+		}
+	case "has", "is":
+		flags := map[string]**bool{"has:media": &t.hasMedia, "has:poll": &t.hasPoll, "is:reply": &t.isReply, "is:sensitive": &t.isSensitive}
+		if f := flags[op+":"+value]; f != nil {
+			*f = &yes
+		}
+	case "language", "lang":
+		if yes {
+			t.languages = append(t.languages, value)
+		} else {
+			t.notLanguages = append(t.notLanguages, value)
+		}
+	case "before", "after", "during":
+		d, err := time.Parse("2006-01-02", value)
+		if err != nil || !yes {
+			break
+		}
+		switch op {
+		case "before":
+			t.until = d
+		case "after":
+			t.since = d.AddDate(0, 0, 1)
+		default:
+			t.since, t.until = d, d.AddDate(0, 0, 1)
+		}
+	case "in":
+		t.library = t.library || value == "library" && yes
+	default:
+		return false
+	}
+	return true
 }
 
 // TagHistoryDays is how many days of use a hashtag's history shows.

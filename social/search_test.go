@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"testing"
+	"time"
 
 	"rounds/social"
 	"rounds/storage"
@@ -50,6 +51,17 @@ func TestFullTextSearchFindsWhatTheViewerMaySee(t *testing.T) {
 		catBookmarked := post(cat, "asthma leaflet ana bookmarks", social.VisibilityPublic)
 		catMention := post(cat, "@ana asthma question for you", social.VisibilityPublic)
 		anaOwn := post(ana, "my own asthma notes", social.VisibilityPrivate)
+		anaPublic := post(ana, "ward round at nine", social.VisibilityPublic)
+		catReply, err := s.PostStatus(ctx, cat, social.NewStatus{Text: "asthma clinic is full, sorry", Visibility: social.VisibilityPublic, InReplyToID: anaPublic.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		catBoosted := post(cat, "asthma guideline ana boosts", social.VisibilityPublic)
+		poll, err := s.PostStatus(ctx, ben, social.NewStatus{Text: "Which device for a wheezy toddler?", Visibility: social.VisibilityPublic,
+			Poll: &social.NewPoll{Options: []string{"Salbutamol nebuliser", "Spacer and mask"}, ExpiresIn: 3600}})
+		if err != nil {
+			t.Fatal(err)
+		}
 		danPublic := post(dan, "asthma from someone ana blocks", social.VisibilityPublic)
 		evePublic := post(eve, "asthma from someone ana mutes", social.VisibilityPublic)
 		if _, err := s.Favourite(ctx, ana, catFavourited.ID); err != nil {
@@ -66,6 +78,9 @@ func TestFullTextSearchFindsWhatTheViewerMaySee(t *testing.T) {
 		}
 		// A boost is not found a second time.
 		if _, err := s.Reblog(ctx, cat, spacer.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Reblog(ctx, ana, catBoosted.ID); err != nil {
 			t.Fatal(err)
 		}
 
@@ -101,21 +116,23 @@ func TestFullTextSearchFindsWhatTheViewerMaySee(t *testing.T) {
 			}
 		}
 
-		expect(find(ana, "asthma"), ids(spacer, withCW, catFavourited, catBookmarked, catMention, anaOwn), "ana searching asthma")
+		expect(find(ana, "asthma"), ids(spacer, withCW, catFavourited, catBookmarked, catMention, anaOwn, catReply, catBoosted), "ana searching asthma")
 		expect(find(ana, "ASTHMA"), find(ana, "asthma"), "case")
 		expect(find(ana, "#asthma"), find(ana, "asthma"), "a hashtag's word")
 		expect(find(ana, `"spacer technique"`), ids(spacer), "a phrase")
 		expect(find(ana, `"technique spacer"`), ids(), "a phrase in the wrong order")
-		expect(find(ana, "asthma -inhalers -leaflet"), ids(withCW, catFavourited, catMention, anaOwn), "exclusions")
-		expect(find(ana, `asthma -"death review"`), ids(spacer, catFavourited, catBookmarked, catMention, anaOwn), "an excluded phrase")
+		expect(find(ana, "asthma -inhalers -leaflet -clinic -guideline"), ids(withCW, catFavourited, catMention, anaOwn), "exclusions")
+		expect(find(ana, `asthma -"death review"`), ids(spacer, catFavourited, catBookmarked, catMention, anaOwn, catReply, catBoosted), "an excluded phrase")
+		expect(find(ana, "salbutamol"), ids(poll), "a poll option")
 		expect(find(ana, "death review"), ids(withCW), "words of a content warning")
-		expect(find(ana, "asthma", func(q *social.SearchQuery) { q.AccountID = cat.ID }), ids(catFavourited, catBookmarked, catMention), "one account's posts")
+		expect(find(ana, "asthma", func(q *social.SearchQuery) { q.AccountID = cat.ID }), ids(catFavourited, catBookmarked, catMention, catReply, catBoosted), "one account's posts")
 		// Ben finds his own unlisted and followers-only posts; cat, not
-		// indexable, is found only by herself and those she touched; the
+		// indexable, is found only by herself, by those she mentioned or
+		// replied to and by those who touched her posts; the
 		// public posts of dan and eve are hidden from ana alone; nobody
 		// anonymous finds anything.
 		expect(find(ben, "asthma"), ids(spacer, benUnlisted, benFollowers, withCW, danPublic, evePublic), "ben searching")
-		expect(find(cat, "asthma"), ids(spacer, withCW, catPublic, catFavourited, catBookmarked, catMention, danPublic, evePublic), "cat searching")
+		expect(find(cat, "asthma"), ids(spacer, withCW, catPublic, catFavourited, catBookmarked, catMention, catReply, catBoosted, danPublic, evePublic), "cat searching")
 		expect(find(nil, "asthma"), ids(), "anonymous")
 		for _, hidden := range []*storage.Status{danPublic, evePublic, benUnlisted, benFollowers, catPublic} {
 			if slices.Contains(find(ana, "asthma"), hidden.ID) {
@@ -125,17 +142,51 @@ func TestFullTextSearchFindsWhatTheViewerMaySee(t *testing.T) {
 
 		// Pages: newest first, then older than the last one seen.
 		first := find(ana, "asthma", func(q *social.SearchQuery) { q.Limit = 2 })
-		expect(first, ids(spacer, withCW, catFavourited, catBookmarked, catMention, anaOwn)[:2], "first page")
+		expect(first, ids(spacer, withCW, catFavourited, catBookmarked, catMention, anaOwn, catReply, catBoosted)[:2], "first page")
 		expect(find(ana, "asthma", func(q *social.SearchQuery) { q.Limit = 2; q.MaxID = first[1] }),
-			ids(spacer, withCW, catFavourited, catBookmarked, catMention, anaOwn)[2:4], "second page")
+			ids(spacer, withCW, catFavourited, catBookmarked, catMention, anaOwn, catReply, catBoosted)[2:4], "second page")
 		expect(find(ana, "asthma", func(q *social.SearchQuery) { q.Limit = 2; q.Offset = 2 }),
-			ids(spacer, withCW, catFavourited, catBookmarked, catMention, anaOwn)[2:4], "second page by offset")
+			ids(spacer, withCW, catFavourited, catBookmarked, catMention, anaOwn, catReply, catBoosted)[2:4], "second page by offset")
+
+		// Operators.
+		all := find(ana, "asthma")
+		today := time.Now().UTC().Format("2006-01-02")
+		for _, c := range []struct {
+			q    string
+			want []int64
+		}{
+			{"asthma from:cat", ids(catFavourited, catBookmarked, catMention, catReply, catBoosted)},
+			{"asthma from:@cat@rounds.test", ids(catFavourited, catBookmarked, catMention, catReply, catBoosted)},
+			{"asthma FROM:Cat", ids(catFavourited, catBookmarked, catMention, catReply, catBoosted)},
+			{"asthma -from:cat", ids(spacer, withCW, anaOwn)},
+			{"asthma from:me", ids(anaOwn)},
+			{"from:me", ids(anaOwn, anaPublic)},
+			{"from:nobody asthma", ids()},
+			{"from:dan asthma", ids()},
+			{"asthma is:reply", ids(catReply)},
+			{"asthma -is:reply", ids(spacer, withCW, catFavourited, catBookmarked, catMention, anaOwn, catBoosted)},
+			{"asthma is:sensitive", ids(withCW)},
+			{"toddler has:poll", ids(poll)},
+			{"asthma has:poll", ids()},
+			{"asthma in:library", ids(catFavourited, catBookmarked, catMention, anaOwn, catReply, catBoosted)},
+			{"asthma in:all", all},
+			{"asthma language:zz", ids()},
+			{"asthma -language:zz", all},
+			{"asthma before:2000-01-01", ids()},
+			{"asthma after:2000-01-01", all},
+			{"asthma during:" + today, all},
+			{"asthma before:someday has:unicorn", all},
+			{"foo:bar", ids()},
+			{"has:media", ids()},
+		} {
+			expect(find(ana, c.q), c.want, c.q)
+		}
 
 		// An edit changes the words; a deletion removes the post.
 		if _, err := s.EditStatus(ctx, ben, spacer.ID, social.NewStatus{Text: "Bronchiolitis: the new guidance"}); err != nil {
 			t.Fatal(err)
 		}
-		expect(find(ana, "spacer"), ids(), "old words after an edit")
+		expect(find(ana, "spacer technique"), ids(), "old words after an edit")
 		expect(find(ana, "bronchiolitis guidance"), ids(spacer), "new words after an edit")
 		if _, err := s.DeleteStatus(ctx, ben, withCW.ID); err != nil {
 			t.Fatal(err)

@@ -76,8 +76,8 @@ type queries struct {
 	ps      *preparedSet
 	sqlTx   *sql.Tx
 	scanner *bun.DB
-	// search, when set, collects full-text index writes for the end of a
-	// group of transactions (group_commit.go).
+	// search, set in a transaction, collects the posts whose words are
+	// written to the full-text index when it ends (search.go).
 	search *searchBatch
 }
 
@@ -221,7 +221,11 @@ func (db *DB) InTx(ctx context.Context, fn func(tx Tx) error) error {
 		return db.group.run(ctx, fn)
 	}
 	return db.write.RunInTx(ctx, nil, func(ctx context.Context, btx bun.Tx) error {
-		return fn(Tx{queries: queries{w: btx, r: btx, ps: db.ps, sqlTx: btx.Tx, scanner: db.write}, tx: btx, dialect: db.dialect})
+		tx := Tx{queries: queries{w: btx, r: btx, ps: db.ps, sqlTx: btx.Tx, scanner: db.write, search: &searchBatch{}}, tx: btx, dialect: db.dialect}
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return tx.writeSearchIndex(ctx, tx.search.ids)
 	})
 }
 

@@ -182,7 +182,11 @@ func (c *committer) runGroup(group []*groupTxn) {
 	if len(live) == 1 {
 		// Alone: no savepoint needed, the transaction is its own.
 		t := live[0]
+		tx.search = &searchBatch{}
 		t.err, t.panicked = callTxn(t, tx)
+		if t.err == nil && t.panicked == nil {
+			t.err = tx.writeSearchIndex(context.Background(), tx.search.ids)
+		}
 		if t.err != nil || t.panicked != nil {
 			_ = btx.Rollback()
 			finish(live, nil)
@@ -191,7 +195,7 @@ func (c *committer) runGroup(group []*groupTxn) {
 		finish(live, btx.Commit())
 		return
 	}
-	var search []searchEntry
+	var search []int64
 	for i, t := range live {
 		tx.search = &searchBatch{}
 		if _, err := btx.ExecContext(context.Background(), "SAVEPOINT grp"); err != nil {
@@ -220,11 +224,11 @@ func (c *committer) runGroup(group []*groupTxn) {
 			return
 		}
 		if t.err == nil && t.panicked == nil {
-			search = append(search, tx.search.entries...)
+			search = append(search, tx.search.ids...)
 		}
 	}
 	tx.search = nil
-	if err := tx.writeSearchEntries(context.Background(), search); err != nil {
+	if err := tx.writeSearchIndex(context.Background(), search); err != nil {
 		_ = btx.Rollback()
 		finish(live, errGroupFailed(err))
 		return

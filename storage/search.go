@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -152,45 +153,37 @@ func (q queries) TagHistory(ctx context.Context, tagIDs []int64, since time.Time
 }
 
 // The full-text index's statements. A post's words are written when the
-// post is stored; an edit first drops the words it had. Each write checks
-// that the post is still there (it may have been deleted since, in the same
-// group of transactions).
+// transaction that stored or edited it ends, from what it then holds: its
+// content warning, text, poll options and image descriptions. An edit
+// first drops the words the post had.
 var (
-	stmtIndexStatus = prepareWriteEach(
-		"INSERT INTO status_search (rowid, body) SELECT ?, ? WHERE EXISTS (SELECT 1 FROM statuses WHERE id = ?)",
-		"INSERT INTO status_search (status_id, body) SELECT ?, to_tsvector('simple', ?) WHERE EXISTS (SELECT 1 FROM statuses WHERE id = ?) ON CONFLICT (status_id) DO UPDATE SET body = excluded.body")
-	// stmtIndexStatuses is stmtIndexStatus for many posts at once, given
-	// as a JSON array of {"id": "123", "body": "..."}.
+	// stmtIndexStatuses writes posts' words, given as a JSON array of
+	// {"id": "123", "body": "..."}.
 	stmtIndexStatuses = prepareWriteEach(
 		`INSERT INTO status_search (rowid, body)
-			SELECT CAST(e.value ->> 'id' AS INTEGER), e.value ->> 'body' FROM json_each(?) AS e
-			WHERE EXISTS (SELECT 1 FROM statuses WHERE id = CAST(e.value ->> 'id' AS INTEGER))`,
+			SELECT CAST(e.value ->> 'id' AS INTEGER), e.value ->> 'body' FROM json_each(?) AS e`,
 		`INSERT INTO status_search (status_id, body)
 			SELECT (e ->> 'id')::bigint, to_tsvector('simple', e ->> 'body') FROM json_array_elements(?::json) AS e
-			WHERE EXISTS (SELECT 1 FROM statuses WHERE id = (e ->> 'id')::bigint)
 			ON CONFLICT (status_id) DO UPDATE SET body = excluded.body`)
 	stmtUnindexStatus = prepareWriteEach(
 		"DELETE FROM status_search WHERE rowid = ?",
 		"DELETE FROM status_search WHERE status_id = ?")
+	stmtSearchTexts = prepareRead(`SELECT id, spoiler_text, content FROM statuses WHERE id {ids} AND reblog_of_id IS NULL`)
+	stmtSearchMedia = prepareRead(`SELECT status_id, description FROM media_attachments WHERE status_id {ids} AND description <> '' ORDER BY position, id`)
+	stmtSearchPolls = prepareRead(`SELECT status_id, options FROM polls WHERE status_id {ids}`)
 )
 
-// searchEntry is one post's words waiting to be written to the index.
-type searchEntry struct {
-	ID   int64  `json:"id,string"`
-	Body string `json:"body"`
-}
+// searchBatch holds the posts whose words a transaction must write to the
+// index before it commits. On SQLite, all the transactions of a group
+// (group_commit.go) write theirs together: FTS5 writes what it holds in
+// memory to disk at every statement and SAVEPOINT, one small segment that
+// it must then merge each time; one statement for the group makes one.
+type searchBatch struct{ ids []int64 }
 
-// searchBatch holds the index writes of a transaction run in a group
-// (group_commit.go) until the group's end. SQLite's full-text index writes
-// what it holds in memory to disk at the start of every statement and
-// SAVEPOINT, one small segment per post that it must then merge; written
-// by one statement at the end of the group, the posts of a group make one.
-type searchBatch struct{ entries []searchEntry }
-
-// indexStatus keeps st's words in the full-text index (edited: st had
-// words there before): at once, or at the end of the group this
-// transaction runs in. A reblog has no words of its own; deleting a post
-// drops its words (a trigger on SQLite, a foreign key on PostgreSQL).
+// indexStatus has st's words written to the full-text index (edited: in
+// place of the words it had): when this transaction ends, or at once
+// outside one. A reblog has no words of its own; deleting a post drops
+// its words (a trigger on SQLite, a foreign key on PostgreSQL).
 func (q queries) indexStatus(ctx context.Context, st *Status, edited bool) error {
 	if st.ReblogOfID != nil {
 		return nil
@@ -200,43 +193,68 @@ func (q queries) indexStatus(ctx context.Context, st *Status, edited bool) error
 			return fmt.Errorf("index status for search: %w", err)
 		}
 	}
-	e := searchEntry{st.ID, posttext.Of(st.SpoilerText, st.Content)}
 	if q.search != nil {
-		q.search.entries = append(q.search.entries, e)
+		q.search.ids = append(q.search.ids, st.ID)
 		return nil
 	}
-	return q.writeSearchEntries(ctx, []searchEntry{e})
+	return q.writeSearchIndex(ctx, []int64{st.ID})
 }
 
-// writeSearchEntries writes posts' words to the index, the last ones of
-// each post only (a post stored and edited in one group has two).
-func (q queries) writeSearchEntries(ctx context.Context, es []searchEntry) error {
-	if len(es) > 1 {
-		last := make(map[int64]int, len(es))
-		for i, e := range es {
-			last[e.ID] = i
-		}
-		if len(last) < len(es) {
-			kept := make([]searchEntry, 0, len(last))
-			for i, e := range es {
-				if last[e.ID] == i {
-					kept = append(kept, e)
-				}
-			}
-			es = kept
-		}
-	}
-	var err error
-	switch len(es) {
-	case 0:
+// searchEntry is one post's words, as stmtIndexStatuses takes them.
+type searchEntry struct {
+	ID   int64  `json:"id,string"`
+	Body string `json:"body"`
+}
+
+// writeSearchIndex writes the words of the posts ids (those still there)
+// to the index, from their stored text, poll options and image
+// descriptions.
+func (q queries) writeSearchIndex(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
 		return nil
-	case 1:
-		_, err = q.execP(ctx, stmtIndexStatus, es[0].ID, es[0].Body, es[0].ID)
-	default:
-		var batch []byte
-		if batch, err = json.Marshal(es); err == nil {
-			_, err = q.execP(ctx, stmtIndexStatuses, string(batch))
-		}
+	}
+	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
+	type row struct {
+		ID                   int64
+		SpoilerText, Content string
+	}
+	var posts []row
+	if err := q.scanAllP(ctx, stmtSearchTexts, &posts, IDs(ids)); err != nil {
+		return fmt.Errorf("index statuses for search: %w", err)
+	}
+	if len(posts) == 0 {
+		return nil
+	}
+	extra := map[int64][]string{}
+	var media []struct {
+		StatusID    int64
+		Description string
+	}
+	if err := q.scanAllP(ctx, stmtSearchMedia, &media, IDs(ids)); err != nil {
+		return fmt.Errorf("index statuses for search: %w", err)
+	}
+	for _, m := range media {
+		extra[m.StatusID] = append(extra[m.StatusID], m.Description)
+	}
+	var polls []struct {
+		StatusID int64
+		Options  string
+	}
+	if err := q.scanAllP(ctx, stmtSearchPolls, &polls, IDs(ids)); err != nil {
+		return fmt.Errorf("index statuses for search: %w", err)
+	}
+	for _, p := range polls {
+		var options []string
+		_ = json.Unmarshal([]byte(p.Options), &options)
+		extra[p.StatusID] = append(options, extra[p.StatusID]...)
+	}
+	es := make([]searchEntry, len(posts))
+	for i, p := range posts {
+		es[i] = searchEntry{p.ID, posttext.Of(p.SpoilerText, p.Content, extra[p.ID]...)}
+	}
+	batch, err := json.Marshal(es)
+	if err == nil {
+		_, err = q.execP(ctx, stmtIndexStatuses, string(batch))
 	}
 	if err != nil {
 		return fmt.Errorf("index statuses for search: %w", err)
@@ -250,29 +268,43 @@ type StatusSearch struct {
 	// its order; a post with any of Excluded is left out. Matching
 	// ignores case (and, on SQLite, accents).
 	Phrases, Excluded []string
-	// Viewer searches. The posts found are the viewer's own, the ones
-	// they favourited, bookmarked or were mentioned in, and public posts
-	// of accounts that let themselves be indexed (and are not limited);
+	// Viewer searches. The posts found are the viewer's own and the
+	// replies to them, the ones they favourited, bookmarked, boosted or
+	// were mentioned in, and public posts of accounts that let themselves
+	// be indexed (and are not limited);
 	// never a post of an account the viewer blocks, mutes or is blocked
 	// by. Whether the viewer may still see each one is for the caller to
 	// decide.
 	Viewer int64
 	// AccountID keeps only the posts of this account.
 	AccountID int64
-	Page      Page
-	Offset    int
+	// Filters a query asks for with operators (from:, has:, is: and the
+	// rest, parsed by social). Without Phrases, From must be set.
+	From, NotFrom           []int64
+	HasMedia, HasPoll       *bool
+	IsReply, IsSensitive    *bool
+	Languages, NotLanguages []string
+	// Since and Until bound the time of posting: from Since, before Until.
+	Since, Until time.Time
+	// Library leaves out the public posts of others that the viewer never
+	// touched (in:library).
+	Library bool
+	Page    Page
+	Offset  int
 }
 
 // SearchStatuses finds posts by their words, newest first (oldest first
 // with Page.MinID, then put back newest first).
 func (q queries) SearchStatuses(ctx context.Context, s StatusSearch) ([]*Status, error) {
-	if len(s.Phrases) == 0 || s.Viewer == 0 {
+	if len(s.Phrases) == 0 && len(s.From) == 0 || s.Viewer == 0 {
 		return nil, nil
 	}
 	var sts []*Status
 	sel := q.r.NewSelect().Model(&sts).Relation("Account", withoutKeys)
 	order := "s.id"
-	if q.ps.dialect == Postgres {
+	if len(s.Phrases) == 0 {
+		// Only filters: the posts of the accounts in From.
+	} else if q.ps.dialect == Postgres {
 		parts := make([]string, 0, len(s.Phrases)+len(s.Excluded))
 		args := make([]any, 0, cap(parts))
 		for _, p := range s.Phrases {
@@ -281,7 +313,26 @@ func (q queries) SearchStatuses(ctx context.Context, s StatusSearch) ([]*Status,
 		for _, p := range s.Excluded {
 			parts, args = append(parts, "!! phraseto_tsquery('simple', ?)"), append(args, p)
 		}
-		sel = sel.Where("s.id IN (SELECT status_id FROM status_search WHERE body @@ ("+strings.Join(parts, " && ")+"))", args...)
+		match := "body @@ (" + strings.Join(parts, " && ") + ")"
+		// A GIN index finds matches but not in order, and the planner
+		// takes any word to be in about 0.5 % of posts; for a rare word
+		// it then walks all posts newest first. So first ask for a few
+		// matches: when that is all there are, the page is read from
+		// them; otherwise the word is common, and walking the posts
+		// newest first soon fills the page.
+		var few []int64
+		if err := q.r.NewSelect().Table("status_search").Column("status_id").Where(match, args...).
+			Limit(int64(pgFewMatches)+1).Scan(ctx, &few); err != nil {
+			return nil, fmt.Errorf("search statuses: %w", err)
+		}
+		switch {
+		case len(few) == 0:
+			return nil, nil
+		case len(few) <= pgFewMatches:
+			sel = sel.Where("s.id IN (?)", bun.In(few))
+		default:
+			sel = sel.Where("s.id IN (SELECT status_id FROM status_search WHERE "+match+")", args...)
+		}
 	} else {
 		// The index drives: it gives its matches newest first (and from
 		// max_id down) and the first that pass the rest end the search,
@@ -294,17 +345,19 @@ func (q queries) SearchStatuses(ctx context.Context, s StatusSearch) ([]*Status,
 	sel = sel.Where("s.reblog_of_id IS NULL").
 		Where("(s.pending_until IS NULL OR s.account_id = ?)", v).
 		Where("account.suspended_at IS NULL").
-		Where(`(s.account_id = ?
-			OR s.visibility = 'public' AND account.indexable AND account.silenced_at IS NULL
+		Where(`(s.account_id = ? OR s.in_reply_to_account_id = ?
+			OR s.visibility = 'public' AND account.indexable AND account.silenced_at IS NULL AND NOT ?
 			OR EXISTS (SELECT 1 FROM favourites AS f WHERE f.status_id = s.id AND f.account_id = ?)
 			OR EXISTS (SELECT 1 FROM bookmarks AS b WHERE b.status_id = s.id AND b.account_id = ?)
-			OR EXISTS (SELECT 1 FROM mentions AS m WHERE m.status_id = s.id AND m.account_id = ?))`, v, v, v, v).
+			OR EXISTS (SELECT 1 FROM statuses AS rb WHERE rb.reblog_of_id = s.id AND rb.account_id = ?)
+			OR EXISTS (SELECT 1 FROM mentions AS m WHERE m.status_id = s.id AND m.account_id = ?))`, v, v, s.Library, v, v, v, v).
 		Where(`NOT EXISTS (SELECT 1 FROM blocks AS bl WHERE bl.account_id = ? AND bl.target_account_id = s.account_id
 			OR bl.account_id = s.account_id AND bl.target_account_id = ?)`, v, v).
 		Where("NOT EXISTS (SELECT 1 FROM mutes AS mu WHERE mu.account_id = ? AND mu.target_account_id = s.account_id)", v)
 	if s.AccountID != 0 {
 		sel = sel.Where("s.account_id = ?", s.AccountID)
 	}
+	sel = s.filter(sel)
 	sel = s.Page.apply(sel, order)
 	if s.Offset > 0 {
 		sel = sel.Offset(int64(s.Offset))
@@ -315,6 +368,55 @@ func (q queries) SearchStatuses(ctx context.Context, s StatusSearch) ([]*Status,
 	reverseIfMin(sts, s.Page)
 	return sts, nil
 }
+
+// filter adds the operators' filters to sel.
+func (s StatusSearch) filter(sel *bun.SelectQuery) *bun.SelectQuery {
+	if len(s.From) > 0 {
+		sel = sel.Where("s.account_id IN (?)", bun.In(s.From))
+	}
+	if len(s.NotFrom) > 0 {
+		sel = sel.Where("s.account_id NOT IN (?)", bun.In(s.NotFrom))
+	}
+	exists := func(yes *bool, sub string) {
+		if yes == nil {
+			return
+		}
+		if *yes {
+			sel = sel.Where("EXISTS (" + sub + ")")
+		} else {
+			sel = sel.Where("NOT EXISTS (" + sub + ")")
+		}
+	}
+	exists(s.HasMedia, "SELECT 1 FROM media_attachments AS ma WHERE ma.status_id = s.id")
+	exists(s.HasPoll, "SELECT 1 FROM polls AS pl WHERE pl.status_id = s.id")
+	if s.IsReply != nil {
+		if *s.IsReply {
+			sel = sel.Where("s.in_reply_to_uri <> ''")
+		} else {
+			sel = sel.Where("s.in_reply_to_uri = ''")
+		}
+	}
+	if s.IsSensitive != nil {
+		sel = sel.Where("s.sensitive = ?", *s.IsSensitive)
+	}
+	if len(s.Languages) > 0 {
+		sel = sel.Where("s.language IN (?)", bun.In(s.Languages))
+	}
+	if len(s.NotLanguages) > 0 {
+		sel = sel.Where("s.language NOT IN (?)", bun.In(s.NotLanguages))
+	}
+	if !s.Since.IsZero() {
+		sel = sel.Where("s.created_at >= ?", s.Since)
+	}
+	if !s.Until.IsZero() {
+		sel = sel.Where("s.created_at < ?", s.Until)
+	}
+	return sel
+}
+
+// pgFewMatches is how many matches of a search PostgreSQL reads before
+// it takes the words to be common (SearchStatuses).
+var pgFewMatches = 2000
 
 // fts5Query writes phrases and exclusions as an SQLite FTS5 query. Each
 // is one quoted string, which FTS5 splits into words as it split the

@@ -79,6 +79,20 @@ func TestConcurrentPostsAreIndexedWithTheirTransaction(t *testing.T) {
 				t.Errorf("%s: the edit's words are not the ones found", word)
 			}
 		}
+		// The same whether PostgreSQL reads the matches first (few) or
+		// walks the posts newest first (many).
+		all := search("about")
+		restore := storage.SetPGFewMatches(3)
+		walked := search("about")
+		restore()
+		if len(all) != n-n/3 || len(walked) != len(all) {
+			t.Errorf("all posts: %d found from the matches, %d walking the posts; want %d", len(all), len(walked), n-n/3)
+		}
+		for i := range min(len(all), len(walked)) {
+			if all[i].ID != walked[i].ID {
+				t.Fatalf("result %d differs: %d from the matches, %d walking the posts", i, all[i].ID, walked[i].ID)
+			}
+		}
 		var rows int
 		if err := db.QueryRowForTest(ctx, "SELECT count(*) FROM status_search").Scan(&rows); err != nil {
 			t.Fatal(err)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/url"
@@ -305,6 +306,24 @@ func TestFullTextSearchThroughTheAPI(t *testing.T) {
 		if code, body := call(t, a, tokenFor(t, a, "alice", "read"), "GET", "/api/v2/search?q=sepsis&max_id=x", nil); code != http.StatusBadRequest || body["error"] == nil {
 			t.Fatalf("a bad max_id: %d %v", code, body)
 		}
+		// An image's description is part of its post's words.
+		att, err := cb.UploadMediaFromMedia(ctx, &mastodon.Media{File: bytes.NewReader(testPNG(t, 64, 48)), Description: "Lactate chart, names hidden"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		withImage, err := cb.PostStatus(ctx, &mastodon.Toot{Status: "This morning's board", MediaIDs: []mastodon.ID{att.ID}, Visibility: "public"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res, _ := ca.Search(ctx, "lactate chart", false); len(res.Statuses) != 1 || res.Statuses[0].ID != withImage.ID {
+			t.Fatalf("search by an image's description: %+v", res.Statuses)
+		}
+		if res, _ := ca.Search(ctx, "morning has:media from:bob", false); len(res.Statuses) != 1 || res.Statuses[0].ID != withImage.ID {
+			t.Fatalf("has:media from:bob: %+v", res.Statuses)
+		}
+		if res, _ := ca.Search(ctx, "morning -has:media", false); len(res.Statuses) != 0 {
+			t.Fatalf("-has:media: %+v", res.Statuses)
+		}
 
 		// Bob turns indexable off: others no longer find his posts; he does.
 		bobTok := tokenFor(t, a, "bob", "read write")
@@ -350,5 +369,15 @@ func TestFullTextSearchThroughTheAPI(t *testing.T) {
 		if found("bronchiolitis") != "" {
 			t.Fatal("the remote post is still found by words its edit removed")
 		}
+		// A remote post's image description, as it arrives.
+		m, err := b.svc.UploadMedia(ctx, rem.Account, bytes.NewReader(testPNG(t, 64, 48)), "Peak flow diary, week two")
+		if err != nil {
+			t.Fatal(err)
+		}
+		pic, err := b.svc.PostStatus(ctx, rem.Account, social.NewStatus{Text: "Look at this", MediaIDs: []int64{m.ID}, Visibility: social.VisibilityPublic})
+		if err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "the remote post found by its image's description", func() bool { return found("peak flow diary") == pic.URI })
 	})
 }

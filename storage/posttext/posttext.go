@@ -23,18 +23,18 @@ var inline = map[atom.Atom]bool{
 	atom.Mark: true, atom.Abbr: true,
 }
 
-// Of returns the text of a post to index: its content warning, then its
-// content (sanitised HTML) without markup, with entities decoded and
-// white space collapsed.
-func Of(spoilerText, contentHTML string) string {
+// Of returns the text of a post: its content warning, then its content
+// (sanitised HTML) without markup, with entities decoded, then more (poll
+// options, image descriptions), white space collapsed.
+func Of(spoilerText, contentHTML string, more ...string) string {
 	var b strings.Builder
 	b.WriteString(spoilerText)
 	b.WriteByte('\n')
 	z := html.NewTokenizer(strings.NewReader(contentHTML))
-	for {
+	for done := false; !done; {
 		switch z.Next() {
 		case html.ErrorToken:
-			return strings.Join(strings.Fields(b.String()), " ")
+			done = true
 		case html.TextToken:
 			b.Write(z.Text())
 		case html.StartTagToken, html.EndTagToken, html.SelfClosingTagToken:
@@ -44,4 +44,9 @@ func Of(spoilerText, contentHTML string) string {
 			}
 		}
 	}
+	for _, m := range more {
+		b.WriteByte('\n')
+		b.WriteString(m)
+	}
+	return strings.Join(strings.Fields(b.String()), " ")
 }

@@ -3,6 +3,9 @@ package posttext
 import "testing"
 
 func TestOf(t *testing.T) {
+	if got, want := Of("cw", "<p>text</p>", "Option A", "an x-ray of a hand"), "cw text Option A an x-ray of a hand"; got != want {
+		t.Errorf("Of with more = %q, want %q", got, want)
+	}
 	for _, c := range []struct{ spoiler, content, want string }{
 		{"", "<p>Hello world</p>", "Hello world"},
 		{"CW: meds", "<p>One</p><p>Two<br>three</p>", "CW: meds One Two three"},
