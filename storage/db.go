@@ -225,7 +225,7 @@ func (db *DB) InTx(ctx context.Context, fn func(tx Tx) error) error {
 		if err := fn(tx); err != nil {
 			return err
 		}
-		return tx.writeSearchIndex(ctx, tx.search.ids)
+		return tx.writeSearchIndex(ctx, tx.search.entries)
 	})
 }
 

@@ -185,7 +185,7 @@ func (c *committer) runGroup(group []*groupTxn) {
 		tx.search = &searchBatch{}
 		t.err, t.panicked = callTxn(t, tx)
 		if t.err == nil && t.panicked == nil {
-			t.err = tx.writeSearchIndex(context.Background(), tx.search.ids)
+			t.err = tx.writeSearchIndex(context.Background(), tx.search.entries)
 		}
 		if t.err != nil || t.panicked != nil {
 			_ = btx.Rollback()
@@ -195,7 +195,7 @@ func (c *committer) runGroup(group []*groupTxn) {
 		finish(live, btx.Commit())
 		return
 	}
-	var search []int64
+	var search []searchEntry
 	for i, t := range live {
 		tx.search = &searchBatch{}
 		if _, err := btx.ExecContext(context.Background(), "SAVEPOINT grp"); err != nil {
@@ -224,7 +224,7 @@ func (c *committer) runGroup(group []*groupTxn) {
 			return
 		}
 		if t.err == nil && t.panicked == nil {
-			search = append(search, tx.search.ids...)
+			search = append(search, tx.search.entries...)
 		}
 	}
 	tx.search = nil

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -152,33 +151,58 @@ func (q queries) TagHistory(ctx context.Context, tagIDs []int64, since time.Time
 	return out, nil
 }
 
-// The full-text index's statements. A post's words are written when the
-// transaction that stored or edited it ends, from what it then holds: its
-// content warning, text, poll options and image descriptions. An edit
+// The full-text index's statements. A post's words are its content
+// warning and text (posttext.Of), its poll options and its images'
+// descriptions. They are written when the transaction that stored or
+// edited the post ends, so that its poll and images are there too; an edit
 // first drops the words the post had.
 var (
 	// stmtIndexStatuses writes posts' words, given as a JSON array of
-	// {"id": "123", "body": "..."}.
+	// {"id": "123", "body": "..."} (the text), in one statement. (LATERAL
+	// makes PostgreSQL look each post up by its key: planned while the
+	// table was small, a join would scan it for good.)
 	stmtIndexStatuses = prepareWriteEach(
 		`INSERT INTO status_search (rowid, body)
-			SELECT CAST(e.value ->> 'id' AS INTEGER), e.value ->> 'body' FROM json_each(?) AS e`,
+			SELECT s.id, (e.value ->> 'body')
+				|| ' ' || coalesce((SELECT group_concat(o.value, ' ') FROM polls AS p, json_each(p.options) AS o WHERE p.status_id = s.id), '')
+				|| ' ' || coalesce((SELECT group_concat(m.description, ' ') FROM media_attachments AS m WHERE m.status_id = s.id), '')
+			FROM json_each(?) AS e JOIN statuses AS s ON s.id = CAST(e.value ->> 'id' AS INTEGER)`,
 		`INSERT INTO status_search (status_id, body)
-			SELECT (e ->> 'id')::bigint, to_tsvector('simple', e ->> 'body') FROM json_array_elements(?::json) AS e
+			SELECT s.id, to_tsvector('simple', (e ->> 'body')
+				|| ' ' || coalesce((SELECT string_agg(o, ' ') FROM polls AS p, json_array_elements_text(p.options::json) AS o WHERE p.status_id = s.id), '')
+				|| ' ' || coalesce((SELECT string_agg(m.description, ' ') FROM media_attachments AS m WHERE m.status_id = s.id), ''))
+			FROM json_array_elements(?::json) AS e, LATERAL (SELECT id FROM statuses WHERE id = (e ->> 'id')::bigint) AS s
+			ON CONFLICT (status_id) DO UPDATE SET body = excluded.body`)
+	// stmtIndexStatus is stmtIndexStatuses for one post: id, then text.
+	stmtIndexStatus = prepareWriteEach(
+		`INSERT INTO status_search (rowid, body)
+			SELECT s.id, ?
+				|| ' ' || coalesce((SELECT group_concat(o.value, ' ') FROM polls AS p, json_each(p.options) AS o WHERE p.status_id = s.id), '')
+				|| ' ' || coalesce((SELECT group_concat(m.description, ' ') FROM media_attachments AS m WHERE m.status_id = s.id), '')
+			FROM statuses AS s WHERE s.id = ?`,
+		`INSERT INTO status_search (status_id, body)
+			SELECT s.id, to_tsvector('simple', ?::text
+				|| ' ' || coalesce((SELECT string_agg(o, ' ') FROM polls AS p, json_array_elements_text(p.options::json) AS o WHERE p.status_id = s.id), '')
+				|| ' ' || coalesce((SELECT string_agg(m.description, ' ') FROM media_attachments AS m WHERE m.status_id = s.id), ''))
+			FROM statuses AS s WHERE s.id = ?
 			ON CONFLICT (status_id) DO UPDATE SET body = excluded.body`)
 	stmtUnindexStatus = prepareWriteEach(
 		"DELETE FROM status_search WHERE rowid = ?",
 		"DELETE FROM status_search WHERE status_id = ?")
-	stmtSearchTexts = prepareRead(`SELECT id, spoiler_text, content FROM statuses WHERE id {ids} AND reblog_of_id IS NULL`)
-	stmtSearchMedia = prepareRead(`SELECT status_id, description FROM media_attachments WHERE status_id {ids} AND description <> '' ORDER BY position, id`)
-	stmtSearchPolls = prepareRead(`SELECT status_id, options FROM polls WHERE status_id {ids}`)
 )
+
+// searchEntry is one post's text, as stmtIndexStatuses takes it.
+type searchEntry struct {
+	ID   int64  `json:"id,string"`
+	Body string `json:"body"`
+}
 
 // searchBatch holds the posts whose words a transaction must write to the
 // index before it commits. On SQLite, all the transactions of a group
 // (group_commit.go) write theirs together: FTS5 writes what it holds in
 // memory to disk at every statement and SAVEPOINT, one small segment that
 // it must then merge each time; one statement for the group makes one.
-type searchBatch struct{ ids []int64 }
+type searchBatch struct{ entries []searchEntry }
 
 // indexStatus has st's words written to the full-text index (edited: in
 // place of the words it had): when this transaction ends, or at once
@@ -193,68 +217,41 @@ func (q queries) indexStatus(ctx context.Context, st *Status, edited bool) error
 			return fmt.Errorf("index status for search: %w", err)
 		}
 	}
+	e := searchEntry{st.ID, posttext.Of(st.SpoilerText, st.Content)}
 	if q.search != nil {
-		q.search.ids = append(q.search.ids, st.ID)
+		q.search.entries = append(q.search.entries, e)
 		return nil
 	}
-	return q.writeSearchIndex(ctx, []int64{st.ID})
+	return q.writeSearchIndex(ctx, []searchEntry{e})
 }
 
-// searchEntry is one post's words, as stmtIndexStatuses takes them.
-type searchEntry struct {
-	ID   int64  `json:"id,string"`
-	Body string `json:"body"`
-}
-
-// writeSearchIndex writes the words of the posts ids (those still there)
-// to the index, from their stored text, poll options and image
-// descriptions.
-func (q queries) writeSearchIndex(ctx context.Context, ids []int64) error {
-	if len(ids) == 0 {
+// writeSearchIndex writes the words of posts still there to the index, the
+// last text of each (a post stored and edited in one group has two).
+func (q queries) writeSearchIndex(ctx context.Context, es []searchEntry) error {
+	if len(es) == 0 {
 		return nil
 	}
-	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
-	type row struct {
-		ID                   int64
-		SpoilerText, Content string
+	last := make(map[int64]int, len(es))
+	for i, e := range es {
+		last[e.ID] = i
 	}
-	var posts []row
-	if err := q.scanAllP(ctx, stmtSearchTexts, &posts, IDs(ids)); err != nil {
-		return fmt.Errorf("index statuses for search: %w", err)
+	if len(last) < len(es) {
+		kept := make([]searchEntry, 0, len(last))
+		for i, e := range es {
+			if last[e.ID] == i {
+				kept = append(kept, e)
+			}
+		}
+		es = kept
 	}
-	if len(posts) == 0 {
-		return nil
-	}
-	extra := map[int64][]string{}
-	var media []struct {
-		StatusID    int64
-		Description string
-	}
-	if err := q.scanAllP(ctx, stmtSearchMedia, &media, IDs(ids)); err != nil {
-		return fmt.Errorf("index statuses for search: %w", err)
-	}
-	for _, m := range media {
-		extra[m.StatusID] = append(extra[m.StatusID], m.Description)
-	}
-	var polls []struct {
-		StatusID int64
-		Options  string
-	}
-	if err := q.scanAllP(ctx, stmtSearchPolls, &polls, IDs(ids)); err != nil {
-		return fmt.Errorf("index statuses for search: %w", err)
-	}
-	for _, p := range polls {
-		var options []string
-		_ = json.Unmarshal([]byte(p.Options), &options)
-		extra[p.StatusID] = append(options, extra[p.StatusID]...)
-	}
-	es := make([]searchEntry, len(posts))
-	for i, p := range posts {
-		es[i] = searchEntry{p.ID, posttext.Of(p.SpoilerText, p.Content, extra[p.ID]...)}
-	}
-	batch, err := json.Marshal(es)
-	if err == nil {
-		_, err = q.execP(ctx, stmtIndexStatuses, string(batch))
+	var err error
+	if len(es) == 1 {
+		_, err = q.execP(ctx, stmtIndexStatus, es[0].Body, es[0].ID)
+	} else {
+		var batch []byte
+		if batch, err = json.Marshal(es); err == nil {
+			_, err = q.execP(ctx, stmtIndexStatuses, string(batch))
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("index statuses for search: %w", err)
