@@ -201,7 +201,7 @@ func (s *Service) DescribeMedia(ctx context.Context, me *storage.Account, id int
 		return nil, invalid("description", fmt.Sprintf("is too long (at most %d characters)", MaxMediaDescLength))
 	}
 	m.Description = strings.TrimSpace(description)
-	return m, s.db.UpdateMediaDescription(ctx, m)
+	return m, s.db.InTx(ctx, func(tx storage.Tx) error { return tx.UpdateMediaDescription(ctx, m) })
 }
 
 // StatusMedia returns a status's attachments in order.

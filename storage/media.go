@@ -50,10 +50,21 @@ func (q queries) MediaByID(ctx context.Context, id int64) (*Media, error) {
 	return m, nil
 }
 
-// UpdateMediaDescription saves m's description.
+// UpdateMediaDescription saves m's description; the post it is attached
+// to, if any, is indexed for search again.
 func (q queries) UpdateMediaDescription(ctx context.Context, m *Media) error {
-	_, err := q.w.NewUpdate().Model(m).Column("description").WherePK().Exec(ctx)
-	return err
+	if _, err := q.w.NewUpdate().Model(m).Column("description").WherePK().Exec(ctx); err != nil {
+		return err
+	}
+	if m.StatusID == nil {
+		return nil
+	}
+	// The description is part of its post's searchable words.
+	st, err := q.StatusByID(ctx, *m.StatusID)
+	if err != nil {
+		return notFound(err)
+	}
+	return q.indexStatus(ctx, st, true)
 }
 
 // AttachMedia links m to statusID at position.

@@ -324,6 +324,16 @@ func TestFullTextSearchThroughTheAPI(t *testing.T) {
 		if res, _ := ca.Search(ctx, "morning -has:media", false); len(res.Statuses) != 0 {
 			t.Fatalf("-has:media: %+v", res.Statuses)
 		}
+		// A better description, given after posting, replaces the old words.
+		if code, body := call(t, a, tokenFor(t, a, "bob", "write"), "PUT", "/api/v1/media/"+string(att.ID), url.Values{"description": {"Troponin trend, names hidden"}}); code != 200 {
+			t.Fatalf("describe attached media: %d %v", code, body)
+		}
+		if res, _ := ca.Search(ctx, "troponin", false); len(res.Statuses) != 1 || res.Statuses[0].ID != withImage.ID {
+			t.Fatalf("search by the new description: %+v", res.Statuses)
+		}
+		if res, _ := ca.Search(ctx, "lactate", false); len(res.Statuses) != 0 {
+			t.Fatalf("the old description is still searchable: %+v", res.Statuses)
+		}
 
 		// Bob turns indexable off: others no longer find his posts; he does.
 		bobTok := tokenFor(t, a, "bob", "read write")
