@@ -19,6 +19,7 @@ func (h *handler) meRoutes(r chi.Router) {
 	r.Group(func(r chi.Router) {
 		r.Use(noStore)
 		r.Get("/home", h.homeTimeline)
+		r.Get("/search", h.searchPage)
 		r.Get("/notifications", h.notificationsShow)
 		r.Get("/compose", h.composeShow)
 		r.Post("/compose", h.composePost)
