@@ -152,46 +152,39 @@ func (q queries) TagHistory(ctx context.Context, tagIDs []int64, since time.Time
 }
 
 // The full-text index's statements. A post's words are its content
-// warning and text (posttext.Of), its poll options and its images'
-// descriptions. They are written when the transaction that stored or
-// edited the post ends, so that its poll and images are there too; an edit
-// first drops the words the post had.
+// warning and text (posttext.Of, given), then its poll options and its
+// images' descriptions (added by the database). They are written when the
+// transaction that stored or edited the post ends, so that its poll and
+// images are there too; an edit first drops the words the post had.
+const (
+	sqliteMoreWords = `|| ' ' || coalesce((SELECT group_concat(o.value, ' ') FROM polls AS p, json_each(p.options) AS o WHERE p.status_id = s.id), '')
+		|| ' ' || coalesce((SELECT group_concat(m.description, ' ') FROM media_attachments AS m WHERE m.status_id = s.id), '')`
+	pgMoreWords = `|| ' ' || coalesce((SELECT string_agg(o, ' ') FROM polls AS p, json_array_elements_text(p.options::json) AS o WHERE p.status_id = s.id), '')
+		|| ' ' || coalesce((SELECT string_agg(m.description, ' ') FROM media_attachments AS m WHERE m.status_id = s.id), '')`
+)
+
 var (
-	// stmtIndexStatuses writes posts' words, given as a JSON array of
-	// {"id": "123", "body": "..."} (the text), in one statement. (LATERAL
-	// makes PostgreSQL look each post up by its key: planned while the
-	// table was small, a join would scan it for good.)
-	stmtIndexStatuses = prepareWriteEach(
-		`INSERT INTO status_search (rowid, body)
-			SELECT s.id, (e.value ->> 'body')
-				|| ' ' || coalesce((SELECT group_concat(o.value, ' ') FROM polls AS p, json_each(p.options) AS o WHERE p.status_id = s.id), '')
-				|| ' ' || coalesce((SELECT group_concat(m.description, ' ') FROM media_attachments AS m WHERE m.status_id = s.id), '')
-			FROM json_each(?) AS e JOIN statuses AS s ON s.id = CAST(e.value ->> 'id' AS INTEGER)`,
-		`INSERT INTO status_search (status_id, body)
-			SELECT s.id, to_tsvector('simple', (e ->> 'body')
-				|| ' ' || coalesce((SELECT string_agg(o, ' ') FROM polls AS p, json_array_elements_text(p.options::json) AS o WHERE p.status_id = s.id), '')
-				|| ' ' || coalesce((SELECT string_agg(m.description, ' ') FROM media_attachments AS m WHERE m.status_id = s.id), ''))
-			FROM json_array_elements(?::json) AS e, LATERAL (SELECT id FROM statuses WHERE id = (e ->> 'id')::bigint) AS s
-			ON CONFLICT (status_id) DO UPDATE SET body = excluded.body`)
-	// stmtIndexStatus is stmtIndexStatuses for one post: id, then text.
+	// stmtIndexStatus writes one post's words: its text, then its id.
 	stmtIndexStatus = prepareWriteEach(
-		`INSERT INTO status_search (rowid, body)
-			SELECT s.id, ?
-				|| ' ' || coalesce((SELECT group_concat(o.value, ' ') FROM polls AS p, json_each(p.options) AS o WHERE p.status_id = s.id), '')
-				|| ' ' || coalesce((SELECT group_concat(m.description, ' ') FROM media_attachments AS m WHERE m.status_id = s.id), '')
-			FROM statuses AS s WHERE s.id = ?`,
-		`INSERT INTO status_search (status_id, body)
-			SELECT s.id, to_tsvector('simple', ?::text
-				|| ' ' || coalesce((SELECT string_agg(o, ' ') FROM polls AS p, json_array_elements_text(p.options::json) AS o WHERE p.status_id = s.id), '')
-				|| ' ' || coalesce((SELECT string_agg(m.description, ' ') FROM media_attachments AS m WHERE m.status_id = s.id), ''))
-			FROM statuses AS s WHERE s.id = ?
+		`INSERT INTO status_search (rowid, body) SELECT s.id, ? `+sqliteMoreWords+` FROM statuses AS s WHERE s.id = ?`,
+		`INSERT INTO status_search (status_id, body) SELECT s.id, to_tsvector('simple', ?::text `+pgMoreWords+`) FROM statuses AS s WHERE s.id = ?
+			ON CONFLICT (status_id) DO UPDATE SET body = excluded.body`)
+	// stmtIndexStatuses writes many posts' words, given as a JSON array of
+	// {"id": "123", "body": "..."}, in one statement. (LATERAL makes
+	// PostgreSQL look each post up by its key: planned while the table was
+	// small, a join would scan it for good.)
+	stmtIndexStatuses = prepareWriteEach(
+		`INSERT INTO status_search (rowid, body) SELECT s.id, (e.value ->> 'body') `+sqliteMoreWords+`
+			FROM json_each(?) AS e JOIN statuses AS s ON s.id = CAST(e.value ->> 'id' AS INTEGER)`,
+		`INSERT INTO status_search (status_id, body) SELECT s.id, to_tsvector('simple', (e ->> 'body') `+pgMoreWords+`)
+			FROM json_array_elements(?::json) AS e, LATERAL (SELECT id FROM statuses WHERE id = (e ->> 'id')::bigint) AS s
 			ON CONFLICT (status_id) DO UPDATE SET body = excluded.body`)
 	stmtUnindexStatus = prepareWriteEach(
 		"DELETE FROM status_search WHERE rowid = ?",
 		"DELETE FROM status_search WHERE status_id = ?")
 )
 
-// searchEntry is one post's text, as stmtIndexStatuses takes it.
+// searchEntry is one post's text, as stmtIndexStatuses takes it (in JSON).
 type searchEntry struct {
 	ID   int64  `json:"id,string"`
 	Body string `json:"body"`
