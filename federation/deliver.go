@@ -111,19 +111,11 @@ func (f *Federation) buildActivity(ctx context.Context, p social.PublishArgs) (s
 		}
 		inboxes = []string{follower.InboxURL}
 	case social.PublishCreate:
-		st, err := f.social.StatusByID(ctx, p.StatusID)
+		st, note, err := f.statusNote(ctx, p.StatusID, actor, &out, &inboxes)
 		if err != nil {
 			return out, nil, err
 		}
-		note, err := f.noteDoc(ctx, st, actor)
-		if err != nil {
-			return out, nil, err
-		}
-		act = ActivityDoc{ID: st.URI + "/activity", Type: "Create", Actor: actor.URI, To: note.To, Cc: note.Cc, Published: st.CreatedAt, ObjectID: st.URI, Note: &note}
-		out.StatusID = st.ID
-		if inboxes, err = f.statusInboxes(ctx, st, actor); err != nil {
-			return out, nil, err
-		}
+		act = ActivityDoc{ID: st.URI + "/activity", Type: "Create", Actor: actor.URI, To: note.To, Cc: note.Cc, Published: st.CreatedAt, ObjectID: st.URI, Note: note}
 	case social.PublishDelete:
 		act = ActivityDoc{
 			ID: p.ObjectURI + "#delete", Type: "Delete", Actor: actor.URI,
@@ -165,21 +157,13 @@ func (f *Federation) buildActivity(ctx context.Context, p social.PublishArgs) (s
 			return out, nil, err
 		}
 	case social.PublishUpdate:
-		st, err := f.social.StatusByID(ctx, p.StatusID)
-		if err != nil {
-			return out, nil, err
-		}
-		note, err := f.noteDoc(ctx, st, actor)
+		st, note, err := f.statusNote(ctx, p.StatusID, actor, &out, &inboxes)
 		if err != nil {
 			return out, nil, err
 		}
 		act = ActivityDoc{
 			ID: fmt.Sprintf("%s#updates/%d", st.URI, st.EditedAt.UnixMilli()), Type: "Update", Actor: actor.URI,
-			To: note.To, Cc: note.Cc, Published: *st.EditedAt, ObjectID: st.URI, Note: &note,
-		}
-		out.StatusID = st.ID
-		if inboxes, err = f.statusInboxes(ctx, st, actor); err != nil {
-			return out, nil, err
+			To: note.To, Cc: note.Cc, Published: *st.EditedAt, ObjectID: st.URI, Note: note,
 		}
 	case social.PublishVote:
 		// One Create of a Note per chosen option, addressed to the poll's
@@ -191,22 +175,14 @@ func (f *Federation) buildActivity(ctx context.Context, p social.PublishArgs) (s
 		note := NoteDoc{ID: p.ActivityURI, Type: "Note", AttributedTo: actor.URI, Name: p.Content, InReplyTo: p.ObjectURI, To: []string{target.URI}}
 		act = ActivityDoc{ID: p.ActivityURI + "/activity", Type: "Create", Actor: actor.URI, To: note.To, ObjectID: note.ID, Note: &note}
 	case social.PublishUpdatePoll:
-		st, err := f.social.StatusByID(ctx, p.StatusID)
-		if err != nil {
-			return out, nil, err
-		}
-		note, err := f.noteDoc(ctx, st, actor)
+		st, note, err := f.statusNote(ctx, p.StatusID, actor, &out, &inboxes)
 		if err != nil {
 			return out, nil, err
 		}
 		now := time.Now().UTC()
 		act = ActivityDoc{
 			ID: fmt.Sprintf("%s#updates/poll/%d", st.URI, now.UnixNano()), Type: "Update", Actor: actor.URI,
-			To: note.To, Cc: note.Cc, Published: now, ObjectID: st.URI, Note: &note,
-		}
-		out.StatusID = st.ID
-		if inboxes, err = f.statusInboxes(ctx, st, actor); err != nil {
-			return out, nil, err
+			To: note.To, Cc: note.Cc, Published: now, ObjectID: st.URI, Note: note,
 		}
 		// Remote voters see the counts too, followers or not.
 		if poll, err := f.social.StatusPoll(ctx, st); err == nil && poll != nil {
@@ -265,6 +241,25 @@ func (f *Federation) buildActivity(ctx context.Context, p social.PublishArgs) (s
 	}
 	out.URI, out.Body = act.ID, body
 	return out, inboxes, nil
+}
+
+// statusNote reads the post id of actor for an activity that carries it
+// (Create, Update): it returns the post and its Note, records the post in
+// out and sets inboxes to its audience's.
+func (f *Federation) statusNote(ctx context.Context, id int64, actor *storage.Account, out *social.Outgoing, inboxes *[]string) (*storage.Status, *NoteDoc, error) {
+	st, err := f.social.StatusByID(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	note, err := f.noteDoc(ctx, st, actor)
+	if err != nil {
+		return nil, nil, err
+	}
+	out.StatusID = st.ID
+	if *inboxes, err = f.statusInboxes(ctx, st, actor); err != nil {
+		return nil, nil, err
+	}
+	return st, &note, nil
 }
 
 // statusInboxes is where a status goes: its author's followers (one shared
