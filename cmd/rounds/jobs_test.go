@@ -29,18 +29,7 @@ func TestQueuedJobsRunExactlyOnceAfterSIGKILL(t *testing.T) {
 		if err := db.ExecForTest(ctx, "CREATE TABLE job_marks (n INTEGER NOT NULL)"); err != nil {
 			t.Fatal(err)
 		}
-		jobs := storage.NewJobs(db, storage.JobsOptions{})
-		err = db.InTx(ctx, func(tx storage.Tx) error {
-			for i := 0; i < total; i++ {
-				if err := jobs.InsertTx(ctx, tx, markArgs{N: i}, nil); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		insertMarks(t, db, total)
 		marks := func() (all, distinct int) {
 			t.Helper()
 			if err := db.QueryRowForTest(ctx, "SELECT count(*), count(DISTINCT n) FROM job_marks").Scan(&all, &distinct); err != nil {
@@ -121,18 +110,7 @@ func TestTwoProcessesShareTheJobQueueOnPostgres(t *testing.T) {
 	a := startChild(t, t.TempDir(), []string{"ROUNDS_TEST_MARK_DELAY=10ms", "ROUNDS_TEST_MARK_NODE=a"}, args...)
 	b := startChild(t, t.TempDir(), []string{"ROUNDS_TEST_MARK_DELAY=10ms", "ROUNDS_TEST_MARK_NODE=b"}, args...)
 
-	jobs := storage.NewJobs(db, storage.JobsOptions{})
-	err = db.InTx(ctx, func(tx storage.Tx) error {
-		for i := 0; i < total; i++ {
-			if err := jobs.InsertTx(ctx, tx, markArgs{N: i}, nil); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	insertMarks(t, db, total)
 	var all, distinct, byA, byB int
 	count := func() {
 		t.Helper()
@@ -169,5 +147,23 @@ func TestTwoProcessesShareTheJobQueueOnPostgres(t *testing.T) {
 		if d := time.Since(began); d > 10*time.Second {
 			t.Fatalf("process %s took %v to stop", name, d)
 		}
+	}
+}
+
+// insertMarks queues test jobs 0 to n-1 (markArgs) in one transaction.
+func insertMarks(t *testing.T, db *storage.DB, n int) {
+	t.Helper()
+	ctx := context.Background()
+	jobs := storage.NewJobs(db, storage.JobsOptions{})
+	err := db.InTx(ctx, func(tx storage.Tx) error {
+		for i := range n {
+			if err := jobs.InsertTx(ctx, tx, markArgs{N: i}, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
