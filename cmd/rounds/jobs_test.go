@@ -139,15 +139,7 @@ func TestTwoProcessesShareTheJobQueueOnPostgres(t *testing.T) {
 		t.Fatalf("process a ran %d jobs and b %d: both should work the queue", byA, byB)
 	}
 	t.Logf("process a ran %d jobs, b %d", byA, byB)
-	for name, c := range map[string]*child{"a": a, "b": b} {
-		began := time.Now()
-		if code := c.stop(syscall.SIGTERM); code != 0 {
-			t.Fatalf("process %s: exit code after SIGTERM = %d", name, code)
-		}
-		if d := time.Since(began); d > 10*time.Second {
-			t.Fatalf("process %s took %v to stop", name, d)
-		}
-	}
+	stopGracefully(t, map[string]*child{"a": a, "b": b})
 }
 
 // insertMarks queues test jobs 0 to n-1 (markArgs) in one transaction.

@@ -188,6 +188,21 @@ func (c *child) stop(sig os.Signal) int {
 	return c.cmd.ProcessState.ExitCode()
 }
 
+// stopGracefully sends SIGTERM to each process by name and fails unless
+// each exits with code 0 within 10 seconds.
+func stopGracefully(t *testing.T, children map[string]*child) {
+	t.Helper()
+	for name, c := range children {
+		began := time.Now()
+		if code := c.stop(syscall.SIGTERM); code != 0 {
+			t.Fatalf("process %s: exit code after SIGTERM = %d", name, code)
+		}
+		if d := time.Since(began); d > 10*time.Second {
+			t.Fatalf("process %s took %v to stop", name, d)
+		}
+	}
+}
+
 func get(t *testing.T, url string) (int, string) {
 	t.Helper()
 	resp, err := http.Get(url)

@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -316,15 +315,7 @@ func TestStreamingAcrossTwoServeProcessesOnPostgres(t *testing.T) {
 		"notification:mention:" + string(post.ID),
 		"notification:favourite:" + string(mine.ID),
 	})
-	for name, c := range map[string]*child{"a": a, "b": b} {
-		began := time.Now()
-		if code := c.stop(syscall.SIGTERM); code != 0 {
-			t.Fatalf("process %s: exit code after SIGTERM = %d", name, code)
-		}
-		if d := time.Since(began); d > 10*time.Second {
-			t.Fatalf("process %s took %v to stop", name, d)
-		}
-	}
+	stopGracefully(t, map[string]*child{"a": a, "b": b})
 }
 
 // Posts made through both processes of one site reach a remote follower's
