@@ -91,19 +91,9 @@ func TestStreamingAppliesFiltersPerContext(t *testing.T) {
 		var got []streamed
 		seen := map[string]bool{}
 		for !seen["user"] || !seen["public"] {
-			_, data, err := conn.Read(ctx)
-			if err != nil {
-				t.Fatalf("waiting for %q: %v (got %+v)", marker, err, got)
-			}
-			var m struct {
-				Stream  []string
-				Event   string
-				Payload string
-			}
-			if err := json.Unmarshal(data, &m); err != nil {
-				t.Fatal(err)
-			}
+			m := readWS(t, ctx, conn, fmt.Sprintf("waiting for %q (got %+v)", marker, got))
 			s := streamed{Stream: m.Stream[0], Event: m.Event}
+			var err error
 			switch m.Event {
 			case "update":
 				err = json.Unmarshal([]byte(m.Payload), &s.Status)

@@ -92,18 +92,7 @@ func TestStreamingDeliversNotificationsAndUpdates(t *testing.T) {
 		t.Fatal(err)
 	}
 	for {
-		_, data, err := conn.Read(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var m struct {
-			Stream  []string
-			Event   string
-			Payload string
-		}
-		if err := json.Unmarshal(data, &m); err != nil {
-			t.Fatal(err)
-		}
+		m := readWS(t, ctx, conn, "waiting for the favourite")
 		if m.Event == "notification" && m.Stream[0] == "user:notification" && strings.Contains(m.Payload, `"type":"favourite"`) {
 			break
 		}
@@ -158,4 +147,26 @@ func mustPost(t *testing.T, c *mastodon.Client, text string) mastodon.ID {
 		t.Fatal(err)
 	}
 	return st.ID
+}
+
+// wsMessage is one event of the streaming WebSocket.
+type wsMessage struct {
+	Stream  []string
+	Event   string
+	Payload string
+}
+
+// readWS reads the next event from conn, failing the test (saying what it
+// was waiting for) when none comes or it is not JSON.
+func readWS(t *testing.T, ctx context.Context, conn *websocket.Conn, waiting string) wsMessage {
+	t.Helper()
+	_, data, err := conn.Read(ctx)
+	if err != nil {
+		t.Fatalf("%s: %v", waiting, err)
+	}
+	var m wsMessage
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatalf("%s: %v in %s", waiting, err, data)
+	}
+	return m
 }
