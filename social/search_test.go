@@ -147,6 +147,8 @@ func TestFullTextSearchFindsWhatTheViewerMaySee(t *testing.T) {
 			ids(spacer, withCW, catFavourited, catBookmarked, catMention, anaOwn, catReply, catBoosted)[2:4], "second page")
 		expect(find(ana, "asthma", func(q *social.SearchQuery) { q.Limit = 2; q.Offset = 2 }),
 			ids(spacer, withCW, catFavourited, catBookmarked, catMention, anaOwn, catReply, catBoosted)[2:4], "second page by offset")
+		newest := ids(spacer, withCW, catFavourited, catBookmarked, catMention, anaOwn, catReply, catBoosted)
+		expect(find(ana, "asthma", func(q *social.SearchQuery) { q.Limit = 2; q.MinID = newest[4] }), newest[2:4], "the page just newer than min_id")
 
 		// Operators.
 		all := find(ana, "asthma")

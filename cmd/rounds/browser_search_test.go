@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"html"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -67,5 +70,38 @@ func TestBrowserSearchFindsPostsAndPeople(t *testing.T) {
 	}
 	if got := browserEval[string](b, `document.querySelector("#q").value`); got != "nurse" {
 		t.Fatalf("the search box holds %q after searching", got)
+	}
+}
+
+// The search page without a session sends the browser to sign in; a query
+// too long is refused with 400 and a message; a full page of posts links
+// to the older ones, which carry on where it stopped.
+func TestSearchPageRefusalsAndPaging(t *testing.T) {
+	ctx := context.Background()
+	n := startNode(t, storage.SQLite)
+	ben := n.user(t, "nurse_ben", false)
+	for i := range 23 {
+		if _, err := n.svc.PostStatus(ctx, ben, social.NewStatus{Text: fmt.Sprintf("Handover note %d", i), Visibility: social.VisibilityPublic}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if code, _, at := (&pageClient{t: t, n: n, c: &http.Client{}}).get("/search?q=handover"); code != http.StatusOK || !strings.HasPrefix(at, "/auth/sign_in") {
+		t.Fatalf("search without a session: %d at %s", code, at)
+	}
+	p := signInPages(t, n, "nurse_ben")
+	if code, body, _ := p.get("/search?q=" + strings.Repeat("a", 1001)); code != http.StatusBadRequest || !strings.Contains(body, "too long") {
+		t.Fatalf("a query of 1,001 characters: %d\n%s", code, body)
+	}
+	code, body, _ := p.get("/search?q=handover")
+	if code != http.StatusOK || strings.Count(body, "Handover note") != 20 || !strings.Contains(body, "Handover note 22") {
+		t.Fatalf("first page: %d, %d posts\n%s", code, strings.Count(body, "Handover note"), body)
+	}
+	older := regexp.MustCompile(`href="(/search\?q=handover&amp;max_id=\d+)" rel="next"`).FindStringSubmatch(body)
+	if older == nil {
+		t.Fatalf("no link to older posts:\n%s", body)
+	}
+	_, body, _ = p.get(html.UnescapeString(older[1]))
+	if strings.Count(body, "Handover note") != 3 || !strings.Contains(body, "Handover note 0") || strings.Contains(body, "Handover note 3<") || strings.Contains(body, `rel="next"`) {
+		t.Fatalf("second page:\n%s", body)
 	}
 }
