@@ -419,8 +419,17 @@ func (s *Service) ReceiveUpdateStatus(ctx context.Context, actor *storage.Accoun
 		if st.AccountID != actor.ID {
 			return ErrForbidden
 		}
-		if st.EditedAt != nil && !at.After(*st.EditedAt) {
+		if st.EditedAt != nil && at.Before(*st.EditedAt) {
 			return nil // an older edit arriving late
+		}
+		// ActivityStreams times have whole seconds (Mastodon's too), so two
+		// edits within a second carry the same time: the later is applied,
+		// as Mastodon does, unless it is the version we have (sent again).
+		if st.EditedAt != nil && at.Equal(*st.EditedAt) {
+			same, err := s.sameRemoteVersion(ctx, tx, st, content, spoiler, sensitive || spoiler != "", media)
+			if err != nil || same {
+				return err
+			}
 		}
 		s.emit(ctx, Event{Type: "status.update", StatusID: st.ID})
 		if err := tx.UpdateStatusContent(ctx, st, content, "", spoiler, sensitive || spoiler != "", at); err != nil {
@@ -430,6 +439,29 @@ func (s *Service) ReceiveUpdateStatus(ctx context.Context, actor *storage.Accoun
 	})
 	done(err == nil)
 	return domainErr(err)
+}
+
+// sameRemoteVersion reports whether a remote edit says what st says now.
+func (s *Service) sameRemoteVersion(ctx context.Context, tx storage.Tx, st *storage.Status, content, spoiler string, sensitive bool, media []RemoteMedia) (bool, error) {
+	if st.Content != content || st.SpoilerText != spoiler || st.Sensitive != sensitive {
+		return false, nil
+	}
+	cur, err := tx.StatusMedia(ctx, st.ID)
+	if err != nil {
+		return false, err
+	}
+	if len(media) > MaxMediaPerStatus*2 {
+		media = media[:MaxMediaPerStatus*2]
+	}
+	if len(cur) != len(media) {
+		return false, nil
+	}
+	for i, m := range cur {
+		if m.RemoteURL != media[i].URL || m.Description != media[i].Description {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // ReceiveDeleteActor applies the deletion of a remote account: its content

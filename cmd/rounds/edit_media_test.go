@@ -7,6 +7,7 @@ import (
 	"image/png"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -193,5 +194,93 @@ func TestEditReplacesMediaWithDescriptionsAndKeepsHistory(t *testing.T) {
 		if got, _ = c.GetStatus(ctx, st.ID); len(got.MediaAttachments) != 0 {
 			t.Fatalf("media after removing all: %+v", got.MediaAttachments)
 		}
+	})
+}
+
+// A follower's server applies an edit that changes a post's images: the
+// Update{Note} carries the new attachments and descriptions, the copy
+// there shows them, an image kept keeps its row with the new description,
+// and the copy's history has each version's images.
+func TestFollowerServerAppliesEditedMedia(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, dialect storage.Dialect) {
+		ctx := context.Background()
+		a, b := startNode(t, dialect), startNode(t, dialect)
+		a.user(t, "dr_ines", false)
+		bob := b.user(t, "dr_bo", false)
+		followAcross(t, b, bob, a, "dr_ines")
+		c := signIn(t, a, "dr_ines")
+		chest := uploadPNG(t, c, 40, 30, "Chest film, AP view")
+		lateral := uploadPNG(t, c, 30, 40, "")
+		st, err := c.PostStatus(ctx, &mastodon.Toot{Status: "Teaching film of the week", MediaIDs: []mastodon.ID{chest.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var copy *storage.Status
+		eventually(t, "the post on the follower's server", func() bool {
+			copy, err = b.svc.StatusByURI(ctx, st.URI)
+			return err == nil
+		})
+		// copyMedia reports whether b's copy has images at urls, in order,
+		// described so.
+		copyMedia := func(urls, descriptions []string) func() bool {
+			return func() bool {
+				ms, err := b.svc.StatusMedia(ctx, copy)
+				if err != nil || len(ms) != len(urls) {
+					return false
+				}
+				for i, m := range ms {
+					if m.RemoteURL != urls[i] || m.Description != descriptions[i] {
+						return false
+					}
+				}
+				return true
+			}
+		}
+		eventually(t, "the first image on the copy", copyMedia([]string{chest.URL}, []string{"Chest film, AP view"}))
+
+		edit := func(body map[string]any) {
+			t.Helper()
+			if code, out := editJSON(t, a, c.Config.AccessToken, st.ID, body); code != http.StatusOK {
+				t.Fatalf("edit: %d %v", code, out)
+			}
+		}
+		edit(map[string]any{"status": "The lateral is clearer", "media_ids": []string{string(lateral.ID)},
+			"media_attributes": []map[string]any{{"id": string(lateral.ID), "description": "Lateral chest film"}}})
+		eventually(t, "the new image and description on the copy", copyMedia([]string{lateral.URL}, []string{"Lateral chest film"}))
+		before, _ := b.svc.StatusMedia(ctx, copy)
+
+		// Only the description changes: the copy's image is the same one.
+		edit(map[string]any{"status": "The lateral is clearer", "media_ids": []string{string(lateral.ID)},
+			"media_attributes": []map[string]any{{"id": string(lateral.ID), "description": "Lateral chest film, day 2"}}})
+		eventually(t, "the new description on the copy", copyMedia([]string{lateral.URL}, []string{"Lateral chest film, day 2"}))
+		if after, _ := b.svc.StatusMedia(ctx, copy); after[0].ID != before[0].ID {
+			t.Fatalf("the kept image was stored anew: %d, was %d", after[0].ID, before[0].ID)
+		}
+
+		cb := signIn(t, b, "dr_bo")
+		hist, err := cb.GetStatusHistory(ctx, mastodon.ID(strconv.FormatInt(copy.ID, 10)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []struct{ url, description string }{{chest.URL, "Chest film, AP view"}, {lateral.URL, "Lateral chest film"}, {lateral.URL, "Lateral chest film, day 2"}}
+		if len(hist) != len(want) {
+			t.Fatalf("the copy's history has %d versions, want %d", len(hist), len(want))
+		}
+		for i, w := range want {
+			if m := hist[i].MediaAttachments; len(m) != 1 || m[0].URL != w.url || m[0].Description != w.description {
+				t.Errorf("version %d of the copy: media %+v, want %s %q", i, m, w.url, w.description)
+			}
+		}
+		got, err := cb.GetStatus(ctx, mastodon.ID(strconv.FormatInt(copy.ID, 10)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := got.MediaAttachments; len(m) != 1 || m[0].URL != lateral.URL || m[0].Description != "Lateral chest film, day 2" {
+			t.Fatalf("the copy's status: media %+v", m)
+		}
+
+		// Every image taken off.
+		edit(map[string]any{"status": "No film after all", "media_ids": []string{}})
+		eventually(t, "no image on the copy", copyMedia(nil, nil))
 	})
 }
