@@ -202,6 +202,16 @@ func (s *Service) DescribeMedia(ctx context.Context, me *storage.Account, id int
 		return nil, invalid("description", fmt.Sprintf("is too long (at most %d characters)", MaxMediaDescLength))
 	}
 	m.Description = strings.TrimSpace(description)
+	if m.StatusID != nil || m.RemovedFromStatusID != nil {
+		// The image is in a post already: its new description is checked
+		// for patient identifiers as the post's was, or it would be a way
+		// round the guard.
+		d := m.Description
+		check := NewStatus{MediaIDs: []int64{m.ID}, MediaAttributes: []MediaAttribute{{ID: m.ID, Description: &d}}}
+		if err := s.checkForIdentifiers(ctx, me, check, false); err != nil {
+			return nil, err
+		}
+	}
 	return m, s.db.InTx(ctx, func(tx storage.Tx) error { return tx.UpdateMediaDescription(ctx, m) })
 }
 

@@ -182,6 +182,10 @@ func TestEditReplacesMediaWithDescriptionsAndKeepsHistory(t *testing.T) {
 				t.Errorf("%s: %d %q, want 422 saying %q", tc.name, code, msg, tc.want)
 			}
 		}
+		// Nor is the guard skipped by describing a posted image directly.
+		if code, body := call(t, n, tok, "PUT", "/api/v1/media/"+string(chest.ID), url.Values{"description": {"Mr K, NHS no 943 476 5919"}}); code != http.StatusUnprocessableEntity {
+			t.Errorf("describing a posted image with an NHS number: %d %v", code, body)
+		}
 		got, _ = c.GetStatus(ctx, st.ID)
 		if !sameIDs(mediaIDs(got.MediaAttachments), []mastodon.ID{chest.ID, lateral.ID}) || got.MediaAttachments[0].Description != "AP chest film" {
 			t.Fatalf("after the refused edits: %+v", got.MediaAttachments)
