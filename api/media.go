@@ -3,6 +3,8 @@ package api
 import (
 	"errors"
 	"net/http"
+	"regexp"
+	"slices"
 	"strconv"
 
 	"github.com/go-chi/chi/v5"
@@ -115,4 +117,81 @@ func (h *handler) updateMedia(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, h.presenter(u.Account).Media(m))
+}
+
+// mediaAttributeKey is one field of Mastodon's media_attributes[] in an
+// edit, indexed (media_attributes[0][id], as JSON arrays of objects and
+// Rails forms send it) or not (media_attributes[][id]).
+var mediaAttributeKey = regexp.MustCompile(`^media_attributes\[([0-9]*)\]\[([a-z_]+)\]$`)
+
+// mediaAttributesFrom reads the media_attributes[] of an edit: the id and
+// description of images to describe anew. A focus is accepted and, as at
+// upload, not kept.
+func mediaAttributesFrom(p params) ([]social.MediaAttribute, error) {
+	type entry struct {
+		id, desc []string
+	}
+	groups := map[string]*entry{}
+	for k, v := range p {
+		m := mediaAttributeKey.FindStringSubmatch(k)
+		if m == nil {
+			continue
+		}
+		g := groups[m[1]]
+		if g == nil {
+			g = &entry{}
+			groups[m[1]] = g
+		}
+		switch m[2] {
+		case "id":
+			g.id = v
+		case "description":
+			g.desc = v
+		}
+	}
+	var out []social.MediaAttribute
+	add := func(idText string, desc *string) error {
+		id, err := strconv.ParseInt(idText, 10, 64)
+		if err != nil {
+			return errorf(http.StatusUnprocessableEntity, "Validation failed: media_attributes[][id] must be the id of an attachment")
+		}
+		out = append(out, social.MediaAttribute{ID: id, Description: desc})
+		return nil
+	}
+	keys := make([]string, 0, len(groups))
+	for k := range groups {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		g := groups[k]
+		if k == "" {
+			// Unindexed: the n-th id goes with the n-th description, so
+			// every entry must have both or none has a description.
+			if len(g.desc) > 0 && len(g.desc) != len(g.id) {
+				return nil, errorf(http.StatusUnprocessableEntity, "Validation failed: give media_attributes[][description] for every media_attributes[][id], or index them (media_attributes[0][id])")
+			}
+			for i, id := range g.id {
+				var desc *string
+				if len(g.desc) > 0 {
+					desc = &g.desc[i]
+				}
+				if err := add(id, desc); err != nil {
+					return nil, err
+				}
+			}
+			continue
+		}
+		if len(g.id) != 1 {
+			return nil, errorf(http.StatusUnprocessableEntity, "Validation failed: media_attributes[%s] needs one id", k)
+		}
+		var desc *string
+		if len(g.desc) > 0 {
+			desc = &g.desc[0]
+		}
+		if err := add(g.id[0], desc); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }

@@ -133,6 +133,11 @@ func flatten(p params, prefix string, v any) {
 			flatten(p, key, val)
 		}
 	case []any:
+		if _, ok := p[prefix+"[]"]; !ok && len(x) == 0 {
+			// An empty array is there, with no values: "media_ids": []
+			// takes every image off a post in an edit.
+			p[prefix+"[]"] = []string{}
+		}
 		for i, val := range x {
 			switch val.(type) {
 			case map[string]any, []any:

@@ -16,6 +16,7 @@ func (h *handler) statusRoutes(r chi.Router) {
 	r.Get("/api/v1/statuses/{id}", h.getStatus)
 	r.Get("/api/v1/statuses/{id}/context", h.statusContext)
 	r.Get("/api/v1/statuses/{id}/history", h.statusHistory)
+	r.With(requireUser("read:statuses")).Get("/api/v1/statuses/{id}/source", h.statusSource)
 	r.With(requireUser("write:statuses")).Put("/api/v1/statuses/{id}", h.editStatus)
 	r.With(requireUser("write:statuses")).Delete("/api/v1/statuses/{id}", h.deleteStatus)
 	r.With(requireUser("write:favourites")).Post("/api/v1/statuses/{id}/favourite", h.favourite)
@@ -49,6 +50,9 @@ func newStatusFrom(p params) (social.NewStatus, error) {
 	var err error
 	in.InReplyToID, err = p.id("in_reply_to_id")
 	for _, s := range p.list("media_ids") {
+		if s == "" {
+			continue // media_ids[]= with nothing: none (an edit taking every image off)
+		}
 		id, perr := strconv.ParseInt(s, 10, 64)
 		if perr != nil {
 			return in, errorf(http.StatusUnprocessableEntity, "Validation failed: media_ids must be ids")
@@ -148,6 +152,22 @@ func (h *handler) statusHistory(w http.ResponseWriter, r *http.Request) {
 		}
 		poll = map[string]any{"options": opts}
 	}
+	versionMedia := func(e *storage.StatusEdit) []*MediaAttachment {
+		out := []*MediaAttachment{}
+		var media []*storage.Media
+		var err error
+		if e == nil {
+			media, err = h.social.StatusMedia(r.Context(), st)
+		} else {
+			media, err = h.social.VersionMedia(r.Context(), st, e)
+		}
+		if err == nil {
+			for _, m := range media {
+				out = append(out, pr.Media(m))
+			}
+		}
+		return out
+	}
 	var out []map[string]any
 	for _, e := range edits {
 		var editPoll any
@@ -161,7 +181,7 @@ func (h *handler) statusHistory(w http.ResponseWriter, r *http.Request) {
 		}
 		out = append(out, map[string]any{
 			"content": e.Content, "spoiler_text": e.SpoilerText, "sensitive": e.Sensitive,
-			"created_at": mastoTime(e.CreatedAt), "account": acct, "poll": editPoll, "media_attachments": []any{}, "emojis": []any{},
+			"created_at": mastoTime(e.CreatedAt), "account": acct, "poll": editPoll, "media_attachments": versionMedia(&e), "emojis": []any{},
 		})
 	}
 	at := st.CreatedAt
@@ -170,9 +190,20 @@ func (h *handler) statusHistory(w http.ResponseWriter, r *http.Request) {
 	}
 	out = append(out, map[string]any{
 		"content": st.Content, "spoiler_text": st.SpoilerText, "sensitive": st.Sensitive,
-		"created_at": mastoTime(at), "account": acct, "poll": poll, "media_attachments": []any{}, "emojis": []any{},
+		"created_at": mastoTime(at), "account": acct, "poll": poll, "media_attachments": versionMedia(nil), "emojis": []any{},
 	})
 	writeJSON(w, http.StatusOK, out)
+}
+
+// statusSource answers Mastodon's StatusSource: the text a post was
+// written as, which apps (Tusky, Phanpy) load before editing it.
+func (h *handler) statusSource(w http.ResponseWriter, r *http.Request) {
+	st, err := h.visibleStatus(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"id": idString(st.ID), "text": st.Text, "spoiler_text": st.SpoilerText})
 }
 
 func (h *handler) editStatus(w http.ResponseWriter, r *http.Request) {
@@ -182,15 +213,22 @@ func (h *handler) editStatus(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	in, ok := h.statusInput(w, r)
-	if !ok {
+	p, err := parseParams(r)
+	if err != nil {
+		h.writeError(w, r, err)
 		return
 	}
-	if len(in.MediaIDs) > 0 {
-		// Refuse rather than drop the change silently.
-		h.writeError(w, r, errorf(http.StatusUnprocessableEntity, "Changing the media of a post in an edit is not supported yet"))
+	in, err := newStatusFrom(p)
+	if err == nil {
+		in.MediaAttributes, err = mediaAttributesFrom(p)
+	}
+	if err != nil {
+		h.writeError(w, r, err)
 		return
 	}
+	// Given media_ids (even none) replace the images; without them the
+	// images stay, so a client editing only the text keeps them.
+	in.ReplaceMedia = p.has("media_ids[]") || p.has("media_ids")
 	st, err = h.social.EditStatus(r.Context(), u.Account, st.ID, in)
 	if err != nil {
 		h.writeError(w, r, err)

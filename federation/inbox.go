@@ -319,7 +319,7 @@ func (f *Federation) receiveEdit(ctx context.Context, actor *storage.Account, n 
 	if n.Updated != nil && !n.Updated.After(at) {
 		at = *n.Updated
 	}
-	err := f.social.ReceiveUpdateStatus(ctx, actor, n.ID, SanitizeHTML(n.Content), n.Summary, n.Sensitive, at.UTC())
+	err := f.social.ReceiveUpdateStatus(ctx, actor, n.ID, SanitizeHTML(n.Content), n.Summary, n.Sensitive, at.UTC(), remoteMedia(n))
 	if isNotFound(err) {
 		return nil // an edit of a post we never had
 	}

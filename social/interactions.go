@@ -135,22 +135,43 @@ func (s *Service) Unreblog(ctx context.Context, me *storage.Account, statusID in
 	return domainErr(err)
 }
 
-// EditStatus changes the text of me's status, keeping its history, and
-// sends the edit where the status went.
+// EditStatus changes the text, images and poll of me's status, keeping
+// its history, and sends the edit where the status went. As on Mastodon,
+// in.MediaIDs (when in.ReplaceMedia) replace the images, in order; images
+// taken off stay in the history.
 func (s *Service) EditStatus(ctx context.Context, me *storage.Account, statusID int64, in NewStatus) (*storage.Status, error) {
 	ctx, done := s.collect(ctx)
+	if !in.ReplaceMedia {
+		cur, err := s.db.StatusMedia(ctx, statusID)
+		if err != nil {
+			return nil, err
+		}
+		in.MediaIDs = nil
+		for _, m := range cur {
+			in.MediaIDs = append(in.MediaIDs, m.ID)
+		}
+	}
+	in.MediaIDs = uniqueIDs(in.MediaIDs)
 	text := strings.TrimSpace(in.Text)
-	if text == "" {
+	if text == "" && len(in.MediaIDs) == 0 {
 		return nil, invalid("text", "can't be blank")
 	}
 	if n := len([]rune(text)) + len([]rune(in.SpoilerText)); n > MaxStatusCharacters {
 		return nil, invalid("text", fmt.Sprintf("is too long (%d characters; the limit is %d)", n, MaxStatusCharacters))
 	}
+	if len(in.MediaIDs) > MaxMediaPerStatus {
+		return nil, invalid("media_ids", fmt.Sprintf("may hold at most %d attachments", MaxMediaPerStatus))
+	}
+	if err := checkMediaAttributes(in.MediaAttributes); err != nil {
+		return nil, err
+	}
 	if in.Poll != nil {
-		if err := validatePoll(in.Poll, false); err != nil {
+		if err := validatePoll(in.Poll, len(in.MediaIDs) > 0); err != nil {
 			return nil, err
 		}
 	}
+	// The guard reads the text and the images' descriptions as they will
+	// be after the edit, as when posting.
 	if err := s.checkForIdentifiers(ctx, me, in, in.PostDespiteWarning); err != nil {
 		return nil, err
 	}
@@ -166,7 +187,14 @@ func (s *Service) EditStatus(ctx context.Context, me *storage.Account, statusID 
 			return ErrForbidden
 		}
 		spoiler := strings.TrimSpace(in.SpoilerText)
+		// The version kept in the history has the images as they were.
 		if err := tx.UpdateStatusContent(ctx, st, html, text, spoiler, in.Sensitive || spoiler != "", s.now()); err != nil {
+			return err
+		}
+		if err := s.attachMedia(ctx, tx, me, st, in.MediaIDs, in.MediaAttributes); err != nil {
+			return err
+		}
+		if err := tx.DetachMediaExcept(ctx, st.ID, in.MediaIDs); err != nil {
 			return err
 		}
 		// The edited text's mentions and hashtags replace the old ones (a
@@ -379,8 +407,9 @@ func (s *Service) ReceiveBlock(ctx context.Context, actor, target *storage.Accou
 }
 
 // ReceiveUpdateStatus applies an edit by actor of their status, keeping the
-// earlier version; content is already sanitised.
-func (s *Service) ReceiveUpdateStatus(ctx context.Context, actor *storage.Account, uri, content, spoiler string, sensitive bool, at time.Time) error {
+// earlier version; content is already sanitised. The edit's attachments,
+// in order, replace the status's (an Update carries the whole object).
+func (s *Service) ReceiveUpdateStatus(ctx context.Context, actor *storage.Account, uri, content, spoiler string, sensitive bool, at time.Time, media []RemoteMedia) error {
 	ctx, done := s.collect(ctx)
 	err := s.db.InTx(ctx, func(tx storage.Tx) error {
 		st, err := tx.StatusByURI(ctx, uri)
@@ -390,14 +419,49 @@ func (s *Service) ReceiveUpdateStatus(ctx context.Context, actor *storage.Accoun
 		if st.AccountID != actor.ID {
 			return ErrForbidden
 		}
-		if st.EditedAt != nil && !at.After(*st.EditedAt) {
+		if st.EditedAt != nil && at.Before(*st.EditedAt) {
 			return nil // an older edit arriving late
 		}
+		// ActivityStreams times have whole seconds (Mastodon's too), so two
+		// edits within a second carry the same time: the later is applied,
+		// as Mastodon does, unless it is the version we have (sent again).
+		if st.EditedAt != nil && at.Equal(*st.EditedAt) {
+			same, err := s.sameRemoteVersion(ctx, tx, st, content, spoiler, sensitive || spoiler != "", media)
+			if err != nil || same {
+				return err
+			}
+		}
 		s.emit(ctx, Event{Type: "status.update", StatusID: st.ID})
-		return tx.UpdateStatusContent(ctx, st, content, "", spoiler, sensitive || spoiler != "", at)
+		if err := tx.UpdateStatusContent(ctx, st, content, "", spoiler, sensitive || spoiler != "", at); err != nil {
+			return err
+		}
+		return s.replaceRemoteMedia(ctx, tx, st, media)
 	})
 	done(err == nil)
 	return domainErr(err)
+}
+
+// sameRemoteVersion reports whether a remote edit says what st says now.
+func (s *Service) sameRemoteVersion(ctx context.Context, tx storage.Tx, st *storage.Status, content, spoiler string, sensitive bool, media []RemoteMedia) (bool, error) {
+	if st.Content != content || st.SpoilerText != spoiler || st.Sensitive != sensitive {
+		return false, nil
+	}
+	cur, err := tx.StatusMedia(ctx, st.ID)
+	if err != nil {
+		return false, err
+	}
+	if len(media) > MaxMediaPerStatus*2 {
+		media = media[:MaxMediaPerStatus*2]
+	}
+	if len(cur) != len(media) {
+		return false, nil
+	}
+	for i, m := range cur {
+		if m.RemoteURL != media[i].URL || m.Description != media[i].Description {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // ReceiveDeleteActor applies the deletion of a remote account: its content

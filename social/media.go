@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -201,6 +202,16 @@ func (s *Service) DescribeMedia(ctx context.Context, me *storage.Account, id int
 		return nil, invalid("description", fmt.Sprintf("is too long (at most %d characters)", MaxMediaDescLength))
 	}
 	m.Description = strings.TrimSpace(description)
+	if m.StatusID != nil || m.RemovedFromStatusID != nil {
+		// The image is in a post already: its new description is checked
+		// for patient identifiers as the post's was, or it would be a way
+		// round the guard.
+		d := m.Description
+		check := NewStatus{MediaIDs: []int64{m.ID}, MediaAttributes: []MediaAttribute{{ID: m.ID, Description: &d}}}
+		if err := s.checkForIdentifiers(ctx, me, check, false); err != nil {
+			return nil, err
+		}
+	}
 	return m, s.db.InTx(ctx, func(tx storage.Tx) error { return tx.UpdateMediaDescription(ctx, m) })
 }
 
@@ -209,8 +220,55 @@ func (s *Service) StatusMedia(ctx context.Context, st *storage.Status) ([]*stora
 	return s.db.StatusMedia(ctx, st.ID)
 }
 
-// attachMedia links me's unattached uploads to st, in the order given.
-func (s *Service) attachMedia(ctx context.Context, tx storage.Tx, me *storage.Account, st *storage.Status, ids []int64) error {
+// MediaAttribute changes an image in an edit, as Mastodon's
+// media_attributes[]: its description, when Description is set.
+type MediaAttribute struct {
+	ID          int64
+	Description *string
+}
+
+// checkMediaAttributes checks and tidies the descriptions an edit gives.
+func checkMediaAttributes(attrs []MediaAttribute) error {
+	for i, a := range attrs {
+		if a.Description == nil {
+			continue
+		}
+		if utf8.RuneCountInString(*a.Description) > MaxMediaDescLength {
+			return invalid("media_attributes", fmt.Sprintf("description is too long (at most %d characters)", MaxMediaDescLength))
+		}
+		d := strings.TrimSpace(*a.Description)
+		attrs[i].Description = &d
+	}
+	return nil
+}
+
+// describedAs is the description of image id once attrs apply.
+func describedAs(id int64, stored string, attrs []MediaAttribute) string {
+	for _, a := range attrs {
+		if a.ID == id && a.Description != nil {
+			return *a.Description
+		}
+	}
+	return stored
+}
+
+// uniqueIDs drops repeated ids, keeping the first of each, as Mastodon
+// does with media_ids.
+func uniqueIDs(ids []int64) []int64 {
+	var out []int64
+	for _, id := range ids {
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// attachMedia makes ids, in order, the images of me's post st. Each must
+// be me's own upload, and unattached or already st's (attached to it, or
+// removed from it by an earlier edit): an image is never moved from one
+// post to another. attrs change the descriptions of images in ids.
+func (s *Service) attachMedia(ctx context.Context, tx storage.Tx, me *storage.Account, st *storage.Status, ids []int64, attrs []MediaAttribute) error {
 	if len(ids) > MaxMediaPerStatus {
 		return invalid("media_ids", fmt.Sprintf("may hold at most %d attachments", MaxMediaPerStatus))
 	}
@@ -222,14 +280,54 @@ func (s *Service) attachMedia(ctx context.Context, tx storage.Tx, me *storage.Ac
 		if err != nil {
 			return err
 		}
-		if m.StatusID != nil {
+		if m.StatusID != nil && *m.StatusID != st.ID || m.RemovedFromStatusID != nil && *m.RemovedFromStatusID != st.ID {
 			return invalid("media_ids", fmt.Sprintf("names an attachment already used in another post (%d)", id))
+		}
+		if d := describedAs(id, m.Description, attrs); d != m.Description {
+			m.Description = d
+			if err := tx.UpdateMediaDescription(ctx, m); err != nil {
+				return err
+			}
 		}
 		if err := tx.AttachMedia(ctx, m, st.ID, i); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// VersionMedia returns the images a version of st in its history had, in
+// order, each with the description it had then. Images an edit removed
+// are kept for this, as on Mastodon.
+func (s *Service) VersionMedia(ctx context.Context, st *storage.Status, e *storage.StatusEdit) ([]*storage.Media, error) {
+	kept, known := e.MediaOf()
+	if !known {
+		// Kept before edits could change images: it had the post's.
+		return s.db.StatusMedia(ctx, st.ID)
+	}
+	ids := make([]int64, 0, len(kept))
+	for _, k := range kept {
+		ids = append(ids, k.ID)
+	}
+	rows, err := s.db.MediaByIDs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]*storage.Media, len(rows))
+	for _, m := range rows {
+		byID[m.ID] = m
+	}
+	out := make([]*storage.Media, 0, len(kept))
+	for _, k := range kept {
+		m := byID[k.ID]
+		if m == nil || !(m.StatusID != nil && *m.StatusID == st.ID || m.RemovedFromStatusID != nil && *m.RemovedFromStatusID == st.ID) {
+			continue // gone with its account, or no longer this post's
+		}
+		v := *m
+		v.Description = k.Description
+		out = append(out, &v)
+	}
+	return out, nil
 }
 
 // RemoteMedia describes an attachment of a remote post.
@@ -252,16 +350,67 @@ func (s *Service) attachRemoteMedia(ctx context.Context, tx storage.Tx, st *stor
 		if i == MaxMediaPerStatus*2 {
 			break
 		}
-		typ := "image"
-		switch {
-		case rejected:
-			typ = "unknown"
-		case strings.HasPrefix(rm.ContentType, "video/"):
-			typ = "video"
-		case strings.HasPrefix(rm.ContentType, "audio/"):
-			typ = "audio"
-		case rm.ContentType != "" && !strings.HasPrefix(rm.ContentType, "image/"):
-			typ = "unknown"
+		m := &storage.Media{
+			ID: storage.NewID(), AccountID: st.AccountID, StatusID: &st.ID, Type: remoteMediaType(rm, rejected), RemoteURL: rm.URL,
+			ContentType: rm.ContentType, Width: rm.Width, Height: rm.Height, Description: rm.Description,
+			Blurhash: rm.Blurhash, Position: i, CreatedAt: s.now(),
+		}
+		if err := tx.InsertMedia(ctx, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// remoteMediaType is the Mastodon type of a remote attachment.
+func remoteMediaType(rm RemoteMedia, rejected bool) string {
+	switch {
+	case rejected:
+		return "unknown"
+	case strings.HasPrefix(rm.ContentType, "video/"):
+		return "video"
+	case strings.HasPrefix(rm.ContentType, "audio/"):
+		return "audio"
+	case rm.ContentType != "" && !strings.HasPrefix(rm.ContentType, "image/"):
+		return "unknown"
+	}
+	return "image"
+}
+
+// replaceRemoteMedia makes media, in order, the attachments of remote post
+// st after its author edited it. An attachment it had before (the same
+// address) is kept with what the edit says of it; those the edit left out
+// are taken off the post but kept for its history.
+func (s *Service) replaceRemoteMedia(ctx context.Context, tx storage.Tx, st *storage.Status, media []RemoteMedia) error {
+	rejected, err := s.rejectsMediaOf(ctx, tx, st.AccountID)
+	if err != nil {
+		return err
+	}
+	cur, err := tx.StatusMedia(ctx, st.ID)
+	if err != nil {
+		return err
+	}
+	had := make(map[string]*storage.Media, len(cur))
+	for _, m := range cur {
+		had[m.RemoteURL] = m
+	}
+	var keep []int64
+	for i, rm := range media {
+		if i == MaxMediaPerStatus*2 {
+			break
+		}
+		typ := remoteMediaType(rm, rejected)
+		if m := had[rm.URL]; m != nil {
+			delete(had, rm.URL)
+			m.Description, m.Type, m.ContentType, m.Width, m.Height, m.Blurhash = rm.Description, typ, rm.ContentType, rm.Width, rm.Height, rm.Blurhash
+			if err := tx.UpdateRemoteMedia(ctx, m); err != nil {
+				return err
+			}
+			if err := tx.AttachMedia(ctx, m, st.ID, i); err != nil {
+				return err
+			}
+			keep = append(keep, m.ID)
+			continue
 		}
 		m := &storage.Media{
 			ID: storage.NewID(), AccountID: st.AccountID, StatusID: &st.ID, Type: typ, RemoteURL: rm.URL,
@@ -271,8 +420,9 @@ func (s *Service) attachRemoteMedia(ctx context.Context, tx storage.Tx, st *stor
 		if err := tx.InsertMedia(ctx, m); err != nil {
 			return err
 		}
+		keep = append(keep, m.ID)
 	}
-	return nil
+	return tx.DetachMediaExcept(ctx, st.ID, keep)
 }
 
 // reencode decodes an uploaded image and encodes it again, so that nothing

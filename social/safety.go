@@ -93,8 +93,10 @@ func (s *Service) checkForIdentifiers(ctx context.Context, author *storage.Accou
 		}
 	}
 	for i, id := range in.MediaIDs {
-		if m, err := s.db.MediaByID(ctx, id); err == nil && m.AccountID == author.ID && m.Description != "" {
-			fields = append(fields, guard.Field{Name: fmt.Sprintf("the description of image %d", i+1), Text: m.Description})
+		if m, err := s.db.MediaByID(ctx, id); err == nil && m.AccountID == author.ID {
+			if d := describedAs(id, m.Description, in.MediaAttributes); d != "" {
+				fields = append(fields, guard.Field{Name: fmt.Sprintf("the description of image %d", i+1), Text: d})
+			}
 		}
 	}
 	found := g.Check(fields...)

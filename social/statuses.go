@@ -34,6 +34,11 @@ type NewStatus struct {
 	Language    string
 	// MediaIDs are uploads of the author's to attach, in order.
 	MediaIDs []int64
+	// ReplaceMedia, in an edit, says MediaIDs were given: they replace the
+	// post's images (none when empty). Otherwise the images stay.
+	ReplaceMedia bool
+	// MediaAttributes, in an edit, change descriptions of the images.
+	MediaAttributes []MediaAttribute
 	// IdempotencyKey, when set, makes a retry within an hour return the
 	// first post instead of making another.
 	IdempotencyKey string
@@ -154,7 +159,7 @@ func (s *Service) PostStatus(ctx context.Context, author *storage.Account, in Ne
 		if err := tx.InsertStatus(ctx, st, mentions); err != nil {
 			return err
 		}
-		if err := s.attachMedia(ctx, tx, author, st, in.MediaIDs); err != nil {
+		if err := s.attachMedia(ctx, tx, author, st, uniqueIDs(in.MediaIDs), nil); err != nil {
 			return err
 		}
 		if in.Poll != nil {

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -95,12 +96,48 @@ type StatusEdit struct {
 	// PollOptions are the version's poll options as a JSON array; ""
 	// when it had no poll.
 	PollOptions string `bun:",notnull"`
+	// Media are the version's images as a JSON array of EditMedia; ""
+	// for versions kept before edits could change images.
+	Media string `bun:",notnull"`
+}
+
+// EditMedia is an image of an earlier version of a status, with the
+// description it had then.
+type EditMedia struct {
+	ID          int64  `json:"id,string"`
+	Description string `json:"description"`
+}
+
+// MediaOf reads the images e's version had; known is false for a
+// version kept before edits could change images.
+func (e *StatusEdit) MediaOf() (media []EditMedia, known bool) {
+	if e.Media == "" {
+		return nil, false
+	}
+	if err := json.Unmarshal([]byte(e.Media), &media); err != nil {
+		return nil, false
+	}
+	return media, true
 }
 
 // UpdateStatusContent keeps st's current version in its history and saves
 // the new content, content warning and sensitivity.
 func (q queries) UpdateStatusContent(ctx context.Context, st *Status, content, text, spoiler string, sensitive bool, at time.Time) error {
-	edit := &StatusEdit{ID: NewID(), StatusID: st.ID, Content: st.Content, SpoilerText: st.SpoilerText, Sensitive: st.Sensitive, CreatedAt: at}
+	// The version kept has the images (and their descriptions) the post
+	// has now: the edit may change them next.
+	media, err := q.StatusMedia(ctx, st.ID)
+	if err != nil {
+		return err
+	}
+	kept := make([]EditMedia, 0, len(media))
+	for _, m := range media {
+		kept = append(kept, EditMedia{ID: m.ID, Description: m.Description})
+	}
+	keptJSON, err := json.Marshal(kept)
+	if err != nil {
+		return err
+	}
+	edit := &StatusEdit{ID: NewID(), StatusID: st.ID, Content: st.Content, SpoilerText: st.SpoilerText, Sensitive: st.Sensitive, CreatedAt: at, Media: string(keptJSON)}
 	if st.EditedAt == nil {
 		edit.CreatedAt = st.CreatedAt
 	} else {

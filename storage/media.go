@@ -31,6 +31,9 @@ type Media struct {
 	PreviewFileName string `bun:",notnull"`
 	PreviewWidth    int    `bun:",notnull"`
 	PreviewHeight   int    `bun:",notnull"`
+	// RemovedFromStatusID is the post an edit removed the image from: it
+	// stays for that post's history, and is not attached elsewhere.
+	RemovedFromStatusID *int64
 }
 
 // InsertMedia stores m.
@@ -69,9 +72,39 @@ func (q queries) UpdateMediaDescription(ctx context.Context, m *Media) error {
 
 // AttachMedia links m to statusID at position.
 func (q queries) AttachMedia(ctx context.Context, m *Media, statusID int64, position int) error {
-	m.StatusID, m.Position = &statusID, position
-	_, err := q.w.NewUpdate().Model(m).Column("status_id", "position").WherePK().Exec(ctx)
+	m.StatusID, m.Position, m.RemovedFromStatusID = &statusID, position, nil
+	_, err := q.w.NewUpdate().Model(m).Column("status_id", "position", "removed_from_status_id").WherePK().Exec(ctx)
 	return err
+}
+
+// DetachMediaExcept takes off statusID every image not in keep; each
+// stays, marked as removed from the post, for its history.
+func (q queries) DetachMediaExcept(ctx context.Context, statusID int64, keep []int64) error {
+	up := q.w.NewUpdate().Model((*Media)(nil)).
+		Set("removed_from_status_id = status_id").Set("status_id = NULL").
+		Where("status_id = ?", statusID)
+	if len(keep) > 0 {
+		up = up.Where("id NOT IN (?)", bun.In(keep))
+	}
+	_, err := up.Exec(ctx)
+	return err
+}
+
+// UpdateRemoteMedia saves what a remote post's edit says of one of its
+// images: description, type, size and blurhash.
+func (q queries) UpdateRemoteMedia(ctx context.Context, m *Media) error {
+	_, err := q.w.NewUpdate().Model(m).Column("description", "type", "content_type", "width", "height", "blurhash").WherePK().Exec(ctx)
+	return err
+}
+
+// MediaByIDs returns the media of ids that exist, in no order.
+func (q queries) MediaByIDs(ctx context.Context, ids []int64) ([]*Media, error) {
+	var ms []*Media
+	if len(ids) == 0 {
+		return ms, nil
+	}
+	err := q.r.NewSelect().Model(&ms).Where("id IN (?)", bun.In(ids)).Scan(ctx)
+	return ms, err
 }
 
 // StatusMedia returns the media of a status in order.
