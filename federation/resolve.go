@@ -37,8 +37,10 @@ func (f *Federation) FetchActor(ctx context.Context, uri string) (*storage.Accou
 	if err != nil {
 		return nil, fmt.Errorf("actor %s: %w", uri, err)
 	}
-	// The document must be the one asked for, on the host asked: a server
-	// may not speak for actors elsewhere.
+	// The document must be on the host asked: a server may not speak for
+	// actors elsewhere. The client follows redirects only on that host, so
+	// it is also the host that answered (an open redirect cannot hand the
+	// answer to another server).
 	if !sameHost(d.ID, uri) {
 		return nil, fmt.Errorf("actor %s: the document's id %s is on another host", uri, d.ID)
 	}
@@ -75,8 +77,13 @@ func (f *Federation) ResolveAccount(ctx context.Context, acct string) (*storage.
 	if err := f.checkDomain(ctx, wf); err != nil {
 		return nil, fmt.Errorf("webfinger %s: %w", acct, err)
 	}
-	body, err := f.client.Get(ctx, wf, nil)
+	body, final, err := f.client.GetWebFinger(ctx, wf)
 	if err != nil {
+		return nil, fmt.Errorf("webfinger %s: %w", acct, err)
+	}
+	// A domain may delegate WebFinger to another host, but nothing is
+	// taken from a host the server does not federate with.
+	if err := f.checkDomain(ctx, final); err != nil {
 		return nil, fmt.Errorf("webfinger %s: %w", acct, err)
 	}
 	var jrd struct {

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/pem"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+
+	"rounds/federation"
+	"rounds/storage"
+	"rounds/storage/storagetest"
+)
+
+// looseServer is a hand-made remote server on its own loopback port whose
+// routes a test fills in.
+type looseServer struct {
+	base string
+	mu   sync.Mutex
+	mux  *http.ServeMux
+	hits map[string]int
+}
+
+func newLooseServer(t *testing.T) *looseServer {
+	t.Helper()
+	s := &looseServer{mux: http.NewServeMux(), hits: map[string]int{}}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.hits[r.URL.Path]++
+		s.mu.Unlock()
+		s.mux.ServeHTTP(w, r)
+	})}}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	s.base = srv.URL
+	return s
+}
+
+func (s *looseServer) handle(pattern string, h http.HandlerFunc) { s.mux.HandleFunc(pattern, h) }
+
+func (s *looseServer) serveJSON(pattern string, doc []byte) {
+	s.handle(pattern, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/activity+json")
+		_, _ = w.Write(doc)
+	})
+}
+
+func (s *looseServer) hitsOf(path string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.hits[path]
+}
+
+func publicPEM(t *testing.T, name string) string {
+	t.Helper()
+	der, err := x509.MarshalPKIXPublicKey(&fakeKey(t, name).PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+}
+
+// TestOpenRedirectCannotImpersonateItsHost plays Mastodon's CVE-2024-23832:
+// a server with an open redirect (victim) would let another server (evil)
+// answer for it. Evil signs a Follow as victim's admin with a keyId that
+// goes through the redirect to evil's own document claiming to be that
+// admin with evil's key; it also offers a post and an actor at redirect
+// addresses. None of it may be taken.
+func TestOpenRedirectCannotImpersonateItsHost(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, dialect storage.Dialect) {
+		ctx := context.Background()
+		n := startNode(t, dialect)
+		bob := n.user(t, "bob", false)
+		victim, evil := newLooseServer(t), newLooseServer(t)
+		victim.handle("GET /redirect", func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, r.URL.Query().Get("to"), http.StatusFound)
+		})
+		via := func(path string) string { return victim.base + "/redirect?to=" + url.QueryEscape(evil.base+path) }
+		admin := victim.base + "/users/admin"
+		keyID := via("/key") + "#main-key"
+		forged, err := federation.MarshalActor(federation.ActorDoc{
+			ID: admin, Type: "Person", PreferredUsername: "admin", Inbox: admin + "/inbox",
+			PublicKeyID: keyID, PublicKeyOwner: admin, PublicKeyPEM: publicPEM(t, "evil"),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		evil.serveJSON("GET /key", forged)
+		// An actor and a post whose ids are the redirect addresses themselves.
+		forgedHere, err := federation.MarshalActor(federation.ActorDoc{
+			ID: via("/actor"), Type: "Person", PreferredUsername: "root", Inbox: admin + "/inbox",
+			PublicKeyID: via("/actor") + "#main-key", PublicKeyOwner: via("/actor"), PublicKeyPEM: publicPEM(t, "evil"),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		evil.serveJSON("GET /actor", forgedHere)
+		note, err := federation.MarshalNote(federation.NoteDoc{
+			ID: via("/note"), Type: "Note", AttributedTo: admin, Content: "<p>Stop all anticoagulants.</p>",
+			To: []string{federation.PublicCollection}, Published: time.Now().UTC(),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		evil.serveJSON("GET /note", note)
+
+		code := signedPost(t, bob.InboxURL, &federation.Signer{KeyID: keyID, Key: fakeKey(t, "evil")}, federation.ActivityDoc{
+			ID: admin + "#follows/1", Type: "Follow", Actor: admin, ObjectID: bob.URI,
+		})
+		if code == http.StatusAccepted {
+			t.Fatal("a Follow signed through an open redirect was accepted")
+		}
+		if c, _ := n.svc.Counts(ctx, bob); c.Followers != 0 {
+			t.Fatalf("bob has %d followers", c.Followers)
+		}
+		if a, err := n.svc.AccountByURI(ctx, admin); err == nil {
+			t.Fatalf("the forged actor %s was stored with key %s", a.URI, a.KeyID)
+		}
+		if a, err := n.fed.FetchActor(ctx, via("/actor")); err == nil {
+			t.Fatalf("FetchActor through an open redirect stored %s", a.URI)
+		}
+		if a, st, err := n.fed.ResolveObject(ctx, via("/note")); err == nil {
+			t.Fatalf("ResolveObject through an open redirect = %v, %v", a, st)
+		}
+		if _, err := n.svc.StatusByURI(ctx, via("/note")); err == nil {
+			t.Fatal("the forged post was stored")
+		}
+		for _, p := range []string{"/key", "/actor", "/note"} {
+			if h := evil.hitsOf(p); h != 0 {
+				t.Errorf("the node fetched evil's %s %d times through the redirect", p, h)
+			}
+		}
+	})
+}
