@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -138,6 +140,51 @@ func TestOpenRedirectCannotImpersonateItsHost(t *testing.T) {
 			if h := evil.hitsOf(p); h != 0 {
 				t.Errorf("the node fetched evil's %s %d times through the redirect", p, h)
 			}
+		}
+	})
+}
+
+// TestInstanceActorRoundTripsThroughWebFinger: the instance actor, which
+// signs the server's fetches, says preferredUsername = the domain, and
+// GoToSocial and Mastodon check a signed GET by resolving
+// acct:DOMAIN@DOMAIN through WebFinger back to that actor.
+func TestInstanceActorRoundTripsThroughWebFinger(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, dialect storage.Dialect) {
+		ctx := context.Background()
+		a, b := startNode(t, dialect), startNode(t, dialect)
+		code, actor, _ := getAS(t, b.base+"/actor")
+		if code != http.StatusOK || actor["id"] != b.base+"/actor" || actor["preferredUsername"] != b.domain {
+			t.Fatalf("GET /actor = %d %v", code, actor)
+		}
+		acct := "acct:" + b.domain + "@" + b.domain
+		code, body := get(t, b.base+"/.well-known/webfinger?resource="+url.QueryEscape(acct))
+		if code != http.StatusOK {
+			t.Fatalf("webfinger %s = %d %s", acct, code, body)
+		}
+		var jrd struct {
+			Subject string
+			Links   []struct{ Rel, Type, Href string }
+		}
+		if err := json.Unmarshal([]byte(body), &jrd); err != nil {
+			t.Fatal(err)
+		}
+		self := ""
+		for _, l := range jrd.Links {
+			if l.Rel == "self" && l.Type == "application/activity+json" {
+				self = l.Href
+			}
+		}
+		if jrd.Subject != acct || self != b.base+"/actor" {
+			t.Fatalf("webfinger %s = %s", acct, body)
+		}
+		// By the actor's id, too, it answers with the same subject.
+		if code, body := get(t, b.base+"/.well-known/webfinger?resource="+url.QueryEscape(b.base+"/actor")); code != http.StatusOK || !strings.Contains(body, `"subject":"`+acct+`"`) {
+			t.Fatalf("webfinger by the instance actor's id = %d %s", code, body)
+		}
+		// Another server resolves it as it would the signer of a fetch.
+		got, err := a.fed.ResolveAccount(ctx, b.domain+"@"+b.domain)
+		if err != nil || got.URI != b.base+"/actor" {
+			t.Fatalf("ResolveAccount(%s@%s) = %v, %v", b.domain, b.domain, got, err)
 		}
 	})
 }
