@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-fed/httpsig"
+
 	"rounds/federation"
 	"rounds/storage"
 	"rounds/storage/storagetest"
@@ -185,6 +187,52 @@ func TestInstanceActorRoundTripsThroughWebFinger(t *testing.T) {
 		got, err := a.fed.ResolveAccount(ctx, b.domain+"@"+b.domain)
 		if err != nil || got.URI != b.base+"/actor" {
 			t.Fatalf("ResolveAccount(%s@%s) = %v, %v", b.domain, b.domain, got, err)
+		}
+	})
+}
+
+// TestAuthorizedFetchRequiresRequestTargetSigned: under authorized fetch a
+// signature over host and date alone would let one signed GET be replayed
+// to any path for 12 hours; it is refused, and a full one accepted.
+func TestAuthorizedFetchRequiresRequestTargetSigned(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, dialect storage.Dialect) {
+		n := startNodeWith(t, dialect, func(rc *rawConfig) { rc.authorizedFetch = true })
+		bob := n.user(t, "bob", false)
+		rem := newFakeRemote(t, fakeRemoteOptions{}, "eve")
+		fetch := func(target string, headers []string) int {
+			t.Helper()
+			req, err := http.NewRequest(http.MethodGet, target, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Accept", "application/activity+json")
+			if headers == nil {
+				err = federation.SignRequest(req, nil, rem.signer("eve"))
+			} else {
+				req.Header.Set("Date", time.Now().UTC().Format(http.TimeFormat))
+				req.Header.Set("Host", req.URL.Host)
+				var s httpsig.Signer
+				if s, _, err = httpsig.NewSigner([]httpsig.Algorithm{httpsig.RSA_SHA256}, httpsig.DigestSha256, headers, httpsig.Signature, 0); err == nil {
+					err = s.SignRequest(rem.signer("eve").Key, rem.signer("eve").KeyID, req, nil)
+				}
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			return resp.StatusCode
+		}
+		if code := fetch(bob.URI, nil); code != http.StatusOK {
+			t.Fatalf("a fully signed GET = %d, want 200", code)
+		}
+		for _, target := range []string{bob.URI, bob.FollowersURL} {
+			if code := fetch(target, []string{"host", "date"}); code != http.StatusUnauthorized {
+				t.Fatalf("GET %s signed over host and date only = %d, want 401", target, code)
+			}
 		}
 	})
 }
