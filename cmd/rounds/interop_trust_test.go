@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +19,7 @@ import (
 	"github.com/go-fed/httpsig"
 
 	"rounds/federation"
+	"rounds/social"
 	"rounds/storage"
 	"rounds/storage/storagetest"
 )
@@ -235,4 +238,83 @@ func TestAuthorizedFetchRequiresRequestTargetSigned(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestKeyDocumentsLikeGoToSocialFederateBothWays runs one Rounds server
+// that publishes its keys as documents of their own (keyId
+// https://host/users/NAME/main-key, no fragment), as GoToSocial does, next
+// to a plain one, both requiring signed fetches as GoToSocial does: they
+// follow each other and posts arrive both ways.
+func TestKeyDocumentsLikeGoToSocialFederateBothWays(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, dialect storage.Dialect) {
+		ctx := context.Background()
+		a := startNodeWith(t, dialect, func(rc *rawConfig) { rc.authorizedFetch = true })
+		g := startNodeWith(t, dialect, func(rc *rawConfig) { rc.authorizedFetch = true; rc.keyDocuments = true })
+		alice, gina := a.user(t, "alice", false), g.user(t, "gina", false)
+
+		// The key documents are readable unsigned, in both modes.
+		for _, n := range []struct {
+			node *node
+			who  *storage.Account
+			kid  string
+		}{{g, gina, gina.URI + "/main-key"}, {a, alice, alice.URI + "#main-key"}} {
+			code, key, _ := getAS(t, n.who.URI+"/main-key")
+			if code != http.StatusOK || key["id"] != n.who.URI+"/main-key" || key["owner"] != n.who.URI || !strings.Contains(fmt.Sprint(key["publicKeyPem"]), "BEGIN PUBLIC KEY") {
+				t.Fatalf("GET %s/main-key = %d %v", n.who.URI, code, key)
+			}
+			if code, _, _ := getAS(t, n.node.base+"/actor/main-key"); code != http.StatusOK {
+				t.Fatalf("GET %s/actor/main-key = %d", n.node.base, code)
+			}
+			// The actor names the keyId it signs with.
+			actor := signedGetAS(t, n.who.URI, a)
+			if pk, _ := actor["publicKey"].(map[string]any); pk["id"] != n.kid || pk["owner"] != n.who.URI {
+				t.Fatalf("%s's publicKey = %v, want id %s", n.who.URI, actor["publicKey"], n.kid)
+			}
+		}
+
+		ginaOnA := followAcross(t, a, alice, g, "gina")
+		if ginaOnA.KeyID != gina.URI+"/main-key" {
+			t.Fatalf("a stored gina's key as %q", ginaOnA.KeyID)
+		}
+		followAcross(t, g, gina, a, "alice")
+		fromG, err := g.svc.PostStatus(ctx, gina, social.NewStatus{Text: "Ward round moved to nine.", Visibility: social.VisibilityPublic})
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitInHome(t, a, alice, fromG.URI, "gina's post reaching a")
+		fromA, err := a.svc.PostStatus(ctx, alice, social.NewStatus{Text: "Noted, thanks.", Visibility: social.VisibilityPrivate})
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitInHome(t, g, gina, fromA.URI, "alice's followers-only post reaching g")
+	})
+}
+
+// signedGetAS GETs an ActivityPub document signed by n's instance actor.
+func signedGetAS(t *testing.T, uri string, n *node) map[string]any {
+	t.Helper()
+	inst, err := n.svc.InstanceActor(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, _ := pem.Decode([]byte(inst.PrivateKeyPEM))
+	key, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodGet, uri, nil)
+	req.Header.Set("Accept", "application/activity+json")
+	if err := federation.SignRequest(req, nil, &federation.Signer{KeyID: inst.KeyID, Key: key.(*rsa.PrivateKey)}); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var doc map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("signed GET %s = %d, %v", uri, resp.StatusCode, err)
+	}
+	return doc
 }
