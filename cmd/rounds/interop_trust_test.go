@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"crypto"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -317,4 +319,197 @@ func signedGetAS(t *testing.T, uri string, n *node) map[string]any {
 		t.Fatalf("signed GET %s = %d, %v", uri, resp.StatusCode, err)
 	}
 	return doc
+}
+
+// fakeGoToSocial plays what a GoToSocial server does that Rounds has to
+// meet: WebFinger answers 406 unless it may answer JRD or JSON; actors are
+// served only to signed GETs, whose signer is resolved by fetching the
+// keyId's actor and then WebFinger of its preferredUsername at its host,
+// which must lead back to it; keys are https://host/users/NAME/main-key,
+// served as a stub of the actor carrying only the publicKey.
+type fakeGoToSocial struct {
+	*looseServer
+	host      string
+	mu        sync.Mutex
+	signedGet []string // why signed GETs were refused
+}
+
+func newFakeGoToSocial(t *testing.T, names ...string) *fakeGoToSocial {
+	t.Helper()
+	g := &fakeGoToSocial{looseServer: newLooseServer(t)}
+	g.host = strings.TrimPrefix(g.base, "http://")
+	actors, stubs := map[string][]byte{}, map[string][]byte{}
+	for _, name := range names {
+		id := g.actorID(name)
+		actor, err := federation.MarshalActor(federation.ActorDoc{
+			ID: id, Type: "Person", PreferredUsername: name, Inbox: id + "/inbox", Outbox: id + "/outbox",
+			Followers: id + "/followers", Following: id + "/following",
+			PublicKeyID: id + "/main-key", PublicKeyOwner: id, PublicKeyPEM: publicPEM(t, "gts-"+name),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		stub, err := json.Marshal(map[string]any{
+			"@context": []string{"https://w3id.org/security/v1", "https://www.w3.org/ns/activitystreams"},
+			"id":       id, "type": "Person", "preferredUsername": name,
+			"publicKey": map[string]string{"id": id + "/main-key", "owner": id, "publicKeyPem": publicPEM(t, "gts-"+name)},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		actors[name], stubs[name] = actor, stub
+	}
+	g.handle("GET /.well-known/webfinger", func(w http.ResponseWriter, r *http.Request) {
+		if !acceptsJRD(r.Header.Get("Accept")) {
+			w.WriteHeader(http.StatusNotAcceptable)
+			return
+		}
+		name, ok := strings.CutSuffix(strings.TrimPrefix(r.URL.Query().Get("resource"), "acct:"), "@"+g.host)
+		if !ok || actors[name] == nil {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/jrd+json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"subject": "acct:" + name + "@" + g.host,
+			"links": []map[string]string{{"rel": "self", "type": "application/activity+json", "href": g.actorID(name)}}})
+	})
+	g.handle("GET /users/{name}", func(w http.ResponseWriter, r *http.Request) {
+		doc := actors[r.PathValue("name")]
+		if doc == nil {
+			http.NotFound(w, r)
+			return
+		}
+		if _, _, err := federation.VerifyRequest(r.Context(), r, nil, webfingerKeys{}, time.Now()); err != nil {
+			g.mu.Lock()
+			g.signedGet = append(g.signedGet, err.Error())
+			g.mu.Unlock()
+			http.Error(w, err.Error(), http.StatusUnauthorized)
+			return
+		}
+		w.Header().Set("Content-Type", "application/activity+json")
+		_, _ = w.Write(doc)
+	})
+	// Keys are served unsigned, as the stub GoToSocial publishes.
+	g.handle("GET /users/{name}/main-key", func(w http.ResponseWriter, r *http.Request) {
+		doc := stubs[r.PathValue("name")]
+		if doc == nil {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/activity+json")
+		_, _ = w.Write(doc)
+	})
+	g.handle("POST /users/{name}/inbox", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusAccepted) })
+	return g
+}
+
+func (g *fakeGoToSocial) actorID(name string) string { return g.base + "/users/" + name }
+
+func (g *fakeGoToSocial) signer(t *testing.T, name string) *federation.Signer {
+	return &federation.Signer{KeyID: g.actorID(name) + "/main-key", Key: fakeKey(t, "gts-"+name)}
+}
+
+func (g *fakeGoToSocial) refusals() []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return append([]string(nil), g.signedGet...)
+}
+
+// acceptsJRD is GoToSocial's WebFinger content negotiation.
+func acceptsJRD(accept string) bool {
+	for _, part := range strings.Split(accept, ",") {
+		mt, _, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if mt == "application/jrd+json" || mt == "application/json" {
+			return true
+		}
+	}
+	return false
+}
+
+// webfingerKeys resolves a signer as GoToSocial does: the keyId's actor,
+// then WebFinger of preferredUsername@host, which must name that actor.
+type webfingerKeys struct{}
+
+func (webfingerKeys) PublicKey(ctx context.Context, keyID string, _ bool) (crypto.PublicKey, string, error) {
+	get := func(u, accept string) ([]byte, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Accept", accept)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return nil, fmt.Errorf("GET %s: %d", u, resp.StatusCode)
+		}
+		return io.ReadAll(resp.Body)
+	}
+	actorURL, _, _ := strings.Cut(keyID, "#")
+	body, err := get(actorURL, "application/activity+json")
+	if err != nil {
+		return nil, "", err
+	}
+	d, err := federation.ParseActor(body)
+	if err != nil {
+		return nil, "", err
+	}
+	u, _ := url.Parse(d.ID)
+	body, err = get(u.Scheme+"://"+u.Host+"/.well-known/webfinger?resource="+url.QueryEscape("acct:"+d.PreferredUsername+"@"+u.Host), "application/jrd+json")
+	if err != nil {
+		return nil, "", fmt.Errorf("webfinger of the signer: %w", err)
+	}
+	var jrd struct {
+		Links []struct{ Rel, Href string }
+	}
+	_ = json.Unmarshal(body, &jrd)
+	for _, l := range jrd.Links {
+		if l.Rel == "self" && l.Href == d.ID {
+			block, _ := pem.Decode([]byte(d.PublicKeyPEM))
+			if block == nil {
+				return nil, "", fmt.Errorf("no key")
+			}
+			pub, err := x509.ParsePKIXPublicKey(block.Bytes)
+			return pub, d.ID, err
+		}
+	}
+	return nil, "", fmt.Errorf("webfinger of the signer does not lead back to %s", d.ID)
+}
+
+// TestGoToSocialLikeServerFederates meets a server behaving like
+// GoToSocial: WebFinger answers only JRD, actors only signed GETs whose
+// signer resolves through WebFinger, and it signs with a keyId that is a
+// stub document of its own.
+func TestGoToSocialLikeServerFederates(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, dialect storage.Dialect) {
+		ctx := context.Background()
+		n := startNode(t, dialect)
+		bob := n.user(t, "bob", false)
+		g := newFakeGoToSocial(t, "ann", "cy")
+
+		ann, err := n.fed.ResolveAccount(ctx, "ann@"+g.host)
+		if err != nil {
+			t.Fatalf("resolve ann@%s: %v (GoToSocial refused: %v)", g.host, err, g.refusals())
+		}
+		if ann.URI != g.actorID("ann") || ann.KeyID != g.actorID("ann")+"/main-key" {
+			t.Fatalf("ann = %s with key %s", ann.URI, ann.KeyID)
+		}
+
+		// Two follows of bob's, by ann (known here) and cy (unknown, so
+		// her key is fetched from the stub at her keyId, then her actor).
+		for _, name := range []string{"ann", "cy"} {
+			code := signedPost(t, bob.InboxURL, g.signer(t, name), federation.ActivityDoc{
+				ID: g.actorID(name) + "/follows/1", Type: "Follow", Actor: g.actorID(name), ObjectID: bob.URI,
+			})
+			if code != http.StatusAccepted {
+				t.Fatalf("%s's Follow signed with a GoToSocial keyId = %d, want 202 (GoToSocial refused: %v)", name, code, g.refusals())
+			}
+		}
+		eventually(t, "ann and cy following bob", func() bool {
+			c, err := n.svc.Counts(ctx, bob)
+			return err == nil && c.Followers == 2
+		})
+	})
 }
