@@ -57,12 +57,10 @@ func (f *Federation) storeActor(ctx context.Context, uri string, body []byte) (*
 	if !sameHost(d.ID, uri) {
 		return nil, fmt.Errorf("actor %s: the document's id %s is on another host", uri, d.ID)
 	}
-	// Its key must be its own: on its host and, when an owner is named,
-	// owned by it. A key id claimed on another host would make signatures
-	// with that keyId count as this actor's while only the keyId's host
-	// is checked against domain blocks and the allowlist.
-	if d.PublicKeyID != "" && (!sameHost(d.PublicKeyID, d.ID) || d.PublicKeyOwner != "" && d.PublicKeyOwner != d.ID) {
-		return nil, fmt.Errorf("actor %s: its key %.200q (owner %.200q) is not its own", uri, d.PublicKeyID, d.PublicKeyOwner)
+	// Its key must be its own: when an owner is named, owned by it (and,
+	// as StoreRemoteAccount requires, on its host).
+	if d.PublicKeyID != "" && d.PublicKeyOwner != "" && d.PublicKeyOwner != d.ID {
+		return nil, fmt.Errorf("actor %s: its key %.200q is owned by %.200q", uri, d.PublicKeyID, d.PublicKeyOwner)
 	}
 	a := accountFromDoc(d)
 	if err := f.social.StoreRemoteAccount(ctx, a); err != nil {

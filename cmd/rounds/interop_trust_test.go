@@ -513,3 +513,86 @@ func TestGoToSocialLikeServerFederates(t *testing.T) {
 		})
 	})
 }
+
+// TestAllowlistChecksTheSignersOwnHost: in allowlist mode only the keyId's
+// host was checked, and an actor could claim a key on another host. An
+// actor on an unlisted server whose document names a keyId on a listed one
+// must neither be stored nor get its activities or signed fetches in. A
+// listed server cannot slip in a post attributed to an unlisted one either.
+func TestAllowlistChecksTheSignersOwnHost(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, dialect storage.Dialect) {
+		ctx := context.Background()
+		n := startNode(t, dialect)
+		bob := n.user(t, "bob", false)
+		listed := newActorServer(t)
+		xSigner := listed.add(t, "x")
+		x := listed.base + "/users/x"
+		evil := newLooseServer(t)
+		eve := evil.base + "/users/eve"
+		borrowed := x + "#main-key" // a keyId on the listed server
+		doc, err := federation.MarshalActor(federation.ActorDoc{
+			ID: eve, Type: "Person", PreferredUsername: "eve", Inbox: eve + "/inbox",
+			PublicKeyID: borrowed, PublicKeyOwner: eve, PublicKeyPEM: publicPEM(t, "eve"),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		evil.serveJSON("GET /users/eve", doc)
+		eveSigner := &federation.Signer{KeyID: borrowed, Key: fakeKey(t, "eve")}
+
+		// While the server still federates with everyone, eve's actor is
+		// looked up (someone searched for her): it is not taken.
+		if a, err := n.fed.FetchActor(ctx, eve); err == nil {
+			t.Errorf("an actor claiming a key on another host was stored: %s with key %s", a.URI, a.KeyID)
+		}
+		if _, _, err := n.svc.AllowDomain(ctx, social.CommandLine, listed.domain()); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := n.svc.SetFederationMode(ctx, social.CommandLine, social.FederationAllowlist); err != nil {
+			t.Fatal(err)
+		}
+
+		if code := signedPost(t, bob.InboxURL, eveSigner, federation.ActivityDoc{
+			ID: eve + "#follows/1", Type: "Follow", Actor: eve, ObjectID: bob.URI,
+		}); code == http.StatusAccepted {
+			t.Error("an unlisted server's Follow signed with a keyId on a listed one was accepted")
+		}
+		req, _ := http.NewRequest(http.MethodGet, bob.URI, nil)
+		req.Header.Set("Accept", "application/activity+json")
+		if err := federation.SignRequest(req, nil, eveSigner); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			t.Error("an unlisted server's signed fetch with a keyId on a listed one was served")
+		}
+
+		// The listed server's own actor is welcome, but not a post it
+		// says is eve's.
+		if code := signedPost(t, bob.InboxURL, xSigner, federation.ActivityDoc{
+			ID: x + "#follows/1", Type: "Follow", Actor: x, ObjectID: bob.URI,
+		}); code != http.StatusAccepted {
+			t.Fatalf("the listed server's Follow = %d", code)
+		}
+		if code := signedPost(t, n.base+"/inbox", xSigner, federation.ActivityDoc{
+			ID: x + "#creates/1", Type: "Create", Actor: x, To: []string{federation.PublicCollection},
+			Note: &federation.NoteDoc{ID: eve + "/statuses/1", Type: "Note", AttributedTo: eve, Content: "<p>forged</p>",
+				To: []string{federation.PublicCollection}, Published: time.Now().UTC()},
+		}); code == http.StatusAccepted {
+			t.Error("a post attributed to an unlisted server's actor was accepted from a listed one")
+		}
+		if _, err := n.svc.StatusByURI(ctx, eve+"/statuses/1"); err == nil {
+			t.Error("the post attributed to eve was stored")
+		}
+		if c, _ := n.svc.Counts(ctx, bob); c.Followers != 1 {
+			t.Errorf("bob has %d followers, want only x", c.Followers)
+		}
+		if _, err := n.svc.AccountByURI(ctx, eve); err == nil {
+			t.Error("eve's account is stored")
+		}
+	})
+}
