@@ -596,3 +596,26 @@ func TestAllowlistChecksTheSignersOwnHost(t *testing.T) {
 		}
 	})
 }
+
+// TestKeyDocumentsSetting: the undocumented ROUNDS_KEY_DOCUMENTS=1 turns
+// the GoToSocial-style keys on; nothing else does.
+func TestKeyDocumentsSetting(t *testing.T) {
+	for _, tc := range []struct {
+		env  string
+		want bool
+	}{{"1", true}, {"", false}, {"0", false}} {
+		getenv := func(k string) string {
+			if k == "ROUNDS_KEY_DOCUMENTS" {
+				return tc.env
+			}
+			return ""
+		}
+		cfg, err := parseCommand("serve", []string{"--domain", "rounds.example"}, io.Discard, getenv, true, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.KeyDocuments != tc.want {
+			t.Fatalf("ROUNDS_KEY_DOCUMENTS=%q gives KeyDocuments %v", tc.env, cfg.KeyDocuments)
+		}
+	}
+}
