@@ -25,6 +25,12 @@ var (
 	// address we refuse to connect to, such as loopback or a private
 	// network, so that remote input cannot make us probe our own network.
 	ErrForbiddenAddress = errors.New("federation: forbidden destination address")
+	// ErrCrossHostRedirect means an ActivityPub fetch was redirected to
+	// another host. Every check of a fetched document compares its id with
+	// the host that was asked; were the answer allowed to come from
+	// elsewhere, an open redirect on a server would let any other server
+	// speak for it (the class of Mastodon's CVE-2024-23832).
+	ErrCrossHostRedirect = errors.New("federation: redirect to another host")
 )
 
 var errTooManyRedirects = errors.New("federation: too many redirects")
@@ -39,7 +45,12 @@ const (
 	maxDrain = 64 << 10
 
 	acceptActivity = `application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"`
-	contentType    = "application/activity+json"
+	// acceptJRD is what WebFinger and host-meta are asked for: GoToSocial
+	// answers 406 Not Acceptable to a WebFinger request that accepts
+	// neither application/jrd+json nor application/json (the ActivityPub
+	// types included), so those two and nothing else.
+	acceptJRD   = "application/jrd+json, application/json"
+	contentType = "application/activity+json"
 )
 
 // ClientOptions configures NewClient; zero values get safe defaults.
@@ -88,6 +99,9 @@ func (e *StatusError) Error() string {
 
 type signerKey struct{}
 
+// crossHostKey marks a request whose redirects may lead to another host.
+type crossHostKey struct{}
+
 // NewClient builds a Client from o, filling in defaults.
 func NewClient(o ClientOptions) *Client {
 	if o.Timeout <= 0 {
@@ -131,9 +145,10 @@ func NewClient(o ClientOptions) *Client {
 }
 
 // checkRedirect limits redirects, never follows one for a POST (the
-// delivery must reach the inbox it was addressed to), and re-signs a signed
-// GET for its new target instead of forwarding a signature made for the
-// first URL to a host that could replay it.
+// delivery must reach the inbox it was addressed to), follows one of an
+// ActivityPub fetch only on the same host (see ErrCrossHostRedirect), and
+// re-signs a signed GET for its new target instead of forwarding a
+// signature made for the first URL to a host that could replay it.
 func checkRedirect(req *http.Request, via []*http.Request) error {
 	if via[0].Method != http.MethodGet && via[0].Method != http.MethodHead {
 		return http.ErrUseLastResponse
@@ -143,6 +158,9 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 	}
 	if err := checkScheme(req.URL); err != nil {
 		return err
+	}
+	if cross, _ := req.Context().Value(crossHostKey{}).(bool); !cross && !strings.EqualFold(req.URL.Host, via[0].URL.Host) {
+		return fmt.Errorf("%w: %s to %s", ErrCrossHostRedirect, via[0].URL.Host, req.URL.Host)
 	}
 	req.Header.Del("Signature")
 	req.Header.Del("Host")
@@ -166,50 +184,68 @@ func checkScheme(u *url.URL) error {
 }
 
 // Get fetches an ActivityStreams document, signed with s when s is not nil
-// (authorized fetch). It returns the body, ErrTooLarge past MaxBody, or a
-// *StatusError for a non-2xx answer.
+// (authorized fetch). It follows redirects only on the host of rawURL, so
+// the body always comes from that host, which is what a caller checks the
+// document's id against. It returns the body, ErrTooLarge past MaxBody,
+// ErrCrossHostRedirect, or a *StatusError for a non-2xx answer.
 func (c *Client) Get(ctx context.Context, rawURL string, s *Signer) ([]byte, error) {
+	body, _, err := c.get(ctx, rawURL, s, acceptActivity, false)
+	return body, err
+}
+
+// GetWebFinger fetches a WebFinger (or host-meta) document, unsigned, and
+// returns it with the URL that finally answered. It follows redirects to
+// other hosts, as a domain may delegate WebFinger to the host of its
+// server: the answer is only a pointer to an actor, which is then fetched
+// from its own host and checked there, never an identity by itself.
+func (c *Client) GetWebFinger(ctx context.Context, rawURL string) (body []byte, finalURL string, err error) {
+	return c.get(ctx, rawURL, nil, acceptJRD, true)
+}
+
+func (c *Client) get(ctx context.Context, rawURL string, s *Signer, accept string, crossHost bool) ([]byte, string, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("federation: get: %w", err)
+		return nil, "", fmt.Errorf("federation: get: %w", err)
 	}
 	if err := checkScheme(u); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if s != nil {
 		ctx = context.WithValue(ctx, signerKey{}, s)
 	}
+	ctx = context.WithValue(ctx, crossHostKey{}, crossHost)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return nil, fmt.Errorf("federation: get: %w", err)
+		return nil, "", fmt.Errorf("federation: get: %w", err)
 	}
-	req.Header.Set("Accept", acceptActivity)
+	req.Header.Set("Accept", accept)
 	req.Header.Set("User-Agent", c.userAgent)
 	if s != nil {
 		if err := SignRequest(req, nil, s); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("federation: get %s: %w", rawURL, err)
+		return nil, "", fmt.Errorf("federation: get %s: %w", rawURL, err)
 	}
 	defer resp.Body.Close()
+	finalURL := resp.Request.URL.String()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		drain(resp.Body)
-		return nil, newStatusError(resp, rawURL, time.Now())
+		return nil, finalURL, newStatusError(resp, rawURL, time.Now())
 	}
 	if resp.ContentLength > c.maxBody {
-		return nil, fmt.Errorf("%w: %s declares %d bytes, limit %d", ErrTooLarge, rawURL, resp.ContentLength, c.maxBody)
+		return nil, finalURL, fmt.Errorf("%w: %s declares %d bytes, limit %d", ErrTooLarge, rawURL, resp.ContentLength, c.maxBody)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
 	if err != nil {
-		return nil, fmt.Errorf("federation: get %s: read body: %w", rawURL, err)
+		return nil, finalURL, fmt.Errorf("federation: get %s: read body: %w", rawURL, err)
 	}
 	if int64(len(body)) > c.maxBody {
-		return nil, fmt.Errorf("%w: %s exceeds %d bytes", ErrTooLarge, rawURL, c.maxBody)
+		return nil, finalURL, fmt.Errorf("%w: %s exceeds %d bytes", ErrTooLarge, rawURL, c.maxBody)
 	}
-	return body, nil
+	return body, finalURL, nil
 }
 
 // Post delivers an activity to an inbox, signed with s, which is required

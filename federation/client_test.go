@@ -237,8 +237,89 @@ func TestClientRedirectToForbiddenAddress(t *testing.T) {
 	}))
 	defer srv.Close()
 	c := NewClient(ClientOptions{AllowPrivate: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}})
-	if _, err := c.Get(context.Background(), srv.URL+"/", nil); !errors.Is(err, ErrForbiddenAddress) {
+	// WebFinger follows redirects to other hosts, so the dial-time check
+	// is what stops this one.
+	if _, _, err := c.GetWebFinger(context.Background(), srv.URL+"/"); !errors.Is(err, ErrForbiddenAddress) {
 		t.Fatalf("got %v, want ErrForbiddenAddress", err)
+	}
+}
+
+// TestClientRefusesCrossHostRedirects: a server with an open redirect must
+// not be able to hand an ActivityPub fetch to another host, whose answer
+// would then pass for its own (Mastodon's CVE-2024-23832).
+func TestClientRefusesCrossHostRedirects(t *testing.T) {
+	key, _ := keys(t)
+	s := &Signer{KeyID: testKeyID, Key: key}
+	var evilHits atomic.Int32
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		evilHits.Add(1)
+		io.WriteString(w, `{"id":"forged"}`)
+	}))
+	defer evil.Close()
+	victim := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/redirect": // the open redirect
+			http.Redirect(w, r, r.URL.Query().Get("to"), http.StatusFound)
+		case "/old":
+			http.Redirect(w, r, "/new", http.StatusMovedPermanently)
+		case "/new":
+			io.WriteString(w, `{"id":"here"}`)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer victim.Close()
+	c := loopbackClient(ClientOptions{})
+	ctx := context.Background()
+
+	open := victim.URL + "/redirect?to=" + evil.URL + "/users/admin"
+	for _, signer := range []*Signer{nil, s} {
+		if body, err := c.Get(ctx, open, signer); !errors.Is(err, ErrCrossHostRedirect) {
+			t.Fatalf("Get through an open redirect (signed: %v) = %q, %v; want ErrCrossHostRedirect", signer != nil, body, err)
+		}
+	}
+	if n := evilHits.Load(); n != 0 {
+		t.Fatalf("the other host was fetched %d times", n)
+	}
+	// A redirect on the same host is still followed.
+	if body, err := c.Get(ctx, victim.URL+"/old", s); err != nil || string(body) != `{"id":"here"}` {
+		t.Fatalf("same-host redirect: %q, %v", body, err)
+	}
+	// WebFinger may be delegated to another host, and says where it ended.
+	body, final, err := c.GetWebFinger(ctx, open)
+	if err != nil || string(body) != `{"id":"forged"}` || final != evil.URL+"/users/admin" {
+		t.Fatalf("GetWebFinger through a redirect = %q from %q, %v", body, final, err)
+	}
+}
+
+// TestClientWebFingerAcceptsJRD: GoToSocial answers 406 to a WebFinger
+// request that does not accept application/jrd+json or application/json.
+func TestClientWebFingerAcceptsJRD(t *testing.T) {
+	var gotAccept string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gotAccept = r.Header.Get("Accept")
+		ok := false
+		for _, part := range strings.Split(gotAccept, ",") {
+			mt, _, _ := strings.Cut(strings.TrimSpace(part), ";")
+			if mt == "application/jrd+json" || mt == "application/json" {
+				ok = true
+			}
+		}
+		if !ok {
+			w.WriteHeader(http.StatusNotAcceptable)
+			return
+		}
+		w.Header().Set("Content-Type", "application/jrd+json")
+		io.WriteString(w, `{"subject":"acct:a@b"}`)
+	}))
+	defer srv.Close()
+	c := loopbackClient(ClientOptions{})
+	body, _, err := c.GetWebFinger(context.Background(), srv.URL+"/.well-known/webfinger?resource=acct:a@b")
+	if err != nil || string(body) != `{"subject":"acct:a@b"}` {
+		t.Fatalf("GetWebFinger = %q, %v (sent Accept %q)", body, err, gotAccept)
+	}
+	if strings.Contains(gotAccept, "activity+json") {
+		t.Fatalf("WebFinger sent Accept %q", gotAccept)
 	}
 }
 

@@ -28,7 +28,7 @@ func (f *Federation) actorDoc(a *storage.Account) ActorDoc {
 		Summary: a.Note, URL: a.URL, Inbox: a.InboxURL, Outbox: a.OutboxURL,
 		Followers: a.FollowersURL, Following: a.FollowingURL, Featured: a.FeaturedURL,
 		SharedInbox: a.SharedInboxURL, IconURL: a.AvatarURL, ImageURL: a.HeaderURL,
-		PublicKeyID: a.KeyID, PublicKeyOwner: a.URI, PublicKeyPEM: a.PublicKeyPEM,
+		PublicKeyID: f.localKeyID(a), PublicKeyOwner: a.URI, PublicKeyPEM: a.PublicKeyPEM,
 		ManuallyApprovesFollowers: a.Locked, Discoverable: a.Discoverable, Indexable: a.Indexable,
 		Published: a.CreatedAt,
 	}
@@ -66,6 +66,36 @@ func (f *Federation) instanceActor(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, err := MarshalActor(f.actorDoc(a))
+	if err != nil {
+		f.serverError(w, r, err)
+		return
+	}
+	writeActivityJSON(w, http.StatusOK, body)
+}
+
+// keyDocument serves a local actor's public key as a document of its own
+// at ACTOR/main-key, where GoToSocial publishes its keys: the id, the owner
+// and the PEM. It is the keyId with KeyDocuments; otherwise the actor names
+// ACTOR#main-key and this document is only there for who asks.
+func (f *Federation) keyDocument(w http.ResponseWriter, r *http.Request) {
+	var a *storage.Account
+	var err error
+	if name := chi.URLParam(r, "username"); name != "" {
+		a, err = f.social.LocalAccount(r.Context(), name)
+	} else {
+		a, err = f.social.InstanceActor(r.Context())
+	}
+	if err != nil {
+		f.notFoundOr(w, r, err)
+		return
+	}
+	body, err := json.Marshal(map[string]any{
+		"@context":     []string{as2Namespace, as2SecurityNamespace},
+		"id":           a.URI + "/main-key",
+		"type":         "CryptographicKey",
+		"owner":        a.URI,
+		"publicKeyPem": a.PublicKeyPEM,
+	})
 	if err != nil {
 		f.serverError(w, r, err)
 		return

@@ -37,6 +37,11 @@ type Options struct {
 	// AuthorizedFetch requires a valid signature from a server that is not
 	// blocked on every GET of an actor, status or collection.
 	AuthorizedFetch bool
+	// KeyDocuments publishes each local key as a document of its own at
+	// ACTOR/main-key and signs with that keyId (no fragment), the way
+	// GoToSocial does; for interoperability tests. The key documents are
+	// served in either mode.
+	KeyDocuments bool
 }
 
 // Federation serves the ActivityPub routes and works the delivery jobs.
@@ -48,6 +53,7 @@ type Federation struct {
 	version   string
 	openReg   bool
 	authFetch bool
+	keyDocs   bool
 
 	keys sync.Map // keyId -> *rsa.PrivateKey, parsed local keys
 	// answered remembers when each domain was last marked as answering,
@@ -62,7 +68,7 @@ func New(o Options) *Federation {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	f := &Federation{social: o.Social, jobs: o.Jobs, client: o.Client, log: o.Logger, version: o.Version, openReg: o.OpenRegistrations, authFetch: o.AuthorizedFetch}
+	f := &Federation{social: o.Social, jobs: o.Jobs, client: o.Client, log: o.Logger, version: o.Version, openReg: o.OpenRegistrations, authFetch: o.AuthorizedFetch, keyDocs: o.KeyDocuments}
 	storage.AddWorker(o.Jobs, &publishWorker{f: f})
 	storage.AddWorker(o.Jobs, &deliverWorker{f: f})
 	storage.AddWorker(o.Jobs, &fetchStatusWorker{f: f})
@@ -80,6 +86,10 @@ func (f *Federation) Routes(r chi.Router) {
 	// The instance actor stays readable without a signature: other
 	// servers fetch it to check the signatures of our own fetches.
 	r.Get("/actor", f.instanceActor)
+	// Keys are public and readable without a signature, like the
+	// instance actor: a server checking our signature fetches them.
+	r.Get("/actor/main-key", f.keyDocument)
+	r.Get("/users/{username}/main-key", f.keyDocument)
 	r.Post("/actor/inbox", f.inbox)
 	r.Post("/inbox", f.inbox)
 	r.Post("/users/{username}/inbox", f.inbox)
@@ -130,10 +140,20 @@ func (f *Federation) requireSignedFetch(next http.Handler) http.Handler {
 	})
 }
 
+// localKeyID is the keyId local account a signs with and publishes: its
+// stored one (the actor's id with #main-key), or with KeyDocuments the
+// fragment-less ACTOR/main-key that GoToSocial uses.
+func (f *Federation) localKeyID(a *storage.Account) string {
+	if f.keyDocs {
+		return a.URI + "/main-key"
+	}
+	return a.KeyID
+}
+
 // signerFor returns the signer of local account a.
 func (f *Federation) signerFor(a *storage.Account) (*Signer, error) {
 	if k, ok := f.keys.Load(a.KeyID); ok {
-		return &Signer{KeyID: a.KeyID, Key: k.(*rsa.PrivateKey)}, nil
+		return &Signer{KeyID: f.localKeyID(a), Key: k.(*rsa.PrivateKey)}, nil
 	}
 	block, _ := pem.Decode([]byte(a.PrivateKeyPEM))
 	if block == nil {
@@ -148,7 +168,7 @@ func (f *Federation) signerFor(a *storage.Account) (*Signer, error) {
 		return nil, fmt.Errorf("the key of %s is not RSA", a.URI)
 	}
 	f.keys.Store(a.KeyID, rk)
-	return &Signer{KeyID: a.KeyID, Key: rk}, nil
+	return &Signer{KeyID: f.localKeyID(a), Key: rk}, nil
 }
 
 // instanceSigner signs the server's own fetches.

@@ -56,8 +56,8 @@ func (f *Federation) fetchNoteJob(ctx context.Context, uri string) (*NoteDoc, er
 	body, err := f.client.Get(ctx, uri, signer)
 	if err != nil {
 		var se *StatusError
-		if errors.As(err, &se) && se.StatusCode >= 400 && se.StatusCode < 500 && se.StatusCode != 429 {
-			return nil, river.JobCancel(fmt.Errorf("fetch %s: %w", uri, err)) // gone or private
+		if errors.As(err, &se) && se.StatusCode >= 400 && se.StatusCode < 500 && se.StatusCode != 429 || errors.Is(err, ErrCrossHostRedirect) {
+			return nil, river.JobCancel(fmt.Errorf("fetch %s: %w", uri, err)) // gone, private or elsewhere
 		}
 		return nil, fmt.Errorf("fetch %s: %w", uri, err)
 	}
@@ -173,7 +173,7 @@ type refreshAccountWorker struct {
 func (w *refreshAccountWorker) Work(ctx context.Context, job *river.Job[social.RefreshAccountArgs]) error {
 	_, err := w.f.FetchActor(ctx, job.Args.URI)
 	var se *StatusError
-	if errors.As(err, &se) && se.StatusCode >= 400 && se.StatusCode < 500 && se.StatusCode != 429 || errors.Is(err, errDomainRefused) {
+	if errors.As(err, &se) && se.StatusCode >= 400 && se.StatusCode < 500 && se.StatusCode != 429 || errors.Is(err, errDomainRefused) || errors.Is(err, ErrCrossHostRedirect) {
 		return river.JobCancel(err)
 	}
 	return err

@@ -51,6 +51,8 @@ func (f *Federation) inbox(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusBadRequest, "not an activity: "+err.Error())
 		return
 	}
+	// The actor is the key's owner, whose own host (not only the keyId's)
+	// the key resolver has checked against domain blocks and the allowlist.
 	if act.Actor != owner {
 		writeJSONError(w, http.StatusUnauthorized, "the request is signed by a key that is not the actor's")
 		return

@@ -22,25 +22,45 @@ const actorRefreshAfter = 24 * time.Hour
 
 // FetchActor fetches the actor at uri with a signed GET and stores it.
 func (f *Federation) FetchActor(ctx context.Context, uri string) (*storage.Account, error) {
-	if err := f.checkDomain(ctx, uri); err != nil {
+	body, err := f.fetchDocument(ctx, uri)
+	if err != nil {
 		return nil, fmt.Errorf("fetch actor %s: %w", uri, err)
+	}
+	return f.storeActor(ctx, uri, body)
+}
+
+// fetchDocument fetches an ActivityPub document of another server with a
+// signed GET (GoToSocial, and Mastodon in secure mode, answer only those),
+// from a domain the server federates with. The client follows redirects
+// only on uri's host, so the body comes from that host.
+func (f *Federation) fetchDocument(ctx context.Context, uri string) ([]byte, error) {
+	if err := f.checkDomain(ctx, uri); err != nil {
+		return nil, err
 	}
 	signer, err := f.instanceSigner(ctx)
 	if err != nil {
 		return nil, err
 	}
-	body, err := f.client.Get(ctx, uri, signer)
-	if err != nil {
-		return nil, fmt.Errorf("fetch actor %s: %w", uri, err)
-	}
+	return f.client.Get(ctx, uri, signer)
+}
+
+// storeActor stores the actor document body fetched from uri.
+func (f *Federation) storeActor(ctx context.Context, uri string, body []byte) (*storage.Account, error) {
 	d, err := ParseActor(body)
 	if err != nil {
 		return nil, fmt.Errorf("actor %s: %w", uri, err)
 	}
-	// The document must be the one asked for, on the host asked: a server
-	// may not speak for actors elsewhere.
+	// The document must be on the host asked: a server may not speak for
+	// actors elsewhere. The client follows redirects only on that host, so
+	// it is also the host that answered (an open redirect cannot hand the
+	// answer to another server).
 	if !sameHost(d.ID, uri) {
 		return nil, fmt.Errorf("actor %s: the document's id %s is on another host", uri, d.ID)
+	}
+	// Its key must be its own: when an owner is named, owned by it (and,
+	// as StoreRemoteAccount requires, on its host).
+	if d.PublicKeyID != "" && d.PublicKeyOwner != "" && d.PublicKeyOwner != d.ID {
+		return nil, fmt.Errorf("actor %s: its key %.200q is owned by %.200q", uri, d.PublicKeyID, d.PublicKeyOwner)
 	}
 	a := accountFromDoc(d)
 	if err := f.social.StoreRemoteAccount(ctx, a); err != nil {
@@ -75,8 +95,13 @@ func (f *Federation) ResolveAccount(ctx context.Context, acct string) (*storage.
 	if err := f.checkDomain(ctx, wf); err != nil {
 		return nil, fmt.Errorf("webfinger %s: %w", acct, err)
 	}
-	body, err := f.client.Get(ctx, wf, nil)
+	body, final, err := f.client.GetWebFinger(ctx, wf)
 	if err != nil {
+		return nil, fmt.Errorf("webfinger %s: %w", acct, err)
+	}
+	// A domain may delegate WebFinger to another host, but nothing is
+	// taken from a host the server does not federate with.
+	if err := f.checkDomain(ctx, final); err != nil {
 		return nil, fmt.Errorf("webfinger %s: %w", acct, err)
 	}
 	var jrd struct {
@@ -132,7 +157,7 @@ func sameHost(a, b string) bool {
 }
 
 // keyResolver finds public keys for signature checks: from stored accounts,
-// and by fetching the key's actor when unknown or when refresh is asked. It
+// and by fetching the keyId when unknown or when refresh is asked. It
 // remembers the account it found, so the inbox need not look it up again.
 type keyResolver struct {
 	f       *Federation
@@ -148,27 +173,84 @@ func (k *keyResolver) PublicKey(ctx context.Context, keyID string, refresh bool)
 	if err := k.f.checkDomain(ctx, keyID); err != nil {
 		return nil, "", err
 	}
+	var a *storage.Account
 	if !refresh {
-		if a, err := k.f.social.AccountByKeyID(ctx, keyID); err == nil {
-			if a.Suspended() && !k.suspendedToo {
-				return nil, "", fmt.Errorf("%s is suspended", a.URI)
-			}
-			pub, err := parsePublicKey(a.PublicKeyPEM)
-			k.account = a
-			return pub, a.URI, err
+		if known, err := k.f.social.AccountByKeyID(ctx, keyID); err == nil && sameHost(known.URI, keyID) {
+			a = known
 		}
 	}
-	actorURL, _, _ := strings.Cut(keyID, "#")
-	a, err := k.f.FetchActor(ctx, actorURL)
-	if err != nil {
+	if a == nil {
+		var err error
+		if a, err = k.keyOwner(ctx, keyID); err != nil {
+			return nil, "", err
+		}
+	}
+	// The signer's own domain is what counts (it is the keyId's, as
+	// checked above and in keyOwner, but the rule is stated where it
+	// matters): nothing from a domain the server does not federate with.
+	if err := k.f.checkDomain(ctx, a.URI); err != nil {
 		return nil, "", err
 	}
-	if a.KeyID != keyID && a.URI != keyID {
-		return nil, "", fmt.Errorf("actor %s does not hold key %s", a.URI, keyID)
+	if a.Suspended() && !k.suspendedToo {
+		return nil, "", fmt.Errorf("%s is suspended", a.URI)
 	}
 	pub, err := parsePublicKey(a.PublicKeyPEM)
 	k.account = a
 	return pub, a.URI, err
+}
+
+// keyOwner fetches keyID and returns the actor that holds it, stored. A
+// keyId is usually the actor's id with a fragment (Mastodon:
+// https://host/users/NAME#main-key), whose fetch is the actor. GoToSocial's
+// keyIds have no fragment (https://host/users/NAME/main-key) and are served
+// as documents of their own: a key (id, owner, publicKeyPem) or a stub of
+// the actor carrying only its publicKey. Either way the owner is fetched
+// and must name keyID as its publicKey, and everything is on keyID's host.
+func (k *keyResolver) keyOwner(ctx context.Context, keyID string) (*storage.Account, error) {
+	docURL, _, _ := strings.Cut(keyID, "#")
+	body, err := k.f.fetchDocument(ctx, docURL)
+	if err != nil {
+		return nil, fmt.Errorf("fetch key %s: %w", keyID, err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(body, &doc); err != nil {
+		return nil, fmt.Errorf("key %s: not a JSON document: %w", keyID, err)
+	}
+	id := as2RawRef(doc["id"])
+	var owner string
+	switch _, isKey := doc["publicKeyPem"]; {
+	case isKey:
+		// A key document: it is the key itself, and names its owner.
+		if id != keyID {
+			return nil, fmt.Errorf("key %s: the document's id is %.200q", keyID, id)
+		}
+		owner = as2RawRef(doc["owner"])
+	case id == docURL:
+		// The actor itself (a keyId with a fragment, or the actor's id).
+		a, err := k.f.storeActor(ctx, docURL, body)
+		if err != nil {
+			return nil, err
+		}
+		if a.KeyID != keyID && a.URI != keyID {
+			return nil, fmt.Errorf("actor %s does not hold key %s", a.URI, keyID)
+		}
+		return a, nil
+	default:
+		// Another document naming the actor, such as GoToSocial's stub:
+		// the actor is fetched from its own id.
+		owner = id
+	}
+	if owner == "" || !sameHost(owner, keyID) {
+		return nil, fmt.Errorf("key %s: its owner %.200q is not on its host", keyID, owner)
+	}
+	a, err := k.f.FetchActor(ctx, owner)
+	if err != nil {
+		return nil, err
+	}
+	if a.URI != owner || a.KeyID != keyID {
+		return nil, fmt.Errorf("key %s: the actor %s holds key %.200q instead", keyID, a.URI, a.KeyID)
+	}
+	return a, nil
 }
 
 func parsePublicKey(p string) (crypto.PublicKey, error) {

@@ -174,6 +174,14 @@ func VerifyRequest(ctx context.Context, r *http.Request, body []byte, keys KeyRe
 	if !signed["date"] && !signed["(created)"] {
 		return p.keyID, "", fmt.Errorf("%w: neither date nor (created) is signed", ErrBadSignature)
 	}
+	// Without (request-target) a signature says nothing about the method
+	// and path: one made for a GET of a public document could be replayed,
+	// for its 12 hours, to read any other path as that signer (under
+	// authorized fetch, followers' collections or a private post), and a
+	// POST to another inbox. Mastodon, GoToSocial and Pleroma all sign it.
+	if !signed[httpsig.RequestTarget] {
+		return p.keyID, "", fmt.Errorf("%w: (request-target) is not signed", ErrBadSignature)
+	}
 	needDigest := len(body) > 0 || (r.Method != http.MethodGet && r.Method != http.MethodHead)
 	if needDigest && !signed["digest"] {
 		return p.keyID, "", fmt.Errorf("%w: digest is not signed on a request with a body", ErrBadSignature)

@@ -317,6 +317,34 @@ func TestVerifyRequest(t *testing.T) {
 			},
 		},
 		{
+			name: "GET without (request-target) signed", resolver: good(), want: ErrBadSignature,
+			build: func(t *testing.T) *http.Request {
+				r := newReq(t, http.MethodGet, "/users/bob", nil)
+				signCustom(t, r, key, []string{"host", "date"}, nil)
+				return r
+			},
+		},
+		{
+			// What the rule above prevents: the same signature replayed
+			// to read another path.
+			name: "GET without (request-target) replayed elsewhere", resolver: good(), want: ErrBadSignature,
+			build: func(t *testing.T) *http.Request {
+				r := newReq(t, http.MethodGet, "/users/bob", nil)
+				signCustom(t, r, key, []string{"host", "date"}, nil)
+				return r
+			},
+			after: func(c *captured) { c.req.URL.Path = "/users/bob/followers" },
+		},
+		{
+			name: "POST without (request-target) signed", resolver: good(), want: ErrBadSignature,
+			build: func(t *testing.T) *http.Request {
+				r := newReq(t, http.MethodPost, "/users/bob/inbox", activity)
+				r.Header.Set("Digest", "SHA-256="+digestOf(activity))
+				signCustom(t, r, key, []string{"host", "date", "digest"}, nil)
+				return r
+			},
+		},
+		{
 			name: "date not signed", resolver: good(), want: ErrBadSignature,
 			build: func(t *testing.T) *http.Request {
 				r := newReq(t, http.MethodGet, "/users/bob", nil)

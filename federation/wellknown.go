@@ -29,6 +29,14 @@ func (f *Federation) webfinger(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		username = strings.TrimPrefix(user, "@")
+		if strings.EqualFold(username, f.social.Domain()) {
+			// The instance actor's preferredUsername is the domain, and
+			// GoToSocial and Mastodon check a signed GET by resolving
+			// its signer's acct:DOMAIN@DOMAIN through WebFinger (a 404
+			// here fails every signed fetch of ours there). Usernames
+			// have no dots or colons, so no person can hold this one.
+			username = ""
+		}
 	case strings.HasPrefix(resource, base+"/users/"):
 		username = strings.TrimPrefix(resource, base+"/users/")
 	case strings.HasPrefix(resource, base+"/@"):

@@ -82,6 +82,15 @@ func (s *Service) StoreRemoteAccount(ctx context.Context, a *storage.Account) er
 	if a.Domain == s.domain {
 		return invalid("id", "claims to be a local account")
 	}
+	// An account's key is on its own host. Signatures are looked up by
+	// keyId, and domain blocks and the allowlist are checked on the
+	// keyId's host: a key claimed on another host would let an account
+	// speak from behind an allowed domain.
+	if a.KeyID != "" {
+		if k, err := url.Parse(a.KeyID); err != nil || !strings.EqualFold(k.Host, u.Host) {
+			return invalid("publicKey", "is not on the account's own host")
+		}
+	}
 	now := s.now()
 	a.FetchedAt = &now
 	if a.CreatedAt.IsZero() {

@@ -31,6 +31,9 @@ type config struct {
 	ShutdownGrace time.Duration
 	// AuthorizedFetch requires signed GETs for ActivityPub documents.
 	AuthorizedFetch bool
+	// KeyDocuments publishes keyIds as documents of their own, like
+	// GoToSocial (ROUNDS_KEY_DOCUMENTS=1; for interoperability tests).
+	KeyDocuments bool
 	// SMTP is where email goes; its Host is empty when the server sends
 	// none.
 	SMTP smtpConfig
@@ -48,7 +51,7 @@ type rawConfig struct {
 	logLevel, logFormat                                                    string
 	jobWorkers                                                             string
 	jobTimeout, shutdownGrace                                              string
-	authorizedFetch                                                        bool
+	authorizedFetch, keyDocuments                                          bool
 	smtpHost, smtpPort, smtpUsername, smtpPassword, smtpFrom               string
 }
 
@@ -219,6 +222,7 @@ func (rc *rawConfig) validate(serve bool) (*config, error) {
 		return nil, &settingError{"shutdown-grace", rc.shutdownGrace, err.Error()}
 	}
 	c.AuthorizedFetch = rc.authorizedFetch
+	c.KeyDocuments = rc.keyDocuments
 	if c.SMTP, err = rc.smtp(c.Domain); err != nil {
 		return nil, err
 	}

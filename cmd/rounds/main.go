@@ -129,5 +129,11 @@ func parseCommand(name string, args []string, stderr io.Writer, getenv func(stri
 	if err := parseFlags(fs, args, getenv); err != nil {
 		return nil, err
 	}
+	if serve {
+		// Undocumented, for interoperability tests: publish each key as a
+		// document of its own with a keyId without a fragment, the way
+		// GoToSocial does.
+		rc.keyDocuments = getenv("ROUNDS_KEY_DOCUMENTS") == "1"
+	}
 	return rc.validate(serve)
 }

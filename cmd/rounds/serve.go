@@ -77,6 +77,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, hooks serveHooks)
 		Logger:          log,
 		Version:         version,
 		AuthorizedFetch: cfg.AuthorizedFetch,
+		KeyDocuments:    cfg.KeyDocuments,
 	})
 	svc.SetResolver(fed)
 	svc.SetActivityRenderer(fed)
