@@ -400,39 +400,59 @@ func (s *Service) ReceiveUpdateStatus(ctx context.Context, actor *storage.Accoun
 	return domainErr(err)
 }
 
-// ReceiveDeleteActor applies the deletion of a remote account: its content
-// goes and it is not fetched back.
+// ReceiveDeleteActor applies the deletion of a remote account by its own
+// server (the caller checked that the Delete names its sender): its content
+// goes, it is not fetched back, and the deletion is recorded with the time
+// it suspended the account, so that only this state, not a suspension made
+// here, can later be lifted by the same actor (RestoreDeletedActor).
 func (s *Service) ReceiveDeleteActor(ctx context.Context, actor *storage.Account) error {
 	if actor.Local() {
 		return ErrForbidden
 	}
 	return domainErr(s.db.InTx(ctx, func(tx storage.Tx) error {
-		// The actor's own tombstone tells a later Update (the account's
-		// server lifted a suspension) from a suspension made here.
-		if err := tx.InsertTombstone(ctx, actor.URI, s.now()); err != nil {
+		// Truncated as the databases store it, so the times compare equal.
+		t := s.now().Truncate(time.Microsecond)
+		if err := tx.DeleteAccountContent(ctx, actor, t); err != nil {
 			return err
 		}
-		return tx.DeleteAccountContent(ctx, actor, s.now())
+		if err := tx.MarkDeletedByOrigin(ctx, actor.ID, t); err != nil {
+			return err
+		}
+		return s.appendAudit(ctx, tx, originActor(actor), audit{
+			action: "remote_delete", targetType: "account", targetID: idString(actor.ID),
+			target: "@" + actor.Username + "@" + actor.Domain, detail: map[string]string{"uri": actor.URI},
+		})
 	}))
 }
 
-// RestoreDeletedActor brings back a remote account that its server deleted
-// and now sends again (it lifted a suspension): only an account suspended
-// by its own server's Delete comes back this way, never one that
-// moderators here suspended.
+// RestoreDeletedActor brings back a remote account that its own server
+// deleted and now sends again (it lifted a suspension there). Only that
+// state is lifted this way, never a suspension decided here (by a
+// moderator or a domain block), even one made after the remote deletion:
+// that writes another suspension time. Each lift is in the audit log. It
+// answers ErrForbidden when there is nothing the actor may lift.
 func (s *Service) RestoreDeletedActor(ctx context.Context, actor *storage.Account) error {
 	if actor.Local() || !actor.Suspended() {
 		return nil
 	}
 	return domainErr(s.db.InTx(ctx, func(tx storage.Tx) error {
-		had, err := tx.TakeTombstone(ctx, actor.URI)
+		lifted, err := tx.LiftDeletionByOrigin(ctx, actor.ID)
 		if err != nil {
 			return err
 		}
-		if !had {
+		if !lifted {
 			return ErrForbidden
 		}
 		actor.SuspendedAt = nil
-		return tx.UpdateAccount(ctx, actor, "suspended_at")
+		return s.appendAudit(ctx, tx, originActor(actor), audit{
+			action: "remote_restore", targetType: "account", targetID: idString(actor.ID),
+			target: "@" + actor.Username + "@" + actor.Domain, detail: map[string]string{"uri": actor.URI},
+		})
 	}))
+}
+
+// originActor names, in the audit log, what a remote account's own server
+// did to it through federation.
+func originActor(a *storage.Account) Actor {
+	return Actor{name: "Rounds (as " + a.Domain + " asked)"}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -348,12 +349,24 @@ func (s *Service) KnownStatusOrTombstone(ctx context.Context, uri string) (bool,
 }
 
 // ReceiveDelete applies a Delete of objectURI by actor: a status of theirs
-// becomes a tombstone.
+// becomes a tombstone. An object we do not have leaves a tombstone only
+// when its id is on actor's own server: a server speaks only for its own
+// objects, and a tombstone for another server's post would refuse that
+// post when it arrives (a forged pre-deletion). An account is deleted
+// only by its own Delete (ReceiveDeleteActor).
 func (s *Service) ReceiveDelete(ctx context.Context, actor *storage.Account, objectURI string) error {
 	ctx, done := s.collect(ctx)
 	err := s.db.InTx(ctx, func(tx storage.Tx) error {
 		st, err := tx.StatusByURI(ctx, objectURI)
 		if errors.Is(err, storage.ErrNotFound) {
+			if !sameHost(objectURI, actor.URI) {
+				return fmt.Errorf("%w: %s may not delete %s, which is on another server", ErrForbidden, actor.URI, objectURI)
+			}
+			if _, err := tx.AccountByURI(ctx, objectURI); err == nil {
+				return fmt.Errorf("%w: %s may not delete the account %s", ErrForbidden, actor.URI, objectURI)
+			} else if !errors.Is(err, storage.ErrNotFound) {
+				return err
+			}
 			// Remember it, so a late Create cannot bring it back.
 			return tx.InsertTombstone(ctx, objectURI, s.now())
 		}
@@ -390,6 +403,14 @@ func (s *Service) StatusByID(ctx context.Context, id int64) (*storage.Status, er
 func (s *Service) StatusByURI(ctx context.Context, uri string) (*storage.Status, error) {
 	st, err := s.db.StatusByURI(ctx, uri)
 	return st, domainErr(err)
+}
+
+// sameHost reports whether the URLs a and b are on the same server (host
+// and port), the test of whether a server may speak for an object.
+func sameHost(a, b string) bool {
+	ua, err1 := url.Parse(a)
+	ub, err2 := url.Parse(b)
+	return err1 == nil && err2 == nil && ua.Host != "" && strings.EqualFold(ua.Host, ub.Host)
 }
 
 // VisibleToPublic reports whether anyone may see st without signing in.
