@@ -319,3 +319,61 @@ func TestRemoteActivitiesNeverLiftAModeratorsSuspension(t *testing.T) {
 		})
 	})
 }
+
+// A domain block that rejects reports drops the Flags its servers send;
+// another server's Flag is still filed as a report.
+func TestRejectReportsDomainBlockDropsFlags(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, dialect storage.Dialect) {
+		ctx := context.Background()
+		a := startNode(t, dialect)
+		alice := a.user(t, "alice", false)
+		a.user(t, "boss", false)
+		if err := a.svc.SetRole(ctx, social.CommandLine, mustID(t, a, "boss"), social.RoleAdmin, ""); err != nil {
+			t.Fatal(err)
+		}
+		post, err := a.svc.PostStatus(ctx, alice, social.NewStatus{Text: "Grand rounds moved to 2pm", Visibility: social.VisibilityPublic})
+		if err != nil {
+			t.Fatal(err)
+		}
+		noisy := newFakeRemote(t, fakeRemoteOptions{}, "troll")
+		other := newFakeRemote(t, fakeRemoteOptions{}, "nurse")
+		noisyDomain := noisy.srv.Listener.Addr().String()
+
+		// The block only rejects reports (severity noop): everything
+		// else from the domain still comes in.
+		code, body := call(t, a, tokenFor(t, a, "boss", "admin:read admin:write"), "POST", "/api/v1/admin/domain_blocks",
+			url.Values{"domain": {noisyDomain}, "severity": {"noop"}, "reject_reports": {"true"}})
+		if code != http.StatusOK || body["reject_reports"] != true {
+			t.Fatalf("the domain block: %d %v", code, body)
+		}
+		flag := func(rem *fakeRemote, name string) (int, string) {
+			return sendActivity(t, rem, a.base+"/inbox", name, federation.ActivityDoc{
+				ID: rem.nextID(name, "flags"), Type: "Flag", Actor: rem.actorURI(name),
+				Objects: []string{alice.URI, post.URI}, Content: "spam, says " + name,
+			})
+		}
+		if code, body := flag(noisy, "troll"); code != http.StatusAccepted {
+			t.Fatalf("the blocked domain's Flag = %d %s, want 202 (taken, then dropped)", code, body)
+		}
+		if code, body := flag(other, "nurse"); code != http.StatusAccepted {
+			t.Fatalf("the other domain's Flag = %d %s", code, body)
+		}
+		reports, err := a.svc.Reports(ctx, social.CommandLine, storage.ReportFilter{}, storage.Page{Limit: 40})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(reports) != 1 {
+			t.Fatalf("%d reports stored, want only the other domain's: %+v", len(reports), reports)
+		}
+		if r := reports[0]; r.Account == nil || r.Account.URI != other.actorURI("nurse") || r.TargetAccountID != alice.ID || r.Comment != "spam, says nurse" {
+			t.Fatalf("the stored report = %+v (by %+v)", r, r.Account)
+		}
+		// The block rejects reports only: the domain's other activities
+		// are taken (its account is known here and may follow alice).
+		if code, body := sendActivity(t, noisy, alice.InboxURL, "troll", federation.ActivityDoc{
+			ID: noisy.nextID("troll", "follows"), Type: "Follow", Actor: noisy.actorURI("troll"), ObjectID: alice.URI,
+		}); code != http.StatusAccepted {
+			t.Fatalf("the blocked domain's Follow = %d %s", code, body)
+		}
+	})
+}
