@@ -282,7 +282,7 @@ func (s *Service) ReceiveLike(ctx context.Context, actor *storage.Account, objec
 			return err
 		}
 		if !s.mayInteract(ctx, tx, actor, st) {
-			return ErrForbidden
+			return ErrNotFound // as for a post that does not exist: its existence is not theirs to learn
 		}
 		err = tx.InsertFavourite(ctx, &storage.Favourite{ID: storage.NewID(), AccountID: actor.ID, StatusID: st.ID, URI: activityURI, CreatedAt: s.now()})
 		if errors.Is(err, storage.ErrConflict) {
@@ -305,8 +305,11 @@ func (s *Service) ReceiveAnnounce(ctx context.Context, actor *storage.Account, o
 		if err != nil {
 			return err
 		}
-		if !VisibleToPublic(st) || !s.mayInteract(ctx, tx, actor, st) {
-			return ErrForbidden
+		if !s.mayInteract(ctx, tx, actor, st) {
+			return ErrNotFound // as for a post that does not exist: its existence is not theirs to learn
+		}
+		if !VisibleToPublic(st) {
+			return ErrForbidden // followers-only and direct posts are never boosted
 		}
 		boost := &storage.Status{
 			ID: storage.IDAt(published), URI: activityURI, URL: st.URL, AccountID: actor.ID,
@@ -326,11 +329,13 @@ func (s *Service) ReceiveAnnounce(ctx context.Context, actor *storage.Account, o
 	return domainErr(err)
 }
 
-// mayInteract reports whether actor may like or boost st: not when its
-// author blocks them.
+// mayInteract reports whether a remote actor may like, boost, vote in or
+// reply to st: only when they may see it (MayView: not a followers-only
+// post unless they follow, not a direct one unless mentioned, not when its
+// author blocks them, not while it waits out its send delay). Knowing a
+// post's id is not being allowed to see it.
 func (s *Service) mayInteract(ctx context.Context, tx storage.Tx, actor *storage.Account, st *storage.Status) bool {
-	_, err := tx.BlockBetween(ctx, st.AccountID, actor.ID)
-	return err != nil
+	return mayView(ctx, tx, actor, st)
 }
 
 // ReceiveUndo applies an Undo by actor of the activity uri, whatever it

@@ -281,10 +281,19 @@ type ReceiveOptions struct {
 func (s *Service) ReceiveStatus(ctx context.Context, st *storage.Status, mentions []int64, opts ReceiveOptions) (*storage.Status, error) {
 	ctx, done := s.collect(ctx)
 	err := s.db.InTx(ctx, func(tx storage.Tx) error {
+		parentKnown := false
 		if st.InReplyToURI != "" {
 			if parent, err := tx.StatusByURI(ctx, st.InReplyToURI); err == nil {
-				st.InReplyToID = &parent.ID
-				st.InReplyToAccountID = &parent.AccountID
+				parentKnown = true
+				// A reply to a post of ours that its author may not see
+				// (followers-only, direct, blocked, still pending) is not
+				// threaded under it: it would reach the post's thread and
+				// reply count, and be kept for it, by naming a post they
+				// were never shown.
+				if !parent.Local || s.mayInteract(ctx, tx, &storage.Account{ID: st.AccountID}, parent) {
+					st.InReplyToID = &parent.ID
+					st.InReplyToAccountID = &parent.AccountID
+				}
 			}
 		}
 		if !opts.Context {
@@ -327,7 +336,7 @@ func (s *Service) ReceiveStatus(ctx context.Context, st *storage.Status, mention
 		if err := tx.LinkReplies(ctx, st); err != nil {
 			return err
 		}
-		if st.InReplyToURI != "" && st.InReplyToID == nil && opts.Depth < MaxThreadFetchDepth && s.jobs != nil {
+		if st.InReplyToURI != "" && !parentKnown && opts.Depth < MaxThreadFetchDepth && s.jobs != nil {
 			return s.jobs.InsertTx(ctx, tx, FetchStatusArgs{URI: st.InReplyToURI, Depth: opts.Depth + 1}, nil)
 		}
 		return nil

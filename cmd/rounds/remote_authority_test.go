@@ -377,3 +377,134 @@ func TestRejectReportsDomainBlockDropsFlags(t *testing.T) {
 		}
 	})
 }
+
+// A remote account that may not see a post (followers-only while not a
+// follower, direct while not mentioned) cannot like it, boost it, vote in
+// its poll, or have a reply threaded under it, whoever knows its id; a
+// follower can, except boost, which followers-only posts never allow.
+func TestRemoteInteractionsNeedThePostToBeVisible(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, dialect storage.Dialect) {
+		ctx := context.Background()
+		a := startNode(t, dialect)
+		alice := a.user(t, "alice", false)
+		a.user(t, "bob", false)
+		rem := newFakeRemote(t, fakeRemoteOptions{}, "eve", "mallory")
+		inbox := a.base + "/inbox"
+		send := func(name string, act federation.ActivityDoc) (int, string) {
+			act.Actor = rem.actorURI(name)
+			return sendActivity(t, rem, inbox, name, act)
+		}
+
+		// eve follows alice; mallory does not.
+		if code, body := send("eve", federation.ActivityDoc{ID: rem.nextID("eve", "follows"), Type: "Follow", ObjectID: alice.URI}); code != http.StatusAccepted {
+			t.Fatalf("eve's Follow = %d %s", code, body)
+		}
+		eventually(t, "eve following alice", func() bool {
+			c, err := a.svc.Counts(ctx, alice)
+			return err == nil && c.Followers == 1
+		})
+
+		post := func(text, visibility string, poll *social.NewPoll) *storage.Status {
+			t.Helper()
+			st, err := a.svc.PostStatus(ctx, alice, social.NewStatus{Text: text, Visibility: visibility, Poll: poll})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return st
+		}
+		public := post("Teaching at noon", social.VisibilityPublic, nil)
+		private := post("Bed 7 is a safeguarding case", social.VisibilityPrivate, nil)
+		direct := post("@bob the on-call rota is attached", social.VisibilityDirect, nil)
+		poll := post("Which day for the M&M meeting?", social.VisibilityPrivate, &social.NewPoll{Options: []string{"Tuesday", "Thursday"}, ExpiresIn: 3600})
+
+		like := func(name string, st *storage.Status) int {
+			code, _ := send(name, federation.ActivityDoc{ID: rem.nextID(name, "likes"), Type: "Like", ObjectID: st.URI})
+			return code
+		}
+		boost := func(name string, st *storage.Status) int {
+			code, _ := send(name, federation.ActivityDoc{ID: rem.nextID(name, "boosts"), Type: "Announce", ObjectID: st.URI,
+				To: []string{federation.PublicCollection}, Published: time.Now().UTC()})
+			return code
+		}
+		vote := func(name string, st *storage.Status, option string) int {
+			id := rem.nextID(name, "votes")
+			code, _ := send(name, federation.ActivityDoc{ID: id + "/activity", Type: "Create", To: []string{alice.URI}, ObjectID: id,
+				Note: &federation.NoteDoc{ID: id, Type: "Note", Name: option, InReplyTo: st.URI, AttributedTo: rem.actorURI(name), To: []string{alice.URI}}})
+			return code
+		}
+		reply := func(name string, st *storage.Status) *storage.Status {
+			t.Helper()
+			id := rem.nextID(name, "statuses")
+			code, body := send(name, federation.ActivityDoc{ID: id + "/activity", Type: "Create", To: []string{alice.URI}, ObjectID: id,
+				Note: &federation.NoteDoc{ID: id, Type: "Note", AttributedTo: rem.actorURI(name), InReplyTo: st.URI,
+					Content: "<p>@alice what happened?</p>", To: []string{alice.URI}, Published: time.Now().UTC(),
+					Tags: []federation.Tag{{Type: "Mention", Href: alice.URI, Name: "@alice@" + a.domain}}}})
+			if code != http.StatusAccepted {
+				t.Fatalf("%s's reply = %d %s", name, code, body)
+			}
+			r, err := a.svc.StatusByURI(ctx, id)
+			if err != nil {
+				t.Fatalf("%s's reply mentioning alice was not kept: %v", name, err)
+			}
+			return r
+		}
+		counts := func(st *storage.Status) social.StatusCounts {
+			t.Helper()
+			c, err := a.svc.CountsOf(ctx, st)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		voters := func() int {
+			t.Helper()
+			p, err := a.svc.StatusPoll(ctx, poll)
+			if err != nil || p == nil {
+				t.Fatalf("the poll: %v %v", p, err)
+			}
+			return p.VotersCount
+		}
+
+		// mallory knows every id, but sees only the public post.
+		for _, st := range []*storage.Status{private, direct, poll} {
+			if code := like("mallory", st); code != http.StatusNotFound {
+				t.Errorf("mallory's Like of a %s post = %d, want 404", st.Visibility, code)
+			}
+			if code := boost("mallory", st); code != http.StatusAccepted { // a boost of a post we do not show: ignored
+				t.Errorf("mallory's Announce of a %s post = %d, want 202", st.Visibility, code)
+			}
+			if c := counts(st); c.Favourites != 0 || c.Reblogs != 0 {
+				t.Errorf("mallory liked or boosted alice's %s post: %+v", st.Visibility, c)
+			}
+		}
+		if code := vote("mallory", poll, "Tuesday"); code != http.StatusAccepted || voters() != 0 {
+			t.Errorf("mallory's vote in a followers-only poll = %d, counted: %d voters", code, voters())
+		}
+		if r := reply("mallory", private); r.InReplyToID != nil || counts(private).Replies != 0 {
+			t.Errorf("mallory's reply was threaded under alice's followers-only post: %+v", r)
+		}
+		if r := reply("mallory", direct); r.InReplyToID != nil || counts(direct).Replies != 0 {
+			t.Errorf("mallory's reply was threaded under alice's direct post: %+v", r)
+		}
+		if code := like("mallory", public); code != http.StatusAccepted || counts(public).Favourites != 1 {
+			t.Errorf("mallory's Like of the public post = %d, %+v", code, counts(public))
+		}
+
+		// eve follows alice: she may like, vote and reply, not boost.
+		if code := like("eve", private); code != http.StatusAccepted || counts(private).Favourites != 1 {
+			t.Errorf("eve's Like of the followers-only post = %d, %+v", code, counts(private))
+		}
+		if code := vote("eve", poll, "Thursday"); code != http.StatusAccepted || voters() != 1 {
+			t.Errorf("eve's vote = %d, %d voters", code, voters())
+		}
+		if r := reply("eve", private); r.InReplyToID == nil || *r.InReplyToID != private.ID || counts(private).Replies != 1 {
+			t.Errorf("eve's reply is not threaded under the followers-only post: %+v", r)
+		}
+		if code := boost("eve", private); code != http.StatusForbidden || counts(private).Reblogs != 0 {
+			t.Errorf("eve's Announce of the followers-only post = %d, %+v; want 403, never boosted", code, counts(private))
+		}
+		if code := like("eve", direct); code != http.StatusNotFound || counts(direct).Favourites != 0 {
+			t.Errorf("eve's Like of a direct post to bob = %d, %+v", code, counts(direct))
+		}
+	})
+}
