@@ -154,7 +154,9 @@ func (f *Federation) apply(ctx context.Context, actor *storage.Account, act *Act
 		}
 		if n := act.Note; isPollVote(n, f.social.BaseURL()) {
 			// A vote in one of our polls: counted, not kept as a post.
-			if n.AttributedTo != actor.URI {
+			// Its id, kept with the vote, must be on the voter's server
+			// like any object it sends.
+			if n.AttributedTo != actor.URI || !sameHost(n.ID, actor.URI) {
 				return social.ErrForbidden
 			}
 			return f.social.ReceivePollVote(ctx, actor, n.InReplyTo, n.Name, n.ID)

@@ -494,6 +494,12 @@ func TestRemoteInteractionsNeedThePostToBeVisible(t *testing.T) {
 		if code := like("eve", private); code != http.StatusAccepted || counts(private).Favourites != 1 {
 			t.Errorf("eve's Like of the followers-only post = %d, %+v", code, counts(private))
 		}
+		// A vote's id is on the voter's server, like anything it sends.
+		forged := alice.URI + "#votes/1"
+		if code, body := send("eve", federation.ActivityDoc{ID: rem.nextID("eve", "votes"), Type: "Create", To: []string{alice.URI}, ObjectID: forged,
+			Note: &federation.NoteDoc{ID: forged, Type: "Note", Name: "Tuesday", InReplyTo: poll.URI, AttributedTo: rem.actorURI("eve"), To: []string{alice.URI}}}); code != http.StatusForbidden || voters() != 0 {
+			t.Errorf("eve's vote with an id on alice's server = %d %s, %d voters; want 403, not counted", code, body, voters())
+		}
 		if code := vote("eve", poll, "Thursday"); code != http.StatusAccepted || voters() != 1 {
 			t.Errorf("eve's vote = %d, %d voters", code, voters())
 		}
