@@ -69,7 +69,8 @@ func (f *Federation) inbox(w http.ResponseWriter, r *http.Request) {
 	if actor.Suspended() {
 		// An account its server deleted comes back with an Update of
 		// itself, which the fetch below confirms; nothing else from a
-		// suspended account is taken.
+		// suspended account is taken, and a suspension decided here
+		// (a moderator's, a domain block's) is never lifted this way.
 		restored := false
 		if act.Type == "Update" && act.Actor2 != nil && act.Actor2.ID == actor.URI {
 			if err := f.social.RestoreDeletedActor(ctx, actor); err == nil {

@@ -441,7 +441,7 @@ func (s *Service) RestoreDeletedActor(ctx context.Context, actor *storage.Accoun
 		return nil
 	}
 	return domainErr(s.db.InTx(ctx, func(tx storage.Tx) error {
-		lifted, err := tx.LiftDeletionByOrigin(ctx, actor.ID)
+		lifted, err := tx.LiftDeletionByOrigin(ctx, actor.ID, s.now())
 		if err != nil {
 			return err
 		}

@@ -30,12 +30,12 @@ func (q queries) DeletedByOrigin(ctx context.Context, accountID int64) (bool, er
 	return ok, nil
 }
 
-// LiftDeletionByOrigin lifts accountID's suspension when it is still the
-// one its own server's deletion set, and forgets the deletion; it reports
-// whether it lifted anything.
-func (q queries) LiftDeletionByOrigin(ctx context.Context, accountID int64) (bool, error) {
-	res, err := q.w.ExecContext(ctx, `UPDATE accounts SET suspended_at = NULL WHERE id = ? AND suspended_at = (
-	SELECT deleted_at FROM remote_deletions WHERE account_id = ?)`, accountID, accountID)
+// LiftDeletionByOrigin lifts accountID's suspension at now when it is still
+// the one its own server's deletion set, and forgets the deletion; it
+// reports whether it lifted anything.
+func (q queries) LiftDeletionByOrigin(ctx context.Context, accountID int64, now time.Time) (bool, error) {
+	res, err := q.w.ExecContext(ctx, `UPDATE accounts SET suspended_at = NULL, updated_at = ? WHERE id = ? AND suspended_at = (
+	SELECT deleted_at FROM remote_deletions WHERE account_id = ?)`, now, accountID, accountID)
 	if err != nil {
 		return false, fmt.Errorf("lift remote deletion: %w", err)
 	}
