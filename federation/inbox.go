@@ -71,7 +71,8 @@ func (f *Federation) inbox(w http.ResponseWriter, r *http.Request) {
 	if actor.Suspended() {
 		// An account its server deleted comes back with an Update of
 		// itself, which the fetch below confirms; nothing else from a
-		// suspended account is taken.
+		// suspended account is taken, and a suspension decided here
+		// (a moderator's, a domain block's) is never lifted this way.
 		restored := false
 		if act.Type == "Update" && act.Actor2 != nil && act.Actor2.ID == actor.URI {
 			if err := f.social.RestoreDeletedActor(ctx, actor); err == nil {
@@ -156,7 +157,9 @@ func (f *Federation) apply(ctx context.Context, actor *storage.Account, act *Act
 		}
 		if n := act.Note; isPollVote(n, f.social.BaseURL()) {
 			// A vote in one of our polls: counted, not kept as a post.
-			if n.AttributedTo != actor.URI {
+			// Its id, kept with the vote, must be on the voter's server
+			// like any object it sends.
+			if n.AttributedTo != actor.URI || !sameHost(n.ID, actor.URI) {
 				return social.ErrForbidden
 			}
 			return f.social.ReceivePollVote(ctx, actor, n.InReplyTo, n.Name, n.ID)

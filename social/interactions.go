@@ -310,7 +310,7 @@ func (s *Service) ReceiveLike(ctx context.Context, actor *storage.Account, objec
 			return err
 		}
 		if !s.mayInteract(ctx, tx, actor, st) {
-			return ErrForbidden
+			return ErrNotFound // as for a post that does not exist: its existence is not theirs to learn
 		}
 		err = tx.InsertFavourite(ctx, &storage.Favourite{ID: storage.NewID(), AccountID: actor.ID, StatusID: st.ID, URI: activityURI, CreatedAt: s.now()})
 		if errors.Is(err, storage.ErrConflict) {
@@ -333,8 +333,11 @@ func (s *Service) ReceiveAnnounce(ctx context.Context, actor *storage.Account, o
 		if err != nil {
 			return err
 		}
-		if !VisibleToPublic(st) || !s.mayInteract(ctx, tx, actor, st) {
-			return ErrForbidden
+		if !s.mayInteract(ctx, tx, actor, st) {
+			return ErrNotFound // as for a post that does not exist: its existence is not theirs to learn
+		}
+		if !VisibleToPublic(st) {
+			return ErrForbidden // followers-only and direct posts are never boosted
 		}
 		boost := &storage.Status{
 			ID: storage.IDAt(published), URI: activityURI, URL: st.URL, AccountID: actor.ID,
@@ -354,11 +357,13 @@ func (s *Service) ReceiveAnnounce(ctx context.Context, actor *storage.Account, o
 	return domainErr(err)
 }
 
-// mayInteract reports whether actor may like or boost st: not when its
-// author blocks them.
+// mayInteract reports whether a remote actor may like, boost, vote in or
+// reply to st: only when they may see it (MayView: not a followers-only
+// post unless they follow, not a direct one unless mentioned, not when its
+// author blocks them, not while it waits out its send delay). Knowing a
+// post's id is not being allowed to see it.
 func (s *Service) mayInteract(ctx context.Context, tx storage.Tx, actor *storage.Account, st *storage.Status) bool {
-	_, err := tx.BlockBetween(ctx, st.AccountID, actor.ID)
-	return err != nil
+	return mayView(ctx, tx, actor, st)
 }
 
 // ReceiveUndo applies an Undo by actor of the activity uri, whatever it
@@ -464,39 +469,59 @@ func (s *Service) sameRemoteVersion(ctx context.Context, tx storage.Tx, st *stor
 	return true, nil
 }
 
-// ReceiveDeleteActor applies the deletion of a remote account: its content
-// goes and it is not fetched back.
+// ReceiveDeleteActor applies the deletion of a remote account by its own
+// server (the caller checked that the Delete names its sender): its content
+// goes, it is not fetched back, and the deletion is recorded with the time
+// it suspended the account, so that only this state, not a suspension made
+// here, can later be lifted by the same actor (RestoreDeletedActor).
 func (s *Service) ReceiveDeleteActor(ctx context.Context, actor *storage.Account) error {
 	if actor.Local() {
 		return ErrForbidden
 	}
 	return domainErr(s.db.InTx(ctx, func(tx storage.Tx) error {
-		// The actor's own tombstone tells a later Update (the account's
-		// server lifted a suspension) from a suspension made here.
-		if err := tx.InsertTombstone(ctx, actor.URI, s.now()); err != nil {
+		// Truncated as the databases store it, so the times compare equal.
+		t := s.now().Truncate(time.Microsecond)
+		if err := tx.DeleteAccountContent(ctx, actor, t); err != nil {
 			return err
 		}
-		return tx.DeleteAccountContent(ctx, actor, s.now())
+		if err := tx.MarkDeletedByOrigin(ctx, actor.ID, t); err != nil {
+			return err
+		}
+		return s.appendAudit(ctx, tx, originActor(actor), audit{
+			action: "remote_delete", targetType: "account", targetID: idString(actor.ID),
+			target: "@" + actor.Username + "@" + actor.Domain, detail: map[string]string{"uri": actor.URI},
+		})
 	}))
 }
 
-// RestoreDeletedActor brings back a remote account that its server deleted
-// and now sends again (it lifted a suspension): only an account suspended
-// by its own server's Delete comes back this way, never one that
-// moderators here suspended.
+// RestoreDeletedActor brings back a remote account that its own server
+// deleted and now sends again (it lifted a suspension there). Only that
+// state is lifted this way, never a suspension decided here (by a
+// moderator or a domain block), even one made after the remote deletion:
+// that writes another suspension time. Each lift is in the audit log. It
+// answers ErrForbidden when there is nothing the actor may lift.
 func (s *Service) RestoreDeletedActor(ctx context.Context, actor *storage.Account) error {
 	if actor.Local() || !actor.Suspended() {
 		return nil
 	}
 	return domainErr(s.db.InTx(ctx, func(tx storage.Tx) error {
-		had, err := tx.TakeTombstone(ctx, actor.URI)
+		lifted, err := tx.LiftDeletionByOrigin(ctx, actor.ID, s.now())
 		if err != nil {
 			return err
 		}
-		if !had {
+		if !lifted {
 			return ErrForbidden
 		}
 		actor.SuspendedAt = nil
-		return tx.UpdateAccount(ctx, actor, "suspended_at")
+		return s.appendAudit(ctx, tx, originActor(actor), audit{
+			action: "remote_restore", targetType: "account", targetID: idString(actor.ID),
+			target: "@" + actor.Username + "@" + actor.Domain, detail: map[string]string{"uri": actor.URI},
+		})
 	}))
+}
+
+// originActor names, in the audit log, what a remote account's own server
+// did to it through federation.
+func originActor(a *storage.Account) Actor {
+	return Actor{name: "Rounds (as " + a.Domain + " asked)"}
 }

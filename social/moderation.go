@@ -129,7 +129,19 @@ func (s *Service) TakeAction(ctx context.Context, a Actor, accountID int64, act 
 			}
 		case ActionSuspend:
 			if acct.Suspended() {
-				return invalid("", "@"+acct.Username+" is already suspended")
+				// An account suspended only because its own server
+				// deleted it may be suspended here too: that server could
+				// otherwise bring it back with an Update of it.
+				byOrigin, err := tx.DeletedByOrigin(ctx, acct.ID)
+				if err != nil {
+					return err
+				}
+				if !byOrigin {
+					return invalid("", "@"+acct.Username+" is already suspended")
+				}
+				if err := tx.ForgetDeletionByOrigin(ctx, acct.ID); err != nil {
+					return err
+				}
 			}
 			acct.SuspendedAt = &now
 			if err := tx.UpdateAccount(ctx, acct, "suspended_at"); err != nil {

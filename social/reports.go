@@ -119,6 +119,12 @@ func inboxOf(a *storage.Account) string {
 // ReceiveFlag files a report arriving from another server: objects name
 // the reported local account and any of its posts.
 func (s *Service) ReceiveFlag(ctx context.Context, actor *storage.Account, uri string, objects []string, content string) error {
+	// A domain block that rejects reports drops them here, the one place
+	// every remote report passes: accepted (the sender need not retry) and
+	// not stored, as Mastodon does.
+	if p, err := s.DomainPolicy(ctx, actor.Domain); err != nil || p.RejectReports {
+		return err
+	}
 	var target *storage.Account
 	var statusIDs []string
 	for _, o := range objects {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -285,10 +286,19 @@ type ReceiveOptions struct {
 func (s *Service) ReceiveStatus(ctx context.Context, st *storage.Status, mentions []int64, opts ReceiveOptions) (*storage.Status, error) {
 	ctx, done := s.collect(ctx)
 	err := s.db.InTx(ctx, func(tx storage.Tx) error {
+		parentKnown := false
 		if st.InReplyToURI != "" {
 			if parent, err := tx.StatusByURI(ctx, st.InReplyToURI); err == nil {
-				st.InReplyToID = &parent.ID
-				st.InReplyToAccountID = &parent.AccountID
+				parentKnown = true
+				// A reply to a post of ours that its author may not see
+				// (followers-only, direct, blocked, still pending) is not
+				// threaded under it: it would reach the post's thread and
+				// reply count, and be kept for it, by naming a post they
+				// were never shown.
+				if !parent.Local || s.mayInteract(ctx, tx, &storage.Account{ID: st.AccountID}, parent) {
+					st.InReplyToID = &parent.ID
+					st.InReplyToAccountID = &parent.AccountID
+				}
 			}
 		}
 		if !opts.Context {
@@ -331,7 +341,7 @@ func (s *Service) ReceiveStatus(ctx context.Context, st *storage.Status, mention
 		if err := tx.LinkReplies(ctx, st); err != nil {
 			return err
 		}
-		if st.InReplyToURI != "" && st.InReplyToID == nil && opts.Depth < MaxThreadFetchDepth && s.jobs != nil {
+		if st.InReplyToURI != "" && !parentKnown && opts.Depth < MaxThreadFetchDepth && s.jobs != nil {
 			return s.jobs.InsertTx(ctx, tx, FetchStatusArgs{URI: st.InReplyToURI, Depth: opts.Depth + 1}, nil)
 		}
 		return nil
@@ -353,12 +363,24 @@ func (s *Service) KnownStatusOrTombstone(ctx context.Context, uri string) (bool,
 }
 
 // ReceiveDelete applies a Delete of objectURI by actor: a status of theirs
-// becomes a tombstone.
+// becomes a tombstone. An object we do not have leaves a tombstone only
+// when its id is on actor's own server: a server speaks only for its own
+// objects, and a tombstone for another server's post would refuse that
+// post when it arrives (a forged pre-deletion). An account is deleted
+// only by its own Delete (ReceiveDeleteActor).
 func (s *Service) ReceiveDelete(ctx context.Context, actor *storage.Account, objectURI string) error {
 	ctx, done := s.collect(ctx)
 	err := s.db.InTx(ctx, func(tx storage.Tx) error {
 		st, err := tx.StatusByURI(ctx, objectURI)
 		if errors.Is(err, storage.ErrNotFound) {
+			if !sameHost(objectURI, actor.URI) {
+				return fmt.Errorf("%w: %s may not delete %s, which is on another server", ErrForbidden, actor.URI, objectURI)
+			}
+			if _, err := tx.AccountByURI(ctx, objectURI); err == nil {
+				return fmt.Errorf("%w: %s may not delete the account %s", ErrForbidden, actor.URI, objectURI)
+			} else if !errors.Is(err, storage.ErrNotFound) {
+				return err
+			}
 			// Remember it, so a late Create cannot bring it back.
 			return tx.InsertTombstone(ctx, objectURI, s.now())
 		}
@@ -395,6 +417,14 @@ func (s *Service) StatusByID(ctx context.Context, id int64) (*storage.Status, er
 func (s *Service) StatusByURI(ctx context.Context, uri string) (*storage.Status, error) {
 	st, err := s.db.StatusByURI(ctx, uri)
 	return st, domainErr(err)
+}
+
+// sameHost reports whether the URLs a and b are on the same server (host
+// and port), the test of whether a server may speak for an object.
+func sameHost(a, b string) bool {
+	ua, err1 := url.Parse(a)
+	ub, err2 := url.Parse(b)
+	return err1 == nil && err2 == nil && ua.Host != "" && strings.EqualFold(ua.Host, ub.Host)
 }
 
 // VisibleToPublic reports whether anyone may see st without signing in.

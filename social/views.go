@@ -67,6 +67,19 @@ func (s *Service) RelationshipWith(ctx context.Context, me, other *storage.Accou
 // followers, the author and those mentioned; direct ones for the author and
 // those mentioned. Nobody sees the posts of someone who blocks them.
 func (s *Service) MayView(ctx context.Context, viewer *storage.Account, st *storage.Status) bool {
+	return mayView(ctx, s.db, viewer, st)
+}
+
+// viewQueries are the reads MayView needs, from the database or from
+// inside a transaction.
+type viewQueries interface {
+	BlockBetween(ctx context.Context, accountID, targetID int64) (*storage.Block, error)
+	MentionedAccounts(ctx context.Context, statusID int64) ([]*storage.Account, error)
+	FollowBetween(ctx context.Context, accountID, targetID int64) (*storage.Follow, error)
+}
+
+// mayView is MayView reading through q.
+func mayView(ctx context.Context, q viewQueries, viewer *storage.Account, st *storage.Status) bool {
 	if st.Account != nil && st.Account.Suspended() {
 		return false
 	}
@@ -77,7 +90,7 @@ func (s *Service) MayView(ctx context.Context, viewer *storage.Account, st *stor
 		if st.Pending() {
 			return false // only its author sees a post waiting to be sent
 		}
-		if _, err := s.db.BlockBetween(ctx, st.AccountID, viewer.ID); err == nil {
+		if _, err := q.BlockBetween(ctx, st.AccountID, viewer.ID); err == nil {
 			return false
 		}
 	}
@@ -87,7 +100,7 @@ func (s *Service) MayView(ctx context.Context, viewer *storage.Account, st *stor
 	if viewer == nil {
 		return false
 	}
-	mentioned, err := s.db.MentionedAccounts(ctx, st.ID)
+	mentioned, err := q.MentionedAccounts(ctx, st.ID)
 	if err == nil {
 		for _, m := range mentioned {
 			if m.ID == viewer.ID {
@@ -96,7 +109,7 @@ func (s *Service) MayView(ctx context.Context, viewer *storage.Account, st *stor
 		}
 	}
 	if st.Visibility == VisibilityPrivate {
-		if f, err := s.db.FollowBetween(ctx, viewer.ID, st.AccountID); err == nil && f.AcceptedAt != nil {
+		if f, err := q.FollowBetween(ctx, viewer.ID, st.AccountID); err == nil && f.AcceptedAt != nil {
 			return true
 		}
 	}

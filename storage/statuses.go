@@ -466,13 +466,3 @@ func (q queries) RememberIdempotencyKey(ctx context.Context, accountID int64, ke
 	n, _ := res.RowsAffected()
 	return n == 1, nil
 }
-
-// TakeTombstone removes uri's tombstone, reporting whether there was one.
-func (q queries) TakeTombstone(ctx context.Context, uri string) (bool, error) {
-	res, err := q.w.ExecContext(ctx, "DELETE FROM tombstones WHERE uri = ?", uri)
-	if err != nil {
-		return false, err
-	}
-	n, _ := res.RowsAffected()
-	return n > 0, nil
-}
