@@ -231,7 +231,9 @@ func (s *Service) DisableTwoFactor(ctx context.Context, u *storage.User, passwor
 // ResetTwoFactor turns off two-factor sign-in for the user with username,
 // who lost their authenticator and recovery codes: an admin's action, kept
 // in the audit log. Staff who must use two-factor sign-in set it up again at
-// their next sign-in.
+// their next sign-in. Staff may not reset it for an account ranked as high
+// as theirs: removing the owner's second factor is a step to taking the
+// owner's account.
 func (s *Service) ResetTwoFactor(ctx context.Context, a Actor, username, reason string) error {
 	if err := a.require(PermManageAccounts); err != nil {
 		return err
@@ -239,6 +241,9 @@ func (s *Service) ResetTwoFactor(ctx context.Context, a Actor, username, reason 
 	err := s.db.InTx(ctx, func(tx storage.Tx) error {
 		u, err := tx.LocalUserByUsername(ctx, strings.TrimPrefix(username, "@"))
 		if err != nil {
+			return err
+		}
+		if err := a.mayActOn(u); err != nil {
 			return err
 		}
 		if _, err := tx.TwoFactorByUser(ctx, u.ID); err != nil {
