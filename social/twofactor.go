@@ -255,6 +255,11 @@ func (s *Service) ResetTwoFactor(ctx context.Context, a Actor, username, reason 
 		if err := tx.DeleteTwoFactor(ctx, u.ID); err != nil {
 			return err
 		}
+		// A code issued before the reset (perhaps to whoever has the
+		// lost phone) gives no token after it.
+		if _, err := tx.DeleteUnusedAuthorizationCodes(ctx, u.ID, 0); err != nil {
+			return err
+		}
 		return s.appendAudit(ctx, tx, a, accountAudit("reset_two_factor", u.Account, reason))
 	})
 	return domainErr(err)
