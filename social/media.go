@@ -230,7 +230,8 @@ func (s *Service) MediaFilePath(ctx context.Context, name string) (string, error
 }
 
 // mediaPublic reports whether anyone may see local media m: it belongs to
-// a post everyone may see, or it is a local account's avatar or header.
+// a post everyone may see (of an account not suspended), or it is a local
+// account's avatar or header.
 func (s *Service) mediaPublic(ctx context.Context, m *storage.Media) (bool, error) {
 	if m.StatusID != nil {
 		st, err := s.db.StatusByID(ctx, *m.StatusID)
@@ -240,7 +241,7 @@ func (s *Service) mediaPublic(ctx context.Context, m *storage.Media) (bool, erro
 		if err != nil {
 			return false, err
 		}
-		return VisibleToPublic(st), nil
+		return VisibleToPublic(st) && st.Account != nil && !st.Account.Suspended(), nil
 	}
 	return s.db.ProfileImageInUse(ctx, s.MediaURL(m))
 }
