@@ -210,7 +210,10 @@ func (s *Service) byUsername(ctx context.Context, username string, act func(id i
 	return s.UserByUsername(ctx, username)
 }
 
-// ResetPassword sets a new password for a user.
+// ResetPassword sets a new password for a user (the command line's
+// reset). As with a reset link, the person's browser sessions end and their
+// access tokens and unexchanged authorization codes are revoked, so that
+// whoever knew the old password is out.
 func (s *Service) ResetPassword(ctx context.Context, username, password string) (*storage.User, error) {
 	hash, err := hashPassword(password)
 	if err != nil {
@@ -218,7 +221,10 @@ func (s *Service) ResetPassword(ctx context.Context, username, password string) 
 	}
 	return s.changeUser(ctx, username, func(tx storage.Tx, u *storage.User) error {
 		u.PasswordHash = hash
-		return tx.UpdateUser(ctx, u, "password_hash")
+		if err := tx.UpdateUser(ctx, u, "password_hash"); err != nil {
+			return err
+		}
+		return tx.RevokeUserSignIns(ctx, u.ID, s.now())
 	})
 }
 

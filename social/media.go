@@ -3,6 +3,8 @@ package social
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"image"
@@ -13,8 +15,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"golang.org/x/image/draw"
@@ -32,6 +36,27 @@ const (
 
 // ImageTypes are the image formats accepted for upload.
 var ImageTypes = map[string]string{"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif", "image/webp": ".webp"}
+
+// Media file names. A file's URL is all it takes to fetch it, and media of
+// followers-only and direct posts must not be found by guessing: a name is
+// 128 random bits (32 hex digits), never the media's id, which sorts by
+// time and is shown to apps. Files stored before were named by id
+// (legacyMediaName); SecureLegacyMediaNames renames those that are not
+// public, and the others are served only while they are public.
+var (
+	mediaFileName   = regexp.MustCompile(`^[0-9a-f]{32}\.(jpg|png|gif|webp)$`)
+	legacyMediaName = regexp.MustCompile(`^[0-9]{1,20}\.(jpg|png|gif|webp)$`)
+)
+
+// mediaNameBytes is how many random bytes name a media file.
+const mediaNameBytes = 16
+
+// newMediaFileName is a new unguessable name for a file with extension ext.
+func newMediaFileName(ext string) string {
+	b := make([]byte, mediaNameBytes)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b) + ext
+}
 
 // MediaDir is where uploaded files live, below the data directory.
 func (s *Service) MediaDir() string { return filepath.Join(s.dataDir, "media") }
@@ -74,7 +99,7 @@ func (s *Service) UploadMedia(ctx context.Context, me *storage.Account, r io.Rea
 	id := storage.NewID()
 	b := img.Bounds()
 	m := &storage.Media{
-		ID: id, AccountID: me.ID, Type: "image", FileName: fmt.Sprintf("%d%s", id, ext),
+		ID: id, AccountID: me.ID, Type: "image", FileName: newMediaFileName(ext),
 		ContentType: ctype, FileSize: int64(len(data)), Width: b.Dx(), Height: b.Dy(),
 		Description: strings.TrimSpace(description), CreatedAt: s.now(),
 		Blurhash: Blurhash(img), PreviewWidth: b.Dx(), PreviewHeight: b.Dy(),
@@ -85,7 +110,7 @@ func (s *Service) UploadMedia(ctx context.Context, me *storage.Account, r io.Rea
 		if preview, pext, err = encodePreview(img, pw, ph, ctype); err != nil {
 			return nil, fmt.Errorf("preview: %w", err)
 		}
-		m.PreviewFileName = fmt.Sprintf("%d%s", storage.NewID(), pext)
+		m.PreviewFileName = newMediaFileName(pext)
 		m.PreviewWidth, m.PreviewHeight = pw, ph
 	}
 	if err := os.MkdirAll(s.MediaDir(), 0o750); err != nil {
@@ -178,6 +203,141 @@ func (s *Service) MediaPreviewURL(m *storage.Media) string {
 		return s.MediaURL(m)
 	}
 	return s.base + "/media/" + m.PreviewFileName
+}
+
+// MediaFilePath returns where the media file name is stored, for
+// GET /media/{name}; ErrNotFound for a name the server did not make, and
+// for a file named the old, guessable way (by id) unless it is public: an
+// image of a public or unlisted post, or an avatar or header.
+func (s *Service) MediaFilePath(ctx context.Context, name string) (string, error) {
+	if mediaFileName.MatchString(name) {
+		return filepath.Join(s.MediaDir(), name), nil
+	}
+	if !legacyMediaName.MatchString(name) {
+		return "", ErrNotFound
+	}
+	m, err := s.db.MediaByFileName(ctx, name)
+	if err != nil {
+		return "", domainErr(err)
+	}
+	public, err := s.mediaPublic(ctx, m)
+	if err != nil {
+		return "", err
+	}
+	if !public {
+		return "", ErrNotFound
+	}
+	return filepath.Join(s.MediaDir(), name), nil
+}
+
+// mediaPublic reports whether anyone may see local media m: it belongs to
+// a post everyone may see (of an account not suspended), or it is a local
+// account's avatar or header.
+func (s *Service) mediaPublic(ctx context.Context, m *storage.Media) (bool, error) {
+	if m.StatusID != nil {
+		st, err := s.db.StatusByID(ctx, *m.StatusID)
+		if errors.Is(err, storage.ErrNotFound) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		return VisibleToPublic(st) && st.Account != nil && !st.Account.Suspended(), nil
+	}
+	return s.db.ProfileImageInUse(ctx, s.MediaURL(m))
+}
+
+// legacyMediaDone is the instance setting that records that
+// SecureLegacyMediaNames has run to the end.
+const legacyMediaDone = "legacy_media_names_secured"
+
+// SecureLegacyMediaNames gives every local media file still named by its
+// id (as files were before names were random) a random name, unless it is
+// public (mediaPublic): images of followers-only and direct posts, and
+// uploads not attached yet. Public ones keep their names, which other
+// servers and pages already link to. It runs once to the end (serve calls
+// it at start); a run cut short, or two processes at once, are safe. It
+// returns how many media it renamed.
+func (s *Service) SecureLegacyMediaNames(ctx context.Context) (int, error) {
+	settings, err := s.db.Settings(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if settings[legacyMediaDone] != "" {
+		return 0, nil
+	}
+	renamed := 0
+	var after int64
+	for {
+		// Random names are 32 characters before the extension; names by
+		// id at most 20.
+		batch, err := s.db.MediaWithShortFileNames(ctx, 2*mediaNameBytes, after, 500)
+		if err != nil {
+			return renamed, err
+		}
+		if len(batch) == 0 {
+			break
+		}
+		for _, m := range batch {
+			after = m.ID
+			ok, err := s.secureMediaNames(ctx, m)
+			if err != nil {
+				return renamed, fmt.Errorf("media %d: %w", m.ID, err)
+			}
+			if ok {
+				renamed++
+			}
+		}
+	}
+	return renamed, s.db.PutSetting(ctx, legacyMediaDone, s.now().UTC().Format(time.RFC3339), s.now())
+}
+
+// secureMediaNames renames m's files named by id unless m is public, and
+// reports whether it did.
+func (s *Service) secureMediaNames(ctx context.Context, m *storage.Media) (bool, error) {
+	public, err := s.mediaPublic(ctx, m)
+	if err != nil || public {
+		return false, err
+	}
+	dir := s.MediaDir()
+	file, preview := m.FileName, m.PreviewFileName
+	var linked, old []string
+	undo := func() {
+		for _, name := range linked {
+			os.Remove(filepath.Join(dir, name))
+		}
+	}
+	for _, name := range []*string{&file, &preview} {
+		if !legacyMediaName.MatchString(*name) {
+			continue
+		}
+		fresh := newMediaFileName(filepath.Ext(*name))
+		// A hard link first: the file is readable under both names until
+		// the row names the new one.
+		err := os.Link(filepath.Join(dir, *name), filepath.Join(dir, fresh))
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			// Gone already: the row still gets a name no one can guess.
+		case err != nil:
+			undo()
+			return false, err
+		default:
+			linked = append(linked, fresh)
+			old = append(old, *name)
+		}
+		*name = fresh
+	}
+	ok, err := s.db.RenameMediaFiles(ctx, m.ID, m.FileName, m.PreviewFileName, file, preview)
+	if err != nil || !ok {
+		undo()
+		return false, err
+	}
+	for _, name := range old {
+		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			s.log.Warn("remove a media file's old name", "name", name, "error", err)
+		}
+	}
+	return true, nil
 }
 
 // Media returns an attachment me uploaded.

@@ -122,6 +122,9 @@ func (s *Service) TakeAction(ctx context.Context, a Actor, accountID int64, act 
 			if err := tx.UpdateUser(ctx, u, "disabled"); err != nil {
 				return err
 			}
+			if err := revokeCodes(ctx, tx, u); err != nil {
+				return err
+			}
 		case ActionSilence:
 			acct.SilencedAt = &now
 			if err := tx.UpdateAccount(ctx, acct, "silenced_at"); err != nil {
@@ -151,6 +154,9 @@ func (s *Service) TakeAction(ctx context.Context, a Actor, accountID int64, act 
 				if err := s.publishDeleteActor(ctx, tx, acct); err != nil {
 					return err
 				}
+			}
+			if err := revokeCodes(ctx, tx, u); err != nil {
+				return err
 			}
 		}
 		w := &storage.AccountWarning{ID: storage.NewID(), TargetAccountID: acct.ID, Action: act.Type, Text: act.Text, CreatedAt: now}
@@ -256,12 +262,27 @@ func (s *Service) DeleteAccount(ctx context.Context, a Actor, accountID int64, r
 		if err := tx.DeleteAccountContent(ctx, acct, s.now()); err != nil {
 			return err
 		}
+		if err := revokeCodes(ctx, tx, u); err != nil {
+			return err
+		}
 		if u != nil && !u.Disabled {
 			u.Disabled = true
 			return tx.UpdateUser(ctx, u, "disabled")
 		}
 		return nil
 	})
+}
+
+// revokeCodes deletes the authorization codes u (nil for a remote account)
+// has not exchanged yet. An exchange refuses a suspended or disabled user
+// anyway, but a code must not outlive the action and work once it is
+// lifted.
+func revokeCodes(ctx context.Context, tx storage.Tx, u *storage.User) error {
+	if u == nil {
+		return nil
+	}
+	_, err := tx.DeleteUnusedAuthorizationCodes(ctx, u.ID, 0)
+	return err
 }
 
 // SetRole gives a local user another role. Only someone who outranks both

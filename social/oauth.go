@@ -397,17 +397,19 @@ func (s *Service) CheckAuthorization(ctx context.Context, req AuthorizationReque
 		return auth, oauthErr(OAuthInvalidRequest, "The code_challenge parameter is missing.")
 	case req.CodeChallenge == "":
 	default:
+		// Only S256, as /.well-known/oauth-authorization-server says
+		// (code_challenge_methods_supported). A challenge without a method
+		// is "plain" (RFC 7636 section 4.3), whose challenge is the verifier
+		// itself: anyone who sees the authorization request (browser
+		// history, a proxy's log, another app on the device) could redeem
+		// the code, which is what PKCE is there to stop. Mastodon also
+		// allows S256 only.
 		method := req.CodeChallengeMethod
-		if method == "" {
-			method = "plain" // RFC 7636 section 4.3
-		}
 		switch {
-		case method != "S256" && method != "plain":
-			return auth, oauthErr(OAuthInvalidRequest, "The code_challenge_method must be S256 or plain.")
-		case method == "S256" && !validS256Challenge(req.CodeChallenge):
+		case method != "S256":
+			return auth, oauthErr(OAuthInvalidRequest, "The code_challenge_method must be S256; plain and other methods are not supported.")
+		case !validS256Challenge(req.CodeChallenge):
 			return auth, oauthErr(OAuthInvalidRequest, "An S256 code_challenge is the unpadded base64url SHA-256 of the verifier: 43 characters.")
-		case method == "plain" && !validVerifier(req.CodeChallenge):
-			return auth, oauthErr(OAuthInvalidRequest, "A plain code_challenge must be 43 to 128 letters, digits, '-', '.', '_' or '~'.")
 		}
 		auth.CodeChallenge, auth.CodeChallengeMethod = req.CodeChallenge, method
 	}
@@ -616,11 +618,13 @@ func checkPKCE(c *storage.AuthorizationCode, verifier string) error {
 	if !validVerifier(verifier) {
 		return oauthErr(OAuthInvalidGrant, "A code_verifier must be 43 to 128 letters, digits, '-', '.', '_' or '~'.")
 	}
-	want := verifier
-	if c.CodeChallengeMethod == "S256" {
-		sum := sha256.Sum256([]byte(verifier))
-		want = base64.RawURLEncoding.EncodeToString(sum[:])
+	// Codes are issued with S256 only (CheckAuthorization); one stored with
+	// another method, from before that rule, is not redeemed.
+	if c.CodeChallengeMethod != "S256" {
+		return oauthErr(OAuthInvalidGrant, "This code was issued with a code_challenge_method that is no longer supported; authorize again.")
 	}
+	sum := sha256.Sum256([]byte(verifier))
+	want := base64.RawURLEncoding.EncodeToString(sum[:])
 	if subtle.ConstantTimeCompare([]byte(want), []byte(c.CodeChallenge)) != 1 {
 		return oauthErr(OAuthInvalidGrant, "The code_verifier does not match the code_challenge.")
 	}
@@ -676,7 +680,8 @@ func (s *Service) ClientCredentials(ctx context.Context, app *storage.OAuthApp, 
 	return it, nil
 }
 
-// RevokeToken revokes one of app's tokens. An unknown or already revoked
+// RevokeToken revokes one of app's tokens, and the codes the token's user
+// gave app that it has not exchanged yet. An unknown or already revoked
 // token is no error (RFC 7009 section 2.2); another app's token is
 // unauthorized_client, as Mastodon answers.
 func (s *Service) RevokeToken(ctx context.Context, app *storage.OAuthApp, token string) error {
@@ -693,7 +698,18 @@ func (s *Service) RevokeToken(ctx context.Context, app *storage.OAuthApp, token 
 	if t.AppID != app.ID {
 		return oauthErr(OAuthUnauthorizedClient, "You are not authorized to revoke this token")
 	}
-	return s.db.RevokeAccessToken(ctx, t.ID, s.now())
+	return s.db.InTx(ctx, func(tx storage.Tx) error {
+		if err := tx.RevokeAccessToken(ctx, t.ID, s.now()); err != nil {
+			return err
+		}
+		if t.UserID == nil {
+			return nil
+		}
+		// A code the person gave the app and it has not exchanged yet
+		// would give it a new token right after signing out.
+		_, err := tx.DeleteUnusedAuthorizationCodes(ctx, *t.UserID, app.ID)
+		return err
+	})
 }
 
 // AuthenticateToken returns the user an access token acts for (nil for an

@@ -247,6 +247,13 @@ func TestOAuthRequestsFromUntrustedClientsAreNeverRedirected(t *testing.T) {
 			{func(r *social.AuthorizationRequest) { r.CodeChallenge, r.CodeChallengeMethod = pkce("v"), "S512" }, social.OAuthInvalidRequest},
 			{func(r *social.AuthorizationRequest) { r.CodeChallenge, r.CodeChallengeMethod = "short", "S256" }, social.OAuthInvalidRequest},
 			{func(r *social.AuthorizationRequest) { r.CodeChallenge = "short" }, social.OAuthInvalidRequest},
+			// plain is not advertised, so it is refused, named or implied.
+			{func(r *social.AuthorizationRequest) { r.CodeChallenge = strings.Repeat("v3r1f13r-", 6) }, social.OAuthInvalidRequest},
+			{func(r *social.AuthorizationRequest) {
+				r.CodeChallenge, r.CodeChallengeMethod = strings.Repeat("v3r1f13r-", 6), "plain"
+			}, social.OAuthInvalidRequest},
+			{func(r *social.AuthorizationRequest) { r.CodeChallenge, r.CodeChallengeMethod = pkce("v"), "plain" }, social.OAuthInvalidRequest},
+			{func(r *social.AuthorizationRequest) { r.CodeChallenge, r.CodeChallengeMethod = pkce("v"), "s256" }, social.OAuthInvalidRequest},
 		}
 		for _, c := range redirectable {
 			req := ok
@@ -329,15 +336,6 @@ func TestOAuthCodeNeedsPKCEMatchingRedirectAndWorksOnceWithinTenMinutes(t *testi
 		}
 		if _, _, err := s.AuthenticateToken(ctx, tok.Token); !errors.Is(err, social.ErrInvalidToken) {
 			t.Fatalf("the token of a replayed code = %v, want ErrInvalidToken", err)
-		}
-
-		// plain PKCE.
-		c = code("read", verifier, "plain")
-		if _, err := s.ExchangeCode(ctx, app, c, redirect, verifier+"x"); oauthCode(err) != social.OAuthInvalidGrant {
-			t.Fatalf("plain PKCE with the wrong verifier = %v", err)
-		}
-		if _, err := s.ExchangeCode(ctx, app, c, redirect, verifier); err != nil {
-			t.Fatalf("plain PKCE: %v", err)
 		}
 
 		// Without PKCE, no verifier may be sent.
@@ -618,6 +616,116 @@ func TestOAuthBrowserSessionsAreSignedCheckedAndEnd(t *testing.T) {
 		}
 		if _, err := s.SignIn(ctx, "fionn", "a long password", ""); !errors.Is(err, social.ErrLoginPending) {
 			t.Fatalf("an unapproved applicant signing in = %v", err)
+		}
+	})
+}
+
+// TestUnexchangedCodesDieWithTheGrant: an authorization code not yet
+// exchanged gives no token after the person revokes the app (on the
+// authorized apps page, or by revoking one of its tokens), changes or
+// resets their password, has their two-factor sign-in reset, or is
+// suspended, disabled or deleted (and then restored). Another app's code
+// survives revoking one app.
+func TestUnexchangedCodesDieWithTheGrant(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, dialect storage.Dialect) {
+		ctx := context.Background()
+		s, _, clk := newOAuthService(t, dialect)
+		const redirect = "com.tapbots.Ivory.19300:/request_token"
+		app, _ := registerApp(t, s, "read write", redirect)
+		other, _ := registerApp(t, s, "read write", redirect)
+		verifier := strings.Repeat("v3r1f13r-", 6)
+		seq := 0
+		code := func(u *storage.User, app *storage.OAuthApp) string {
+			t.Helper()
+			auth, err := s.CheckAuthorization(ctx, social.AuthorizationRequest{
+				ClientID: app.ClientID, RedirectURI: redirect, ResponseType: "code",
+				Scope: "read", CodeChallenge: pkce(verifier), CodeChallengeMethod: "S256",
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := s.IssueAuthorizationCode(ctx, u, auth)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		fresh := func() *storage.User {
+			seq++
+			return approvedUser(t, s, fmt.Sprintf("nurse%d", seq))
+		}
+		must := func(t *testing.T, err error) {
+			t.Helper()
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+
+		cases := []struct {
+			name string
+			// event happens after the code is issued, and leaves the
+			// person able to sign in again.
+			event func(t *testing.T, u *storage.User)
+		}{
+			{"the app is revoked on the authorized apps page", func(t *testing.T, u *storage.User) {
+				_, err := s.ExchangeCode(ctx, app, code(u, app), redirect, verifier)
+				must(t, err)
+				must(t, s.RevokeApp(ctx, u, app.ID))
+			}},
+			{"one of the app's tokens is revoked", func(t *testing.T, u *storage.User) {
+				tok, err := s.ExchangeCode(ctx, app, code(u, app), redirect, verifier)
+				must(t, err)
+				must(t, s.RevokeToken(ctx, app, tok.Token))
+			}},
+			{"the password is changed", func(t *testing.T, u *storage.User) {
+				must(t, s.ChangePassword(ctx, u, "a long password", "another long password", ""))
+			}},
+			{"the password is reset by link", func(t *testing.T, u *storage.User) {
+				link, err := s.CreatePasswordReset(ctx, social.CommandLine, u.Account.Username)
+				must(t, err)
+				must(t, s.ResetPasswordWithToken(ctx, link[strings.LastIndex(link, "/")+1:], "another long password"))
+			}},
+			{"the password is reset from the command line", func(t *testing.T, u *storage.User) {
+				_, err := s.ResetPassword(ctx, u.Account.Username, "another long password")
+				must(t, err)
+			}},
+			{"two-factor sign-in is reset", func(t *testing.T, u *storage.User) {
+				must(t, s.ResetTwoFactor(ctx, social.CommandLine, u.Account.Username, "lost phone"))
+			}},
+			{"the account is suspended and unsuspended", func(t *testing.T, u *storage.User) {
+				must(t, s.TakeAction(ctx, social.CommandLine, u.AccountID, social.AccountAction{Type: social.ActionSuspend}))
+				must(t, s.Unsuspend(ctx, social.CommandLine, u.AccountID, ""))
+			}},
+			{"the account is disabled and enabled", func(t *testing.T, u *storage.User) {
+				must(t, s.TakeAction(ctx, social.CommandLine, u.AccountID, social.AccountAction{Type: social.ActionDisable}))
+				must(t, s.Enable(ctx, social.CommandLine, u.AccountID, ""))
+			}},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				u := fresh()
+				if c.name == "two-factor sign-in is reset" {
+					setup, err := s.BeginTwoFactor(ctx, u)
+					must(t, err)
+					_, err = s.ConfirmTwoFactor(ctx, u, totpAt(t, setup.Secret, clk.now()))
+					must(t, err)
+				}
+				kept := code(u, other)
+				doomed := code(u, app)
+				c.event(t, u)
+				if tok, err := s.ExchangeCode(ctx, app, doomed, redirect, verifier); oauthCode(err) != social.OAuthInvalidGrant {
+					t.Errorf("a code issued before %s = %+v, %v; want invalid_grant", c.name, tok, err)
+				}
+				if strings.Contains(c.name, "app") {
+					if _, err := s.ExchangeCode(ctx, other, kept, redirect, verifier); err != nil {
+						t.Errorf("another app's code after %s: %v", c.name, err)
+					}
+				}
+				// A code issued afterwards works.
+				if _, err := s.ExchangeCode(ctx, app, code(u, app), redirect, verifier); err != nil {
+					t.Errorf("a code issued after %s: %v", c.name, err)
+				}
+			})
 		}
 	})
 }

@@ -9,8 +9,9 @@ import (
 // ChangePassword sets u's new password after checking the current one. The
 // person's other browser sessions end (keepCookie, the session cookie of
 // the page that asked, stays signed in), so that whoever knew the old
-// password is signed out; their apps keep their tokens, which the
-// authorized apps page revokes one by one. It returns ErrBadCredentials for
+// password is signed out, and authorization codes not yet exchanged for a
+// token are revoked; their apps keep their tokens, which the authorized
+// apps page revokes one by one. It returns ErrBadCredentials for
 // a wrong current password and a *ValidationError for a new one that will
 // not do.
 func (s *Service) ChangePassword(ctx context.Context, u *storage.User, current, newPassword, keepCookie string) error {
@@ -32,6 +33,9 @@ func (s *Service) ChangePassword(ctx context.Context, u *storage.User, current, 
 	err = s.db.InTx(ctx, func(tx storage.Tx) error {
 		fresh.PasswordHash = hash
 		if err := tx.UpdateUser(ctx, fresh, "password_hash"); err != nil {
+			return err
+		}
+		if _, err := tx.DeleteUnusedAuthorizationCodes(ctx, fresh.ID, 0); err != nil {
 			return err
 		}
 		return tx.EndOtherSessions(ctx, fresh.ID, keep, s.now())

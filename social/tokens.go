@@ -26,6 +26,13 @@ func (s *Service) CreateToken(ctx context.Context, a Actor, username, scopes, na
 	if err != nil {
 		return nil, err
 	}
+	// A token acting as someone ranked as high as the actor would give
+	// the actor that person's powers.
+	if a.User == nil || a.User.ID != u.ID {
+		if err := a.mayActOn(u); err != nil {
+			return nil, err
+		}
+	}
 	if err := signInAllowed(u); err != nil {
 		return nil, invalid("username", "@"+u.Account.Username+" may not sign in ("+err.Error()+")")
 	}

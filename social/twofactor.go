@@ -231,7 +231,9 @@ func (s *Service) DisableTwoFactor(ctx context.Context, u *storage.User, passwor
 // ResetTwoFactor turns off two-factor sign-in for the user with username,
 // who lost their authenticator and recovery codes: an admin's action, kept
 // in the audit log. Staff who must use two-factor sign-in set it up again at
-// their next sign-in.
+// their next sign-in. Staff may not reset it for an account ranked as high
+// as theirs: removing the owner's second factor is a step to taking the
+// owner's account.
 func (s *Service) ResetTwoFactor(ctx context.Context, a Actor, username, reason string) error {
 	if err := a.require(PermManageAccounts); err != nil {
 		return err
@@ -241,6 +243,9 @@ func (s *Service) ResetTwoFactor(ctx context.Context, a Actor, username, reason 
 		if err != nil {
 			return err
 		}
+		if err := a.mayActOn(u); err != nil {
+			return err
+		}
 		if _, err := tx.TwoFactorByUser(ctx, u.ID); err != nil {
 			if errors.Is(err, storage.ErrNotFound) {
 				return invalid("", "@"+u.Account.Username+" has no two-factor sign-in to reset")
@@ -248,6 +253,11 @@ func (s *Service) ResetTwoFactor(ctx context.Context, a Actor, username, reason 
 			return err
 		}
 		if err := tx.DeleteTwoFactor(ctx, u.ID); err != nil {
+			return err
+		}
+		// A code issued before the reset (perhaps to whoever has the
+		// lost phone) gives no token after it.
+		if _, err := tx.DeleteUnusedAuthorizationCodes(ctx, u.ID, 0); err != nil {
 			return err
 		}
 		return s.appendAudit(ctx, tx, a, accountAudit("reset_two_factor", u.Account, reason))

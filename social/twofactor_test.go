@@ -408,3 +408,76 @@ func TestStaffMustSetUpTwoFactorWhenRequiredAndOnlyAdminsResetIt(t *testing.T) {
 		}
 	})
 }
+
+// TestStaffActOnlyOnAccountsRankedBelowThem: resetting two-factor sign-in,
+// verifying or revoking a registration and making a token follow the rank
+// rule of every other staff action (and of password reset links): an admin
+// may not take the owner's second factor, nor another admin's.
+func TestStaffActOnlyOnAccountsRankedBelowThem(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, dialect storage.Dialect) {
+		ctx := context.Background()
+		s, _, clk := newOAuthService(t, dialect)
+		owner := staffUser(t, s, "root", social.RoleOwner)
+		admin := staffUser(t, s, "hana", social.RoleAdmin)
+		peer := staffUser(t, s, "oisin", social.RoleAdmin)
+		nurse := staffUser(t, s, "nurse", social.RoleUser)
+		for _, u := range []*storage.User{owner, peer, nurse} {
+			setup, err := s.BeginTwoFactor(ctx, u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.ConfirmTwoFactor(ctx, u, totpAt(t, setup.Secret, clk.now())); err != nil {
+				t.Fatal(err)
+			}
+		}
+		a := social.StaffActor(admin)
+		details := social.ClinicianDetails{Profession: "doctor", Regulator: "Medical Council of Ireland", RegistrationNumber: "777"}
+
+		for _, target := range []*storage.User{owner, peer} {
+			name := target.Account.Username
+			if err := s.ResetTwoFactor(ctx, a, name, "lost phone"); !errors.Is(err, social.ErrForbidden) {
+				t.Errorf("an admin resetting the two-factor sign-in of @%s = %v, want ErrForbidden", name, err)
+			}
+			if on, _ := s.TwoFactorEnabled(ctx, target); !on {
+				t.Errorf("@%s lost two-factor sign-in to an admin", name)
+			}
+			if _, err := s.VerifyClinician(ctx, a, target.AccountID, details, ""); !errors.Is(err, social.ErrForbidden) {
+				t.Errorf("an admin verifying @%s = %v, want ErrForbidden", name, err)
+			}
+			if _, err := s.VerifyClinician(ctx, social.CommandLine, target.AccountID, details, ""); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.RevokeVerification(ctx, a, target.AccountID, ""); !errors.Is(err, social.ErrForbidden) {
+				t.Errorf("an admin revoking @%s's verification = %v, want ErrForbidden", name, err)
+			}
+			if v, _ := s.Verification(ctx, target.AccountID); v == nil || v.RevokedAt != nil {
+				t.Errorf("@%s's verification was revoked by an admin", name)
+			}
+			if _, err := s.CreateToken(ctx, a, name, "read write admin:read admin:write", "takeover"); !errors.Is(err, social.ErrForbidden) {
+				t.Errorf("an admin making a token for @%s = %v, want ErrForbidden", name, err)
+			}
+		}
+		// Nor on their own account: a registration is verified by someone else.
+		var ve *social.ValidationError
+		if _, err := s.VerifyClinician(ctx, a, admin.AccountID, details, ""); !errors.As(err, &ve) {
+			t.Errorf("an admin verifying themselves = %v, want a ValidationError", err)
+		}
+
+		// Below them, all of it works; the owner may act on admins.
+		if err := s.ResetTwoFactor(ctx, a, "nurse", "lost phone"); err != nil {
+			t.Fatalf("an admin resetting a user's two-factor: %v", err)
+		}
+		if _, err := s.VerifyClinician(ctx, a, nurse.AccountID, details, ""); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RevokeVerification(ctx, a, nurse.AccountID, ""); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.ResetTwoFactor(ctx, social.StaffActor(owner), "oisin", "lost phone"); err != nil {
+			t.Fatalf("the owner resetting an admin's two-factor: %v", err)
+		}
+		if on, _ := s.TwoFactorEnabled(ctx, peer); on {
+			t.Fatal("the owner's reset did not turn it off")
+		}
+	})
+}

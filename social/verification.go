@@ -121,7 +121,8 @@ func userFields(current string, sent []ProfileField) ([]ProfileField, error) {
 // VerifyClinician records that an admin confirmed the professional
 // registration of the local account accountID. The account's profile then
 // carries the verified "Registered" field, which every Mastodon app marks,
-// and the change federates as an Update. Verifying again renews it.
+// and the change federates as an Update. Verifying again renews it. Staff
+// verify (and revoke) only accounts ranked below theirs, never their own.
 func (s *Service) VerifyClinician(ctx context.Context, a Actor, accountID int64, d ClinicianDetails, reason string) (*storage.ClinicianVerification, error) {
 	if err := a.require(PermManageAccounts); err != nil {
 		return nil, err
@@ -132,12 +133,15 @@ func (s *Service) VerifyClinician(ctx context.Context, a Actor, accountID int64,
 	}
 	var out *storage.ClinicianVerification
 	err := s.db.InTx(ctx, func(tx storage.Tx) error {
-		acct, err := tx.AccountByID(ctx, accountID)
+		acct, u, err := moderationTarget(ctx, tx, accountID)
 		if err != nil {
 			return err
 		}
 		if !acct.Local() {
 			return invalid("", "only accounts on this server can be verified")
+		}
+		if err := a.mayActOn(u); err != nil {
+			return err
 		}
 		v := &storage.ClinicianVerification{
 			AccountID: acct.ID, Profession: d.Profession, Regulator: d.Regulator,
@@ -177,8 +181,11 @@ func (s *Service) RevokeVerification(ctx context.Context, a Actor, accountID int
 		return err
 	}
 	err := s.db.InTx(ctx, func(tx storage.Tx) error {
-		acct, err := tx.AccountByID(ctx, accountID)
+		acct, u, err := moderationTarget(ctx, tx, accountID)
 		if err != nil {
+			return err
+		}
+		if err := a.mayActOn(u); err != nil {
 			return err
 		}
 		v, err := tx.Verification(ctx, accountID)

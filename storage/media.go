@@ -113,3 +113,65 @@ func (q queries) StatusMedia(ctx context.Context, statusID int64) ([]*Media, err
 	err := q.r.NewSelect().Model(&ms).Where("status_id = ?", statusID).OrderExpr("position, id").Scan(ctx)
 	return ms, err
 }
+
+// MediaByFileName returns the local media whose file, or whose preview, is
+// called name.
+func (q queries) MediaByFileName(ctx context.Context, name string) (*Media, error) {
+	m := new(Media)
+	if err := q.r.NewSelect().Model(m).
+		WhereGroup(" AND ", func(s *bun.SelectQuery) *bun.SelectQuery {
+			return s.Where("file_name = ?", name).WhereOr("preview_file_name = ?", name)
+		}).
+		Where("file_name <> ''").Limit(1).Scan(ctx); err != nil {
+		return nil, notFound(err)
+	}
+	return m, nil
+}
+
+// MediaWithShortFileNames returns up to limit local media with an id after
+// afterID, in id order, whose file or preview name is shorter than n
+// characters.
+func (q queries) MediaWithShortFileNames(ctx context.Context, n int, afterID int64, limit int) ([]*Media, error) {
+	var ms []*Media
+	err := q.r.NewSelect().Model(&ms).
+		Where("id > ?", afterID).
+		Where("file_name <> ''").
+		WhereGroup(" AND ", func(s *bun.SelectQuery) *bun.SelectQuery {
+			return s.Where("length(file_name) < ?", n).
+				WhereOr("preview_file_name <> '' AND length(preview_file_name) < ?", n)
+		}).
+		OrderExpr("id").Limit(int64(limit)).Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("media with short file names: %w", err)
+	}
+	return ms, nil
+}
+
+// RenameMediaFiles sets media id's file and preview names to file and
+// preview, if they are still oldFile and oldPreview, and reports whether
+// they were (another process may have renamed them first).
+func (q queries) RenameMediaFiles(ctx context.Context, id int64, oldFile, oldPreview, file, preview string) (bool, error) {
+	res, err := q.w.NewUpdate().Model((*Media)(nil)).
+		Set("file_name = ?", file).Set("preview_file_name = ?", preview).
+		Where("id = ?", id).Where("file_name = ?", oldFile).Where("preview_file_name = ?", oldPreview).
+		Exec(ctx)
+	if err != nil {
+		return false, fmt.Errorf("rename media files: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// ProfileImageInUse reports whether a local account's avatar or header is
+// the image at url.
+func (q queries) ProfileImageInUse(ctx context.Context, url string) (bool, error) {
+	n, err := q.r.NewSelect().Model((*Account)(nil)).
+		Where("domain = ''").
+		WhereGroup(" AND ", func(s *bun.SelectQuery) *bun.SelectQuery {
+			return s.Where("avatar_url = ?", url).WhereOr("header_url = ?", url)
+		}).Count(ctx)
+	if err != nil {
+		return false, fmt.Errorf("profile image in use: %w", err)
+	}
+	return n > 0, nil
+}

@@ -222,6 +222,25 @@ func (q queries) UseAuthorizationCode(ctx context.Context, hash string, now time
 	return nil
 }
 
+// DeleteUnusedAuthorizationCodes deletes userID's authorization codes that
+// were not exchanged yet, only appID's when appID is not 0, and returns how
+// many there were. Used codes stay: a second use of one still revokes the
+// token it gave.
+func (q queries) DeleteUnusedAuthorizationCodes(ctx context.Context, userID, appID int64) (int, error) {
+	d := q.w.NewDelete().Model((*AuthorizationCode)(nil)).
+		Where("user_id = ?", userID).
+		Where("used_at IS NULL")
+	if appID != 0 {
+		d = d.Where("app_id = ?", appID)
+	}
+	res, err := d.Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("delete unused authorization codes: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
 // UserForSignIn returns the local user who signs in as login: a username
 // (with or without a leading @) or, when login holds an @ after that, an
 // email address. Both are matched case-insensitively.

@@ -75,9 +75,13 @@ func (q queries) UsePasswordReset(ctx context.Context, hash string, now time.Tim
 }
 
 // RevokeUserSignIns ends every browser session of user and revokes every
-// access token issued to them, at now.
+// access token issued to them, at now, and every authorization code not
+// exchanged yet, which would otherwise still give a token.
 func (q queries) RevokeUserSignIns(ctx context.Context, userID int64, now time.Time) error {
 	if err := q.EndOtherSessions(ctx, userID, "", now); err != nil { // no session is kept
+		return err
+	}
+	if _, err := q.DeleteUnusedAuthorizationCodes(ctx, userID, 0); err != nil {
 		return err
 	}
 	_, err := q.w.NewUpdate().Model((*AccessToken)(nil)).

@@ -34,12 +34,10 @@ func signInLimiter(h *handler) func(http.Handler) http.Handler {
 }
 
 // returnTo is where to go after signing in: a path on this server, never
-// another site (an open redirect), by default the export page.
+// another site (an open redirect; social.SameOriginPath says which), by
+// default the home page.
 func returnTo(v string) string {
-	if !strings.HasPrefix(v, "/") || strings.HasPrefix(v, "//") || strings.ContainsAny(v, "\\\r\n") {
-		return "/home"
-	}
-	return v
+	return social.SameOriginPath(v, "/home")
 }
 
 // signInURL is the sign-in page that comes back to path.
@@ -57,7 +55,7 @@ func (h *handler) requireSession(w http.ResponseWriter, r *http.Request) *social
 	}
 	if sess == nil {
 		// After a post, back to the form's page (GET of the same path).
-		http.Redirect(w, r, signInURL(r.URL.Path), http.StatusSeeOther)
+		http.Redirect(w, r, signInURL(r.URL.EscapedPath()), http.StatusSeeOther)
 		return nil
 	}
 	return sess

@@ -79,6 +79,14 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, hooks serveHooks)
 		AuthorizedFetch: cfg.AuthorizedFetch,
 		KeyDocuments:    cfg.KeyDocuments,
 	})
+	// Media stored before file names were random get unguessable names
+	// (once; public ones keep theirs). A failure leaves them unserved, not
+	// exposed, so the server still starts.
+	if n, err := svc.SecureLegacyMediaNames(ctx); err != nil {
+		log.Error("rename media files named by id", "error", err)
+	} else if n > 0 {
+		log.Info("renamed media files named by id", "count", n)
+	}
 	svc.SetResolver(fed)
 	svc.SetActivityRenderer(fed)
 	svc.RegisterWorkers()
