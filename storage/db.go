@@ -56,6 +56,9 @@ type DB struct {
 	group *committer
 	// pgConfig opens the dedicated connections of Listen (PostgreSQL only).
 	pgConfig *pgx.ConnConfig
+	// jobWake wakes this process's job queue when a transaction that
+	// inserted jobs commits (jobs_wake.go).
+	jobWake *waker
 }
 
 // Tx is a database transaction; its query methods are those of DB, all run
@@ -79,6 +82,8 @@ type queries struct {
 	// search, set in a transaction, collects the posts whose words are
 	// written to the full-text index when it ends (search.go).
 	search *searchBatch
+	// jobs, set in a transaction, records that it inserted jobs.
+	jobs *txJobs
 }
 
 // Open connects to the database named by rawURL: "sqlite:PATH" or a
@@ -132,7 +137,8 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	w := bun.NewDB(writer, sqlitedialect.New())
 	r := bun.NewDB(reader, sqlitedialect.New())
 	ps := newPreparedSet(SQLite, writer, reader)
-	return &DB{queries: queries{w: w, r: r, ps: ps, scanner: w}, write: w, read: r, dialect: SQLite, group: newCommitter(w, ps, SQLite)}, nil
+	wake := newWaker()
+	return &DB{queries: queries{w: w, r: r, ps: ps, scanner: w}, write: w, read: r, dialect: SQLite, group: newCommitter(w, ps, SQLite, wake), jobWake: wake}, nil
 }
 
 var sqlitePathEscaper = strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23")
@@ -171,7 +177,7 @@ func openPostgres(ctx context.Context, rawURL string) (*DB, error) {
 	}
 	db := bun.NewDB(sqldb, pgdialect.New())
 	ps := newPreparedSet(Postgres, sqldb, sqldb)
-	return &DB{queries: queries{w: db, r: db, ps: ps, scanner: db}, write: db, read: db, dialect: Postgres, pgConfig: cfg.Copy()}, nil
+	return &DB{queries: queries{w: db, r: db, ps: ps, scanner: db}, write: db, read: db, dialect: Postgres, pgConfig: cfg.Copy(), jobWake: newWaker()}, nil
 }
 
 // redact hides the password of a database URL so it can be logged.
@@ -220,13 +226,18 @@ func (db *DB) InTx(ctx context.Context, fn func(tx Tx) error) error {
 	if db.group != nil {
 		return db.group.run(ctx, fn)
 	}
-	return db.write.RunInTx(ctx, nil, func(ctx context.Context, btx bun.Tx) error {
-		tx := Tx{queries: queries{w: btx, r: btx, ps: db.ps, sqlTx: btx.Tx, scanner: db.write, search: &searchBatch{}}, tx: btx, dialect: db.dialect}
+	jobs := &txJobs{}
+	err := db.write.RunInTx(ctx, nil, func(ctx context.Context, btx bun.Tx) error {
+		tx := Tx{queries: queries{w: btx, r: btx, ps: db.ps, sqlTx: btx.Tx, scanner: db.write, search: &searchBatch{}, jobs: jobs}, tx: btx, dialect: db.dialect}
 		if err := fn(tx); err != nil {
 			return err
 		}
 		return tx.writeSearchIndex(ctx, tx.search.entries)
 	})
+	if err == nil && jobs.inserted {
+		db.jobWake.wake()
+	}
+	return err
 }
 
 // SQLTx returns the database/sql transaction under tx, for libraries (the job

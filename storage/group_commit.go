@@ -30,6 +30,8 @@ type committer struct {
 	ps      *preparedSet
 	dialect Dialect
 	queue   chan *groupTxn
+	// wake wakes the job queue after a COMMIT that made jobs.
+	wake *waker
 
 	stopOnce sync.Once
 	stop     chan struct{}
@@ -43,6 +45,8 @@ type groupTxn struct {
 	// ran; it is then never run).
 	state atomic.Int32
 	err   error
+	// jobs records whether fn inserted jobs.
+	jobs txJobs
 	// panicked holds what fn panicked with, re-raised in the caller.
 	panicked any
 	done     chan struct{}
@@ -56,9 +60,9 @@ const (
 
 var errCommitterClosed = errors.New("storage: the database is closed")
 
-func newCommitter(db *bun.DB, ps *preparedSet, dialect Dialect) *committer {
+func newCommitter(db *bun.DB, ps *preparedSet, dialect Dialect, wake *waker) *committer {
 	c := &committer{
-		db: db, ps: ps, dialect: dialect,
+		db: db, ps: ps, dialect: dialect, wake: wake,
 		queue:   make(chan *groupTxn, maxGroup),
 		stop:    make(chan struct{}),
 		stopped: make(chan struct{}),
@@ -164,6 +168,16 @@ func (c *committer) runGroup(group []*groupTxn) {
 		return
 	}
 	finish := func(ts []*groupTxn, err error) {
+		if err == nil {
+			// Woken before the callers return: a job a caller made is
+			// already on its way when its request ends.
+			for _, t := range ts {
+				if t.err == nil && t.panicked == nil && t.jobs.inserted {
+					c.wake.wake()
+					break
+				}
+			}
+		}
 		for _, t := range ts {
 			if t.err == nil && t.panicked == nil {
 				t.err = err
@@ -183,6 +197,7 @@ func (c *committer) runGroup(group []*groupTxn) {
 		// Alone: no savepoint needed, the transaction is its own.
 		t := live[0]
 		tx.search = &searchBatch{}
+		tx.jobs = &t.jobs
 		t.err, t.panicked = callTxn(t, tx)
 		if t.err == nil && t.panicked == nil {
 			t.err = tx.writeSearchIndex(context.Background(), tx.search.entries)
@@ -198,6 +213,7 @@ func (c *committer) runGroup(group []*groupTxn) {
 	var search []searchEntry
 	for i, t := range live {
 		tx.search = &searchBatch{}
+		tx.jobs = &t.jobs
 		if _, err := btx.ExecContext(context.Background(), "SAVEPOINT grp"); err != nil {
 			_ = btx.Rollback()
 			finish(live[:i], errGroupFailed(err))

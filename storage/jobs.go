@@ -28,7 +28,11 @@ type JobsOptions struct {
 	// taken to belong to a process that died and is run again. It must be
 	// longer than Timeout.
 	RescueAfter time.Duration
-	// PollInterval is how often an idle worker looks for new jobs.
+	// PollInterval is how often an idle queue looks for new jobs that
+	// nothing woke it for: jobs inserted by another process (the admin
+	// CLI). Jobs inserted by this process wake it when their transaction
+	// commits, and scheduled jobs when they are due (jobs_wake.go), so
+	// this can be long; 2 s by default.
 	PollInterval time.Duration
 	// Logger receives the queue's own log lines.
 	Logger *slog.Logger
@@ -77,7 +81,10 @@ func NewJobs(db *DB, opts JobsOptions) *Jobs {
 		opts.RescueAfter = opts.Timeout + max(opts.Timeout/2, time.Second)
 	}
 	if opts.PollInterval <= 0 {
-		opts.PollInterval = 50 * time.Millisecond
+		// Each poll is a query (polling every 50 ms cost an idle server
+		// 3 % of a core); the interval bounds how long a job inserted by
+		// another process, such as the admin CLI, waits.
+		opts.PollInterval = 2 * time.Second
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -95,9 +102,8 @@ func (j *Jobs) riverClient() (*river.Client[*sql.Tx], error) {
 			FetchCooldown:        min(10*time.Millisecond, j.opts.PollInterval),
 			Logger:               j.opts.Logger.With("component", "jobs"),
 			// Both drivers run over database/sql (so jobs share bun's
-			// transactions), which has no LISTEN: workers poll, and an
-			// insert from this process wakes them at once anyway.
-			PollOnly:            true,
+			// transactions), which has no LISTEN; the driver's listener
+			// is this process's own wake-up (jobs_wake.go).
 			SkipUnknownJobCheck: false,
 		}
 		if j.hasWorkers() {
@@ -107,7 +113,7 @@ func (j *Jobs) riverClient() (*river.Client[*sql.Tx], error) {
 			// kinds that the server process will work.
 			cfg.Workers = nil
 		}
-		j.client, j.err = river.NewClient(j.db.riverDriver(), cfg)
+		j.client, j.err = river.NewClient[*sql.Tx](&wakeDriver{Driver: j.db.riverDriver(), w: j.db.jobWake}, cfg)
 	})
 	return j.client, j.err
 }
@@ -121,6 +127,7 @@ func (j *Jobs) InsertTx(ctx context.Context, tx Tx, args river.JobArgs, opts *ri
 	if _, err := c.InsertTx(ctx, tx.SQLTx(), args, opts); err != nil {
 		return fmt.Errorf("insert %s job: %w", args.Kind(), err)
 	}
+	tx.markJobs()
 	return nil
 }
 
@@ -140,7 +147,16 @@ func (j *Jobs) InsertManyTx(ctx context.Context, tx Tx, args []river.JobArgs) er
 	if _, err := c.InsertManyTx(ctx, tx.SQLTx(), params); err != nil {
 		return fmt.Errorf("insert %d jobs: %w", len(args), err)
 	}
+	tx.markJobs()
 	return nil
+}
+
+// markJobs records that tx inserted jobs: the queue is woken when it
+// commits.
+func (tx Tx) markJobs() {
+	if tx.jobs != nil {
+		tx.jobs.inserted = true
+	}
 }
 
 // Insert adds a job on its own.

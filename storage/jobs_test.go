@@ -3,6 +3,8 @@ package storage_test
 import (
 	"context"
 	"errors"
+	"io"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -118,3 +120,155 @@ func TestJobCommittedWithDataRunsAfterRestartAndRolledBackNeverRuns(t *testing.T
 		}
 	})
 }
+
+// openJobsDB opens and migrates a database with a job_marks table.
+func openJobsDB(t *testing.T, url string, create bool) *storage.DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := storage.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if create {
+		if _, err := db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.ExecForTest(ctx, "CREATE TABLE job_marks (n INTEGER NOT NULL)"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return db
+}
+
+// startMarkJobs starts a queue working markArgs on db that polls every poll.
+func startMarkJobs(t *testing.T, db *storage.DB, poll time.Duration) *storage.Jobs {
+	t.Helper()
+	ctx := context.Background()
+	jobs := storage.NewJobs(db, storage.JobsOptions{PollInterval: poll, Logger: quietTestLogger()})
+	storage.AddWorker(jobs, &markWorker{db: db})
+	if err := jobs.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { jobs.Stop(ctx) })
+	return jobs
+}
+
+// waitMark waits up to limit for job n to have run and returns how long it took.
+func waitMark(t *testing.T, db *storage.DB, n int, limit time.Duration) time.Duration {
+	t.Helper()
+	began := time.Now()
+	for countMarks(t, db, n) == 0 {
+		if time.Since(began) > limit {
+			t.Fatalf("job %d did not run within %v", n, limit)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return time.Since(began)
+}
+
+// The queue polls rarely (an idle server must not wake every few
+// milliseconds), so a job inserted in a transaction of this process must
+// wake it when the transaction commits, alone or in a shared group commit.
+func TestJobInsertedInCommittedTransactionRunsAtOnce(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, dialect storage.Dialect) {
+		ctx := context.Background()
+		db := openJobsDB(t, storagetest.NewURL(t, dialect), true)
+		const poll = 10 * time.Second
+		jobs := startMarkJobs(t, db, poll)
+		time.Sleep(200 * time.Millisecond) // let the queue settle into waiting
+		for n := 1; n <= 3; n++ {
+			if err := db.InTx(ctx, func(tx storage.Tx) error { return jobs.InsertTx(ctx, tx, markArgs{N: n}, nil) }); err != nil {
+				t.Fatal(err)
+			}
+			if took := waitMark(t, db, n, 2*poll); took > time.Second {
+				t.Fatalf("job %d ran %v after its commit; the queue polls every %v and should have been woken", n, took, poll)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		// Many writers at once: on SQLite they share one COMMIT.
+		errs := make(chan error, 20)
+		for n := 10; n < 30; n++ {
+			go func() {
+				errs <- db.InTx(ctx, func(tx storage.Tx) error { return jobs.InsertTx(ctx, tx, markArgs{N: n}, nil) })
+			}()
+		}
+		for range 20 {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		began := time.Now()
+		for n := 10; n < 30; n++ {
+			waitMark(t, db, n, 2*poll)
+		}
+		if took := time.Since(began); took > time.Second {
+			t.Fatalf("20 jobs took %v to run after their commits", took)
+		}
+		// A transaction that rolls back wakes nothing and runs nothing.
+		rollback := errors.New("roll back")
+		if err := db.InTx(ctx, func(tx storage.Tx) error {
+			if err := jobs.InsertTx(ctx, tx, markArgs{N: 99}, nil); err != nil {
+				return err
+			}
+			return rollback
+		}); !errors.Is(err, rollback) {
+			t.Fatal(err)
+		}
+		time.Sleep(300 * time.Millisecond)
+		if countMarks(t, db, 99) != 0 {
+			t.Fatal("a rolled-back job ran")
+		}
+	})
+}
+
+// A job inserted by another process (the admin CLI) wakes nobody here: the
+// queue's slow poll must still find it.
+func TestJobInsertedByAnotherProcessRunsWithinPollInterval(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, dialect storage.Dialect) {
+		ctx := context.Background()
+		url := storagetest.NewURL(t, dialect)
+		server := openJobsDB(t, url, true)
+		const poll = time.Second
+		startMarkJobs(t, server, poll)
+		cli := openJobsDB(t, url, false)
+		cliJobs := storage.NewJobs(cli, storage.JobsOptions{}) // insert only, as `rounds admin` does
+		for n := 1; n <= 2; n++ {
+			time.Sleep(300 * time.Millisecond)
+			if err := cliJobs.Insert(ctx, markArgs{N: n}, nil); err != nil {
+				t.Fatal(err)
+			}
+			// The poll is jittered by up to 10 %; the rest is slack for a busy machine.
+			if took := waitMark(t, server, n, 10*poll); took > poll+poll/10+time.Second {
+				t.Fatalf("job %d from another process ran %v after its insert; the queue polls every %v", n, took, poll)
+			}
+		}
+	})
+}
+
+// A job scheduled for later runs at its time, not at the next poll: the
+// queue is woken when River's scheduler has made it available and it is due.
+func TestScheduledJobRunsAtItsTimeNotAtNextPoll(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, dialect storage.Dialect) {
+		ctx := context.Background()
+		db := openJobsDB(t, storagetest.NewURL(t, dialect), true)
+		const poll = 30 * time.Second
+		jobs := startMarkJobs(t, db, poll)
+		// Further ahead than the scheduler's look-ahead (5 s), so the job is
+		// made available before it is due and only a wake-up at its time
+		// (or a poll) makes the queue fetch it.
+		const delay = 6 * time.Second
+		at := time.Now().Add(delay)
+		if err := db.InTx(ctx, func(tx storage.Tx) error {
+			return jobs.InsertTx(ctx, tx, markArgs{N: 1}, &river.InsertOpts{ScheduledAt: at})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		waitMark(t, db, 1, 2*poll)
+		if late := time.Since(at); late < 0 || late > time.Second {
+			t.Fatalf("the job scheduled for %v ran %v after its time", delay, late)
+		}
+	})
+}
+
+func quietTestLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

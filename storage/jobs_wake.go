@@ -1,0 +1,267 @@
+package storage
+
+import (
+	"container/heap"
+	"context"
+	"database/sql"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+)
+
+// Waking the job queue.
+//
+// River finds new jobs by polling (FetchPollInterval) unless its driver has a
+// listener. Both drivers Rounds uses run over database/sql, and River does
+// not wake its producer when InsertTx's transaction commits: only its own
+// Insert (outside a caller's transaction) and LISTEN/NOTIFY do (River
+// v0.51.2, client.go: notifyProducerWithoutListenerJobFetch runs from Insert
+// and InsertMany, not from InsertTx; InsertTx only NOTIFYs, which needs a
+// listener to be heard). Rounds inserts every job inside the transaction of
+// the change that causes it, so the queue used to poll every 50 ms to pick
+// jobs up quickly, which kept an idle server busy.
+//
+// So the queue is woken from here instead, through River's own driver
+// interface: the driver Rounds hands River says it has a listener, and that
+// listener is in-process. The storage layer knows when a transaction that
+// inserted jobs commits (InTx and the group committer) and sends River's
+// "new jobs in this queue" notification then; River's producer fetches at
+// once. Jobs scheduled for later are made available by River's scheduler,
+// which runs every few seconds and moves every job due within its look-ahead;
+// the executor below sees which jobs it moved and when each is due, and the
+// queue is woken at that time. Polling remains, slowly, for what neither
+// sees: jobs inserted by other processes (the admin CLI) or a wake-up lost
+// to a crash of this process between commit and wake.
+
+// insertTopic and the payload are River's insert notification (its
+// notifier's NotificationTopicInsert and insertPayload).
+const insertTopic = "river_insert"
+
+var insertPayload = fmt.Sprintf(`{"queue": %q}`, river.QueueDefault)
+
+// dueMargin is added to a job's due time before waking for it, so that the
+// database's clock, to which the fetch compares it, is surely past it.
+const dueMargin = 5 * time.Millisecond
+
+// maxDue bounds how many future due times a waker remembers; past that, the
+// latest are left to the poll.
+const maxDue = 10000
+
+// waker passes wake-ups to the in-process listeners of one database's job
+// queues, at once or at a job's due time.
+type waker struct {
+	mu        sync.Mutex
+	listeners map[*wakeListener]struct{}
+	due       dueHeap
+	timer     *time.Timer
+	timerAt   time.Time
+}
+
+func newWaker() *waker {
+	return &waker{listeners: map[*wakeListener]struct{}{}}
+}
+
+// wake tells every listening queue that new jobs may be available.
+func (w *waker) wake() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for l := range w.listeners {
+		select {
+		case l.ch <- struct{}{}:
+		default: // one wake-up is already waiting: it fetches after this commit too
+		}
+	}
+}
+
+// wakeAt wakes the queues when a job due at t becomes due.
+func (w *waker) wakeAt(t time.Time) {
+	t = t.Add(dueMargin)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.due) >= maxDue {
+		return
+	}
+	heap.Push(&w.due, t)
+	w.armLocked()
+}
+
+// armLocked sets the timer for the earliest due time.
+func (w *waker) armLocked() {
+	if len(w.due) == 0 {
+		return
+	}
+	next := w.due[0]
+	if w.timer != nil && !w.timerAt.IsZero() && !next.Before(w.timerAt) {
+		return // armed for this time or an earlier one already
+	}
+	d := max(time.Until(next), 0)
+	if w.timer == nil {
+		w.timer = time.AfterFunc(d, w.fire)
+	} else {
+		w.timer.Reset(d)
+	}
+	w.timerAt = next
+}
+
+func (w *waker) fire() {
+	w.mu.Lock()
+	now := time.Now()
+	for len(w.due) > 0 && !w.due[0].After(now) {
+		heap.Pop(&w.due)
+	}
+	w.timerAt = time.Time{}
+	w.armLocked()
+	w.mu.Unlock()
+	w.wake()
+}
+
+type dueHeap []time.Time
+
+func (h dueHeap) Len() int           { return len(h) }
+func (h dueHeap) Less(i, j int) bool { return h[i].Before(h[j]) }
+func (h dueHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *dueHeap) Push(x any)        { *h = append(*h, x.(time.Time)) }
+func (h *dueHeap) Pop() any {
+	old := *h
+	t := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return t
+}
+
+// txJobs marks a transaction that inserted jobs, so that the queue is woken
+// when it commits.
+type txJobs struct{ inserted bool }
+
+// wakeDriver is the River driver with an in-process listener and an executor
+// that reports what River's scheduler makes due.
+type wakeDriver struct {
+	riverdriver.Driver[*sql.Tx]
+	w *waker
+}
+
+// SupportsListener is what makes River start its notifier on the listener
+// below (and not poll for queue settings every 2 s).
+func (d *wakeDriver) SupportsListener() bool { return true }
+
+// SupportsListenNotify is false: River would otherwise write a notification
+// with each insert (on SQLite a row of river_notification that nothing
+// reads); this process's inserts are announced after their commit instead.
+func (d *wakeDriver) SupportsListenNotify() bool { return false }
+
+func (d *wakeDriver) GetListener(*riverdriver.GetListenenerParams) riverdriver.Listener {
+	return &wakeListener{w: d.w, ch: make(chan struct{}, 1)}
+}
+
+func (d *wakeDriver) GetExecutor() riverdriver.Executor {
+	return &wakeExecutor{Executor: d.Driver.GetExecutor(), w: d.w}
+}
+
+// wakeExecutor passes everything to River's executor; its transactions
+// report the jobs that River's scheduler moves.
+type wakeExecutor struct {
+	riverdriver.Executor
+	w *waker
+}
+
+func (e *wakeExecutor) Begin(ctx context.Context) (riverdriver.ExecutorTx, error) {
+	tx, err := e.Executor.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &wakeExecutorTx{ExecutorTx: tx, w: e.w}, nil
+}
+
+type wakeExecutorTx struct {
+	riverdriver.ExecutorTx
+	w   *waker
+	due []time.Time
+}
+
+// JobSchedule is River's scheduler making scheduled and retryable jobs
+// available, up to a few seconds ahead of their time; the fetch takes each
+// only once it is due, so the queue is woken then.
+func (t *wakeExecutorTx) JobSchedule(ctx context.Context, params *riverdriver.JobScheduleParams) ([]*riverdriver.JobScheduleResult, error) {
+	res, err := t.ExecutorTx.JobSchedule(ctx, params)
+	for _, r := range res {
+		if !r.ConflictDiscarded {
+			t.due = append(t.due, r.Job.ScheduledAt)
+		}
+	}
+	return res, err
+}
+
+func (t *wakeExecutorTx) Begin(ctx context.Context) (riverdriver.ExecutorTx, error) {
+	tx, err := t.ExecutorTx.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &wakeExecutorTx{ExecutorTx: tx, w: t.w}, nil
+}
+
+func (t *wakeExecutorTx) Commit(ctx context.Context) error {
+	if err := t.ExecutorTx.Commit(ctx); err != nil {
+		return err
+	}
+	now := time.Now()
+	woken := false
+	for _, at := range t.due {
+		if at.After(now) {
+			t.w.wakeAt(at)
+		} else if !woken {
+			t.w.wake()
+			woken = true
+		}
+	}
+	return nil
+}
+
+// wakeListener is River's listener for one client: its notifications come
+// from this process's waker, not from the database.
+type wakeListener struct {
+	w  *waker
+	ch chan struct{}
+}
+
+func (l *wakeListener) Connect(context.Context) error {
+	l.w.mu.Lock()
+	l.w.listeners[l] = struct{}{}
+	l.w.mu.Unlock()
+	return nil
+}
+
+func (l *wakeListener) Close(context.Context) error {
+	l.w.mu.Lock()
+	delete(l.w.listeners, l)
+	l.w.mu.Unlock()
+	return nil
+}
+
+// Listen for the insert topic is River's producer subscribing: it is sent
+// one wake-up then, so that a commit woken for while the subscription was
+// not yet in place still gets its fetch.
+func (l *wakeListener) Listen(_ context.Context, topic string) error {
+	if topic == insertTopic {
+		select {
+		case l.ch <- struct{}{}:
+		default:
+		}
+	}
+	return nil
+}
+
+func (l *wakeListener) Unlisten(context.Context, string) error { return nil }
+func (l *wakeListener) Ping(context.Context) error             { return nil }
+func (l *wakeListener) Schema() string                         { return "" }
+func (l *wakeListener) SetAfterConnectExec(string)             {}
+
+func (l *wakeListener) WaitForNotification(ctx context.Context) (*riverdriver.Notification, error) {
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-l.ch:
+		return &riverdriver.Notification{Topic: insertTopic, Payload: insertPayload}, nil
+	}
+}
