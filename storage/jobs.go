@@ -113,7 +113,7 @@ func (j *Jobs) riverClient() (*river.Client[*sql.Tx], error) {
 			// kinds that the server process will work.
 			cfg.Workers = nil
 		}
-		j.client, j.err = river.NewClient[*sql.Tx](&wakeDriver{Driver: j.db.riverDriver(), w: j.db.jobWake}, cfg)
+		j.client, j.err = river.NewClient[*sql.Tx](&wakeDriver{Driver: j.db.riverDriver(), w: j.db.jobWake, db: j.db}, cfg)
 	})
 	return j.client, j.err
 }

@@ -33,8 +33,10 @@ import (
 // which runs every few seconds and moves every job due within its look-ahead;
 // the executor below sees which jobs it moved and when each is due, and the
 // queue is woken at that time. Polling remains, slowly, for what neither
-// sees: jobs inserted by other processes (the admin CLI) or a wake-up lost
-// to a crash of this process between commit and wake.
+// sees: jobs inserted by other processes (the admin CLI) on SQLite, or a
+// wake-up lost to a crash of this process between commit and wake, or to a
+// dropped connection. On PostgreSQL, River NOTIFYs with each insert, and the
+// listener also LISTENs for that, so another process's jobs wake it too.
 
 // insertTopic and the payload are River's insert notification (its
 // notifier's NotificationTopicInsert and insertPayload).
@@ -69,10 +71,9 @@ func (w *waker) wake() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for l := range w.listeners {
-		select {
-		case l.ch <- struct{}{}:
-		default: // one wake-up is already waiting: it fetches after this commit too
-		}
+		// When a wake-up is waiting already, its fetch comes after this
+		// commit too.
+		l.poke()
 	}
 }
 
@@ -139,20 +140,26 @@ type txJobs struct{ inserted bool }
 // that reports what River's scheduler makes due.
 type wakeDriver struct {
 	riverdriver.Driver[*sql.Tx]
-	w *waker
+	w  *waker
+	db *DB
 }
 
 // SupportsListener is what makes River start its notifier on the listener
 // below (and not poll for queue settings every 2 s).
 func (d *wakeDriver) SupportsListener() bool { return true }
 
-// SupportsListenNotify is false: River would otherwise write a notification
-// with each insert (on SQLite a row of river_notification that nothing
-// reads); this process's inserts are announced after their commit instead.
-func (d *wakeDriver) SupportsListenNotify() bool { return false }
+// SupportsListenNotify says whether River sends a notification with each
+// insert. On PostgreSQL it does (a NOTIFY in the inserting transaction,
+// delivered at its commit), and the listener below hears those of other
+// processes. On SQLite it would write a row of river_notification that
+// nothing reads; this process's inserts are announced after their commit
+// anyway.
+func (d *wakeDriver) SupportsListenNotify() bool {
+	return d.db.dialect == Postgres && d.Driver.SupportsListenNotify()
+}
 
 func (d *wakeDriver) GetListener(*riverdriver.GetListenenerParams) riverdriver.Listener {
-	return &wakeListener{w: d.w, ch: make(chan struct{}, 1)}
+	return &wakeListener{w: d.w, db: d.db, ch: make(chan struct{}, 1)}
 }
 
 func (d *wakeDriver) GetExecutor() riverdriver.Executor {
@@ -219,13 +226,33 @@ func (t *wakeExecutorTx) Commit(ctx context.Context) error {
 }
 
 // wakeListener is River's listener for one client: its notifications come
-// from this process's waker, not from the database.
+// from this process's waker and, on PostgreSQL, from River's insert
+// notifications of other processes.
 type wakeListener struct {
 	w  *waker
+	db *DB
 	ch chan struct{}
+	// stop ends the PostgreSQL listen, done closes when it has.
+	stop func()
+	done chan struct{}
 }
 
-func (l *wakeListener) Connect(context.Context) error {
+func (l *wakeListener) Connect(ctx context.Context) error {
+	if l.db.dialect == Postgres && l.stop == nil {
+		// River NOTIFYs on "<schema>.river_insert" (its PGNotifyMany).
+		var schema string
+		if err := l.db.read.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
+			return err
+		}
+		lctx, cancel := context.WithCancel(context.Background())
+		l.stop, l.done = cancel, make(chan struct{})
+		go func() {
+			defer close(l.done)
+			// Connected: what was sent while the connection was down is
+			// lost, so fetch once each time it is back.
+			_ = l.db.Listen(lctx, Listener{Channel: schema + "." + insertTopic, Handle: func(string) { l.poke() }, Connected: l.poke})
+		}()
+	}
 	l.w.mu.Lock()
 	l.w.listeners[l] = struct{}{}
 	l.w.mu.Unlock()
@@ -236,7 +263,20 @@ func (l *wakeListener) Close(context.Context) error {
 	l.w.mu.Lock()
 	delete(l.w.listeners, l)
 	l.w.mu.Unlock()
+	if l.stop != nil {
+		l.stop()
+		<-l.done
+		l.stop = nil
+	}
 	return nil
+}
+
+// poke sends one wake-up, unless one is waiting already.
+func (l *wakeListener) poke() {
+	select {
+	case l.ch <- struct{}{}:
+	default:
+	}
 }
 
 // Listen for the insert topic is River's producer subscribing: it is sent
@@ -244,10 +284,7 @@ func (l *wakeListener) Close(context.Context) error {
 // not yet in place still gets its fetch.
 func (l *wakeListener) Listen(_ context.Context, topic string) error {
 	if topic == insertTopic {
-		select {
-		case l.ch <- struct{}{}:
-		default:
-		}
+		l.poke()
 	}
 	return nil
 }
