@@ -48,8 +48,8 @@ var insertPayload = fmt.Sprintf(`{"queue": %q}`, river.QueueDefault)
 // database's clock, to which the fetch compares it, is surely past it.
 const dueMargin = 5 * time.Millisecond
 
-// maxDue bounds how many future due times a waker remembers; past that, the
-// latest are left to the poll.
+// maxDue bounds how many future due times a waker remembers; past that,
+// further ones are left to the poll.
 const maxDue = 10000
 
 // waker passes wake-ups to the in-process listeners of one database's job
