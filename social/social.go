@@ -28,6 +28,9 @@ type Options struct {
 	Now func() time.Time
 	// Mailer sends email; nil when the server sends none.
 	Mailer Mailer
+	// ScheduleMinOffset, when set, replaces Mastodon's five minutes as the
+	// least time ahead a post may be scheduled (tests only).
+	ScheduleMinOffset time.Duration
 }
 
 // Service is the domain layer that every front end calls.
@@ -40,6 +43,8 @@ type Service struct {
 	now     func() time.Time
 	dataDir string
 	mailer  Mailer
+
+	minSchedule time.Duration // scheduled.go
 
 	resolver AccountResolver
 	renderer ActivityRenderer // archives (portability.go)
@@ -66,7 +71,9 @@ func New(opts Options) *Service {
 		log:     opts.Logger,
 		dataDir: opts.DataDir,
 		mailer:  opts.Mailer,
-		now:     func() time.Time { return opts.Now().UTC() },
+
+		minSchedule: opts.ScheduleMinOffset,
+		now:         func() time.Time { return opts.Now().UTC() },
 	}
 	return s
 }
@@ -82,6 +89,7 @@ func (s *Service) RegisterWorkers() {
 	storage.AddWorker(s.jobs, &importWorker{s: s})
 	storage.AddWorker(s.jobs, &closePollWorker{s: s})
 	storage.AddWorker(s.jobs, &pollUpdateWorker{s: s})
+	storage.AddWorker(s.jobs, &publishScheduledWorker{s: s})
 }
 
 // BaseURL is the server's public origin, such as "https://rounds.example".

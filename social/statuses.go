@@ -59,6 +59,45 @@ var errDuplicatePost = errors.New("posted already with this idempotency key")
 
 // PostStatus publishes a local status and queues its delivery.
 func (s *Service) PostStatus(ctx context.Context, author *storage.Account, in NewStatus) (*storage.Status, error) {
+	return s.postStatus(ctx, author, in, nil)
+}
+
+// checkNewStatus checks what author wrote as a post made now would be
+// checked (also when it is scheduled, so the author learns at once), and
+// fills in the default visibility. It returns the text to post.
+func (s *Service) checkNewStatus(ctx context.Context, author *storage.Account, in *NewStatus) (string, error) {
+	if !author.Local() || author.Suspended() {
+		return "", ErrForbidden
+	}
+	text := strings.TrimSpace(in.Text)
+	if text == "" && len(in.MediaIDs) == 0 {
+		return "", invalid("text", "can't be blank")
+	}
+	if n := utf8.RuneCountInString(text) + utf8.RuneCountInString(in.SpoilerText); n > MaxStatusCharacters {
+		return "", invalid("text", fmt.Sprintf("is too long (%d characters; the limit is %d)", n, MaxStatusCharacters))
+	}
+	switch in.Visibility {
+	case "":
+		in.Visibility = VisibilityPublic
+	case VisibilityPublic, VisibilityUnlisted, VisibilityPrivate, VisibilityDirect:
+	default:
+		return "", invalid("visibility", "must be public, unlisted, private or direct")
+	}
+	if in.Poll != nil {
+		if err := validatePoll(in.Poll, len(in.MediaIDs) > 0); err != nil {
+			return "", err
+		}
+	}
+	if err := s.checkForIdentifiers(ctx, author, *in, in.PostDespiteWarning); err != nil {
+		return "", err
+	}
+	return text, nil
+}
+
+// postStatus is PostStatus; within, when set, runs first in the post's
+// transaction (publishing a scheduled post deletes its row there), and an
+// error from it stores nothing.
+func (s *Service) postStatus(ctx context.Context, author *storage.Account, in NewStatus, within func(tx storage.Tx) error) (*storage.Status, error) {
 	ctx, done := s.collect(ctx)
 	if !author.Local() || author.Suspended() {
 		return nil, ErrForbidden
@@ -68,26 +107,8 @@ func (s *Service) PostStatus(ctx context.Context, author *storage.Account, in Ne
 			return st, nil
 		}
 	}
-	text := strings.TrimSpace(in.Text)
-	if text == "" && len(in.MediaIDs) == 0 {
-		return nil, invalid("text", "can't be blank")
-	}
-	if n := utf8.RuneCountInString(text) + utf8.RuneCountInString(in.SpoilerText); n > MaxStatusCharacters {
-		return nil, invalid("text", fmt.Sprintf("is too long (%d characters; the limit is %d)", n, MaxStatusCharacters))
-	}
-	switch in.Visibility {
-	case "":
-		in.Visibility = VisibilityPublic
-	case VisibilityPublic, VisibilityUnlisted, VisibilityPrivate, VisibilityDirect:
-	default:
-		return nil, invalid("visibility", "must be public, unlisted, private or direct")
-	}
-	if in.Poll != nil {
-		if err := validatePoll(in.Poll, len(in.MediaIDs) > 0); err != nil {
-			return nil, err
-		}
-	}
-	if err := s.checkForIdentifiers(ctx, author, in, in.PostDespiteWarning); err != nil {
+	text, err := s.checkNewStatus(ctx, author, &in)
+	if err != nil {
 		return nil, err
 	}
 	delay, err := s.sendDelay(ctx, author)
@@ -136,6 +157,11 @@ func (s *Service) PostStatus(ctx context.Context, author *storage.Account, in Ne
 		}
 	}
 	err = s.db.InTx(ctx, func(tx storage.Tx) error {
+		if within != nil {
+			if err := within(tx); err != nil {
+				return err
+			}
+		}
 		if in.InReplyToID != 0 {
 			parent, err := tx.StatusByID(ctx, in.InReplyToID)
 			if err != nil {
