@@ -54,6 +54,7 @@ func (a *API) Routes(r chi.Router) {
 		h.accountRoutes(r)
 		h.registrationRoutes(r)
 		h.statusRoutes(r)
+		h.scheduledStatusRoutes(r)
 		h.pollRoutes(r)
 		h.timelineRoutes(r)
 		h.filterRoutes(r)

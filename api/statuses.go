@@ -66,24 +66,16 @@ func newStatusFrom(p params) (social.NewStatus, error) {
 	return in, err
 }
 
-// statusInput reads what a post or an edit says; on bad input it answers
-// the error itself and reports false.
-func (h *handler) statusInput(w http.ResponseWriter, r *http.Request) (social.NewStatus, bool) {
-	p, err := parseParams(r)
-	if err == nil {
-		var in social.NewStatus
-		if in, err = newStatusFrom(p); err == nil {
-			return in, true
-		}
-	}
-	h.writeError(w, r, err)
-	return social.NewStatus{}, false
-}
-
 func (h *handler) postStatus(w http.ResponseWriter, r *http.Request) {
 	u := currentUser(r) // requireUser on the route
-	in, ok := h.statusInput(w, r)
-	if !ok {
+	p, err := parseParams(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	in, err := newStatusFrom(p)
+	if err != nil {
+		h.writeError(w, r, err)
 		return
 	}
 	in.IdempotencyKey = r.Header.Get("Idempotency-Key")
@@ -97,6 +89,10 @@ func (h *handler) postStatus(w http.ResponseWriter, r *http.Request) {
 			h.writeError(w, r, errorf(http.StatusNotFound, "The status you are replying to does not exist"))
 			return
 		}
+	}
+	if at := p.str("scheduled_at"); at != "" {
+		h.scheduleStatus(w, r, u, in, at)
+		return
 	}
 	st, err := h.social.PostStatus(r.Context(), u.Account, in)
 	if err != nil {

@@ -134,6 +134,9 @@ func parseCommand(name string, args []string, stderr io.Writer, getenv func(stri
 		// document of its own with a keyId without a fragment, the way
 		// GoToSocial does.
 		rc.keyDocuments = getenv("ROUNDS_KEY_DOCUMENTS") == "1"
+		// Undocumented, for tests: how far ahead a post may be scheduled
+		// at the earliest, instead of Mastodon's five minutes.
+		rc.scheduleMinOffset = getenv("ROUNDS_TEST_SCHEDULE_MIN_OFFSET")
 	}
 	return rc.validate(serve)
 }

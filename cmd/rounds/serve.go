@@ -66,7 +66,8 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, hooks serveHooks)
 	if err != nil {
 		return err
 	}
-	svc := social.New(social.Options{DB: db, Jobs: jobs, Domain: cfg.Domain, Protocol: cfg.Protocol, DataDir: cfg.DataDir, Logger: log, Mailer: mailer})
+	svc := social.New(social.Options{DB: db, Jobs: jobs, Domain: cfg.Domain, Protocol: cfg.Protocol, DataDir: cfg.DataDir, Logger: log, Mailer: mailer,
+		ScheduleMinOffset: cfg.ScheduleMinOffset})
 	fed := federation.New(federation.Options{
 		Social: svc,
 		Jobs:   jobs,
