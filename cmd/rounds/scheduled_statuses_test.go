@@ -278,3 +278,150 @@ func scheduledTimes(t *testing.T, n *node, c *mastodon.Client) []time.Time {
 	}
 	return out
 }
+
+// Scheduled posts are published by the job queue at their time, not
+// before, also when the server stops and starts again in between: with
+// their image and poll, through the send delay (a follower on another
+// server gets each only after it), at the new time when moved later or
+// earlier, never when deleted; one the identifier guard refuses at its
+// time stays unpublished with the reason, and the refusal is audited.
+func TestScheduledPostsArePublishedOnTimeAfterARestart(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, dialect storage.Dialect) {
+		ctx := context.Background()
+		quick := func(rc *rawConfig) { rc.scheduleMinOffset = "1s" }
+		a, b := startNodeWith(t, dialect, quick), startNode(t, dialect)
+		alice := a.user(t, "alice", false)
+		bob := b.user(t, "bob", false)
+		followAcross(t, b, bob, a, "alice")
+		c := signIn(t, a, "alice")
+		tok := tokenFor(t, a, "alice", "read write")
+
+		// Whole seconds: go-mastodon sends scheduled_at without fractions.
+		start := time.Now().Truncate(time.Second).Add(time.Second)
+		img := uploadPNG(t, c, 40, 30, "Ward 4 whiteboard")
+		atImage := start.Add(7 * time.Second)
+		withImage := schedule(t, c, "Whiteboard for the new rota", atImage, img.ID)
+
+		atPoll := start.Add(6 * time.Second)
+		code, body := call(t, a, tok, "POST", "/api/v1/statuses", url.Values{
+			"status": {"Journal club paper?"}, "scheduled_at": {atPoll.Format(time.RFC3339Nano)},
+			"poll[options][]": {"RCT", "Cohort"}, "poll[expires_in]": {"3600"},
+		})
+		if code != http.StatusOK {
+			t.Fatalf("scheduling a poll: %d %v", code, body)
+		}
+		// Moved later: published at the new time, not the first.
+		atMoved := start.Add(9 * time.Second)
+		moved := schedule(t, c, "Handover moved to 8:30", start.Add(5*time.Second))
+		if code, body := call(t, a, tok, "PUT", "/api/v1/scheduled_statuses/"+string(moved.ID), url.Values{"scheduled_at": {atMoved.Format(time.RFC3339Nano)}}); code != http.StatusOK {
+			t.Fatalf("moving later: %d %v", code, body)
+		}
+		// Moved earlier: a job for the new time publishes it.
+		atEarlier := start.Add(8 * time.Second)
+		earlier := schedule(t, c, "Clinic starts early", start.Add(time.Hour))
+		if code, body := call(t, a, tok, "PATCH", "/api/v1/scheduled_statuses/"+string(earlier.ID), url.Values{"scheduled_at": {atEarlier.Format(time.RFC3339Nano)}}); code != http.StatusOK {
+			t.Fatalf("moving earlier: %d %v", code, body)
+		}
+		cancelled := schedule(t, c, "Cancelled: no teaching today", start.Add(5*time.Second))
+		if code, _ := call(t, a, tok, "DELETE", "/api/v1/scheduled_statuses/"+string(cancelled.ID), nil); code != http.StatusOK {
+			t.Fatalf("DELETE: %d", code)
+		}
+		// Written while the guard was off; it is on when the post is due.
+		off := func(st *social.Settings) { st.GuardPolicy = social.GuardOff }
+		if _, err := a.svc.UpdateSettings(ctx, social.CommandLine, off); err != nil {
+			t.Fatal(err)
+		}
+		flagged := schedule(t, c, "Good news for Mrs B, NHS no 943 476 5919", start.Add(5*time.Second))
+		if _, err := a.svc.UpdateSettings(ctx, social.CommandLine, func(st *social.Settings) { st.GuardPolicy = social.GuardBlock }); err != nil {
+			t.Fatal(err)
+		}
+
+		a.stop()
+		a2 := startNodeWith(t, dialect, func(rc *rawConfig) {
+			quick(rc)
+			rc.database, rc.domain, rc.listen = a.dbURL, a.domain, a.domain
+		})
+		// The send delay applies when they are published.
+		const delay = 2 * time.Second
+		d := social.Duration(delay)
+		if _, err := a2.svc.UpdateSettings(ctx, social.CommandLine, func(st *social.Settings) { st.SendDelay = &d }); err != nil {
+			t.Fatal(err)
+		}
+		if time.Since(start) > 4*time.Second {
+			t.Skip("the machine is too slow to restart before the posts are due")
+		}
+
+		want := map[string]time.Time{
+			"Whiteboard for the new rota": atImage, "Journal club paper?": atPoll,
+			"Handover moved to 8:30": atMoved, "Clinic starts early": atEarlier,
+		}
+		published := map[string]*mastodon.Status{}
+		eventually(t, "the four scheduled posts published after the restart", func() bool {
+			// Gently: go-mastodon waits out a 429 (300 requests in 5 minutes).
+			time.Sleep(200 * time.Millisecond)
+			sts, err := c.GetAccountStatuses(ctx, mastodon.ID(fmt.Sprint(alice.ID)), nil)
+			if err != nil {
+				return false
+			}
+			for _, st := range sts {
+				for text := range want {
+					if strings.Contains(st.Content, text) && published[text] == nil {
+						published[text] = st
+						// Never earlier than asked.
+						if st.CreatedAt.Before(want[text]) {
+							t.Fatalf("%q was published at %v, before its time %v", text, st.CreatedAt, want[text])
+						}
+					}
+				}
+			}
+			return len(published) == len(want)
+		})
+		if p := published["Whiteboard for the new rota"]; len(p.MediaAttachments) != 1 || p.MediaAttachments[0].ID != img.ID {
+			t.Fatalf("the published post's images: %+v", p.MediaAttachments)
+		}
+		if p := published["Journal club paper?"]; p.Poll == nil || len(p.Poll.Options) != 2 {
+			t.Fatalf("the published post's poll: %+v", p.Poll)
+		}
+		for _, id := range []mastodon.ID{withImage.ID, moved.ID, earlier.ID} {
+			if code, _ := rawGet(t, a2, c, "/api/v1/scheduled_statuses/"+string(id), nil); code != http.StatusNotFound {
+				t.Fatalf("scheduled post %s is still listed after it was published: %d", id, code)
+			}
+		}
+		// Each waited out the send delay from its time, then reached the
+		// follower on the other server.
+		for text, st := range published {
+			// A delayed post's id is the moment it leaves.
+			var id int64
+			fmt.Sscan(string(st.ID), &id)
+			if left := storage.IDTime(id); left.Before(want[text].Add(delay)) {
+				t.Fatalf("%q left at %v, not the send delay after its time %v", text, left, want[text])
+			}
+			waitInHome(t, b, bob, st.URI, text+" on the other server")
+		}
+
+		// The refused one: kept, with why, audited, not published.
+		var kept map[string]any
+		if code, _ := rawGet(t, a2, c, "/api/v1/scheduled_statuses/"+string(flagged.ID), &kept); code != http.StatusOK {
+			t.Fatalf("the refused scheduled post: %d", code)
+		}
+		if e, _ := kept["rounds_error"].(string); !strings.Contains(e, "NHS") && !strings.Contains(strings.ToLower(e), "identifier") {
+			t.Fatalf("the refused scheduled post's error: %v", kept)
+		}
+		entries, err := a2.svc.AuditLog(ctx, social.CommandLine, storage.AuditFilter{Action: "scheduled_post_refused_by_identifier_guard"}, storage.Page{})
+		if err != nil || len(entries) != 1 || strings.Contains(entries[0].Detail, "943") {
+			t.Fatalf("audit entries for the refusal: %v %+v", err, entries)
+		}
+		sts, err := c.GetAccountStatuses(ctx, mastodon.ID(fmt.Sprint(alice.ID)), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range sts {
+			if strings.Contains(st.Content, "Mrs B") || strings.Contains(st.Content, "Cancelled") {
+				t.Fatalf("published: %s", st.Content)
+			}
+		}
+		if len(sts) != len(want) {
+			t.Fatalf("alice has %d posts, want %d", len(sts), len(want))
+		}
+	})
+}
