@@ -77,6 +77,9 @@ func (s *Service) checkScheduleTime(ctx context.Context, tx storage.Tx, author *
 	if at.Before(s.now().Add(s.scheduleMinOffset())) {
 		return invalid("Scheduled at", "must be in the future")
 	}
+	if err := tx.LockScheduling(ctx, author.ID); err != nil {
+		return err
+	}
 	n, err := tx.CountScheduledStatuses(ctx, author.ID, time.Time{}, time.Time{}, exceptID)
 	if err != nil {
 		return err

@@ -128,3 +128,14 @@ func (q queries) ScheduledStatusMedia(ctx context.Context, id int64) ([]*Media, 
 	err := q.r.NewSelect().Model(&ms).Where("scheduled_status_id = ?", id).OrderExpr("id").Scan(ctx)
 	return ms, err
 }
+
+// LockScheduling holds accountID's scheduled posts until tx ends, so that
+// two requests at once cannot both pass the limits' counts. SQLite needs
+// nothing: its transactions already take the write lock when they begin.
+func (tx Tx) LockScheduling(ctx context.Context, accountID int64) error {
+	if tx.dialect != Postgres {
+		return nil
+	}
+	_, err := tx.tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtext(?))", fmt.Sprintf("scheduled_statuses:%d", accountID))
+	return err
+}

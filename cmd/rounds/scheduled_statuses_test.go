@@ -227,9 +227,43 @@ func TestScheduledStatusesThroughTheAPI(t *testing.T) {
 		if _, err := c.PostStatus(ctx, &mastodon.Toot{Status: "Next day is fine", ScheduledAt: &nextDay}); err != nil {
 			t.Fatalf("a post the next day: %v", err)
 		}
+		// Requests at once cannot both take a day's last places.
+		busy := day.Add(5 * 24 * time.Hour)
+		for i := 0; i < social.MaxScheduledPerDay-2; i++ {
+			if _, err := n.svc.ScheduleStatus(ctx, alice, social.NewStatus{Text: fmt.Sprintf("On call %d", i)}, busy.Add(time.Duration(i)*time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		codes := make(chan int, 5)
+		for i := 0; i < cap(codes); i++ {
+			go func() {
+				req, _ := http.NewRequest("POST", n.base+"/api/v1/statuses", strings.NewReader(url.Values{"status": {fmt.Sprint("At once ", i)}, "scheduled_at": {busy.Add(time.Hour).Format(time.RFC3339)}}.Encode()))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				req.Header.Set("Authorization", "Bearer "+writeOnly)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					codes <- 0
+					return
+				}
+				resp.Body.Close()
+				codes <- resp.StatusCode
+			}()
+		}
+		ok := 0
+		for i := 0; i < cap(codes); i++ {
+			if code := <-codes; code == http.StatusOK {
+				ok++
+			} else if code != http.StatusUnprocessableEntity {
+				t.Fatalf("scheduling at once: %d", code)
+			}
+		}
+		if ok != 2 {
+			t.Fatalf("%d of 5 requests at once took the day's last 2 places", ok)
+		}
+
 		total := len(scheduledTimes(t, n, c))
-		if total != 29 { // 2 before, the poll, the idempotent one, 25 on a day, the next day's
-			t.Fatalf("%d scheduled posts listed, want 29", total)
+		if total != 29+social.MaxScheduledPerDay { // 2 before, the poll, the idempotent one, 25 on a day, the next day's, 25 on a busy day
+			t.Fatalf("%d scheduled posts listed, want %d", total, 29+social.MaxScheduledPerDay)
 		}
 		for d := 10; total < social.MaxScheduledTotal; d++ {
 			base := day.Add(time.Duration(d) * 24 * time.Hour)
