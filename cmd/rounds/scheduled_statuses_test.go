@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -458,4 +459,26 @@ func TestScheduledPostsArePublishedOnTimeAfterARestart(t *testing.T) {
 			t.Fatalf("alice has %d posts, want %d", len(sts), len(want))
 		}
 	})
+}
+
+// The undocumented ROUNDS_TEST_SCHEDULE_MIN_OFFSET shortens the five
+// minutes for tests; unset, Mastodon's five minutes hold; a bad value is
+// refused.
+func TestScheduleMinOffsetSetting(t *testing.T) {
+	for _, tc := range []struct {
+		env  string
+		want time.Duration
+		ok   bool
+	}{{"", 0, true}, {"2s", 2 * time.Second, true}, {"soon", 0, false}, {"-1s", 0, false}} {
+		getenv := func(k string) string {
+			if k == "ROUNDS_TEST_SCHEDULE_MIN_OFFSET" {
+				return tc.env
+			}
+			return ""
+		}
+		cfg, err := parseCommand("serve", []string{"--domain", "rounds.example"}, io.Discard, getenv, true, nil)
+		if (err == nil) != tc.ok || err == nil && cfg.ScheduleMinOffset != tc.want {
+			t.Fatalf("ROUNDS_TEST_SCHEDULE_MIN_OFFSET=%q: %v, %+v", tc.env, err, cfg)
+		}
+	}
 }
