@@ -45,6 +45,7 @@ func newStatusFrom(p params) (social.NewStatus, error) {
 	in := social.NewStatus{
 		Text: p.str("status"), SpoilerText: p.str("spoiler_text"), Visibility: p.str("visibility"),
 		Sensitive: p.boolean("sensitive"), Language: p.str("language"),
+		ScheduledAt: p.str("scheduled_at"),
 	}
 	var err error
 	in.InReplyToID, err = p.id("in_reply_to_id")
