@@ -13,9 +13,9 @@ import (
 
 func (h *handler) statusRoutes(r chi.Router) {
 	r.With(requireUser("write:statuses")).Post("/api/v1/statuses", h.postStatus)
-	r.Get("/api/v1/statuses/{id}", h.getStatus)
-	r.Get("/api/v1/statuses/{id}/context", h.statusContext)
-	r.Get("/api/v1/statuses/{id}/history", h.statusHistory)
+	r.With(publicRoute("read:statuses")).Get("/api/v1/statuses/{id}", h.getStatus)
+	r.With(publicRoute("read:statuses")).Get("/api/v1/statuses/{id}/context", h.statusContext)
+	r.With(publicRoute("read:statuses")).Get("/api/v1/statuses/{id}/history", h.statusHistory)
 	r.With(requireUser("write:statuses")).Put("/api/v1/statuses/{id}", h.editStatus)
 	r.With(requireUser("write:statuses")).Delete("/api/v1/statuses/{id}", h.deleteStatus)
 	r.With(requireUser("write:favourites")).Post("/api/v1/statuses/{id}/favourite", h.favourite)

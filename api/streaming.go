@@ -22,9 +22,10 @@ func (h *handler) streamingRoutes(r chi.Router) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("OK"))
 	})
-	r.Get("/api/v1/streaming", h.stream)
-	r.Get("/api/v1/streaming/{stream}", h.stream)
-	r.Get("/api/v1/streaming/{stream}/{sub}", h.stream)
+	// Scopes are checked per stream (checkStream).
+	r.With(publicRoute(anyScope)).Get("/api/v1/streaming", h.stream)
+	r.With(publicRoute(anyScope)).Get("/api/v1/streaming/{stream}", h.stream)
+	r.With(publicRoute(anyScope)).Get("/api/v1/streaming/{stream}/{sub}", h.stream)
 }
 
 // subscription is one stream a connection follows: "user",
