@@ -45,6 +45,19 @@ func (s subscription) label() []string {
 
 var knownStreams = []string{"user", "user:notification", "public", "public:local", "public:remote", "public:media", "public:local:media", "hashtag", "hashtag:local", "direct"}
 
+// streamScope is the scope a token must allow to follow a stream, as on
+// Mastodon: read (or read:statuses) for the home, direct and public
+// streams, read:notifications for the notifications alone. The public and
+// hashtag streams are open without a token, as the public timelines are;
+// a token sent along must allow read:statuses all the same, as for
+// GET /api/v1/timelines/public.
+func streamScope(name string) string {
+	if name == "user:notification" {
+		return "read:notifications"
+	}
+	return "read:statuses"
+}
+
 // checkStream says whether the requester may follow the stream.
 func checkStream(r *http.Request, s subscription) error {
 	if !slices.Contains(knownStreams, s.Name) {
@@ -56,10 +69,42 @@ func checkStream(r *http.Request, s subscription) error {
 	if (strings.HasPrefix(s.Name, "user") || s.Name == "direct") && currentUser(r) == nil {
 		return errorf(http.StatusUnauthorized, "Missing access token")
 	}
-	if strings.HasPrefix(s.Name, "user") && !hasScope(r, "read:statuses") && !hasScope(r, "read:notifications") {
-		return errorf(http.StatusForbidden, "This action is outside the authorized scopes")
+	if authOf(r) != nil && !hasScope(r, streamScope(s.Name)) {
+		return errorf(http.StatusForbidden, msgOutsideScope)
 	}
 	return nil
+}
+
+// tokenRecheck is how often a stream opened with a token checks it again
+// even when no event said its access changed: events between processes
+// can be lost, and slow listeners miss some.
+const tokenRecheck = time.Minute
+
+// accessEnded says whether a stream must close: its token was revoked or
+// no longer lets its person in (suspended, disabled, deleted...). It
+// checks the token again when ev (nil for the periodic check) says the
+// access of the stream's person may have changed. Any failure to confirm
+// the token closes the stream; the client reconnects if it still may.
+func (h *handler) accessEnded(ctx context.Context, a *auth, ev *social.Event) bool {
+	if a == nil {
+		return false // an anonymous stream holds no authorisation
+	}
+	if ev != nil {
+		var userID int64
+		if a.user != nil {
+			userID = a.user.ID
+		}
+		if ev.Type != social.EventAccess || ev.UserID != userID {
+			return false
+		}
+	}
+	if _, _, err := h.social.AuthenticateToken(ctx, a.token); err != nil {
+		if ctx.Err() == nil {
+			h.log.Info("streaming: closed a stream whose token no longer works", "error", err)
+		}
+		return true
+	}
+	return false
 }
 
 // stream serves a WebSocket when the request asks to upgrade, and
@@ -114,11 +159,12 @@ func streamFilterContext(name string) string {
 }
 
 // route turns a bus event into the messages this viewer's subscriptions
-// should see. The viewer's filters apply in each stream's context, loaded
+// should see; notes says whether the viewer's token may read notifications
+// (the user stream carries them only then). The viewer's filters apply in each stream's context, loaded
 // afresh for each event sent (a filter changed takes effect at once): a
 // warn filter's match is in the status's `filtered`, a hide filter's drops
 // the event from that stream.
-func (h *handler) route(ctx context.Context, viewer *storage.Account, subs []subscription, ev social.Event) []streamMessage {
+func (h *handler) route(ctx context.Context, viewer *storage.Account, notes bool, subs []subscription, ev social.Event) []streamMessage {
 	var out []streamMessage
 	var filters *social.FilterSet
 	presenter := func(filterCtx string) *present {
@@ -138,7 +184,7 @@ func (h *handler) route(ctx context.Context, viewer *storage.Account, subs []sub
 	}
 	switch ev.Type {
 	case "notification":
-		if viewer == nil || ev.AccountID != viewer.ID {
+		if viewer == nil || ev.AccountID != viewer.ID || !notes {
 			return nil
 		}
 		n, err := h.social.Notification(ctx, viewer, ev.NotificationID)
@@ -258,8 +304,12 @@ func (h *handler) streamSSE(w http.ResponseWriter, r *http.Request, subs []subsc
 	_, _ = fmt.Fprint(w, ":)\n\n")
 	flusher.Flush()
 	viewer := me(r)
+	a := authOf(r)
+	notes := hasScope(r, "read:notifications")
 	beat := time.NewTicker(15 * time.Second)
 	defer beat.Stop()
+	recheck := time.NewTicker(tokenRecheck)
+	defer recheck.Stop()
 	for {
 		select {
 		case <-r.Context().Done():
@@ -269,11 +319,18 @@ func (h *handler) streamSSE(w http.ResponseWriter, r *http.Request, subs []subsc
 				return
 			}
 			flusher.Flush()
+		case <-recheck.C:
+			if h.accessEnded(r.Context(), a, nil) {
+				return
+			}
 		case ev, ok := <-events:
 			if !ok {
 				return
 			}
-			for _, m := range h.route(r.Context(), viewer, subs, ev) {
+			if h.accessEnded(r.Context(), a, &ev) {
+				return
+			}
+			for _, m := range h.route(r.Context(), viewer, notes, subs, ev) {
 				if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", m.Event, m.Payload); err != nil {
 					return
 				}
@@ -298,6 +355,10 @@ func (h *handler) streamWebSocket(w http.ResponseWriter, r *http.Request, initia
 	}
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
 	_ = http.NewResponseController(w).SetReadDeadline(time.Time{})
+	// Listening starts before the handshake is answered, so that nothing
+	// that happens once the client holds an open socket is missed.
+	events, stop := h.social.Events().Subscribe()
+	defer stop()
 	conn, err := websocket.Accept(w, r, opts)
 	if err != nil {
 		return
@@ -309,9 +370,6 @@ func (h *handler) streamWebSocket(w http.ResponseWriter, r *http.Request, initia
 	var mu sync.Mutex
 	subs := append([]subscription(nil), initial...)
 	viewer := me(r)
-
-	events, stop := h.social.Events().Subscribe()
-	defer stop()
 
 	// Reader: subscribe and unsubscribe messages.
 	go func() {
@@ -348,13 +406,26 @@ func (h *handler) streamWebSocket(w http.ResponseWriter, r *http.Request, initia
 		}
 	}()
 
+	a := authOf(r)
+	notes := hasScope(r, "read:notifications")
+	ended := func() {
+		// 1008: the server's policy no longer lets this client listen.
+		conn.Close(websocket.StatusPolicyViolation, msgInvalidToken)
+	}
 	ping := time.NewTicker(30 * time.Second)
 	defer ping.Stop()
+	recheck := time.NewTicker(tokenRecheck)
+	defer recheck.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			conn.Close(websocket.StatusNormalClosure, "")
 			return
+		case <-recheck.C:
+			if h.accessEnded(ctx, a, nil) {
+				ended()
+				return
+			}
 		case <-ping.C:
 			pctx, pcancel := context.WithTimeout(ctx, 10*time.Second)
 			err := conn.Ping(pctx)
@@ -366,10 +437,14 @@ func (h *handler) streamWebSocket(w http.ResponseWriter, r *http.Request, initia
 			if !ok {
 				return
 			}
+			if h.accessEnded(ctx, a, &ev) {
+				ended()
+				return
+			}
 			mu.Lock()
 			current := append([]subscription(nil), subs...)
 			mu.Unlock()
-			for _, m := range h.route(ctx, viewer, current, ev) {
+			for _, m := range h.route(ctx, viewer, notes, current, ev) {
 				wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
 				err := conn.Write(wctx, websocket.MessageText, []byte(mustJSON(m)))
 				wcancel()
