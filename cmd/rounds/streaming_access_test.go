@@ -304,6 +304,33 @@ func TestStreamsNeedTheirScope(t *testing.T) {
 			t.Errorf("SSE %s without a token: %d, want 401", s.name, code)
 		}
 	}
+
+	// The user stream of a token with read:statuses but not
+	// read:notifications carries alice's home, not her notifications.
+	conn := openWS(t, ctx, n.base, tokens["read:statuses"], "user")
+	n.user(t, "bob", false)
+	if code, body := call(t, n, tokenFor(t, n, "bob", "write:follows"), "POST", "/api/v1/accounts/"+idString(mustAccountID(t, n, "alice"))+"/follow", nil); code != 200 {
+		t.Fatalf("bob follows alice: %d %v", code, body)
+	}
+	post := mustPost(t, signIn(t, n, "alice"), "After bob's follow")
+	for {
+		m := readWS(t, ctx, conn, "waiting for alice's post on her user stream")
+		if m.Event == "notification" {
+			t.Fatalf("a read:statuses token's user stream carried a notification: %s", m.Payload)
+		}
+		if m.Event == "update" && strings.Contains(m.Payload, `"id":"`+string(post)+`"`) {
+			break
+		}
+	}
+}
+
+func mustAccountID(t *testing.T, n *node, username string) int64 {
+	t.Helper()
+	u, err := n.svc.UserByUsername(context.Background(), username)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.AccountID
 }
 
 // Streams on another process of the same site end too: the revocation
