@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -393,7 +394,12 @@ func (h *handler) streamWebSocket(w http.ResponseWriter, r *http.Request, initia
 			case "subscribe":
 				if err := checkStream(r, s); err != nil {
 					mu.Unlock()
-					_ = conn.Write(ctx, websocket.MessageText, []byte(mustJSON(map[string]any{"error": err.Error(), "status": 400})))
+					status := http.StatusBadRequest
+					var ae *apiError
+					if errors.As(err, &ae) {
+						status = ae.status // 401 or 403 as over HTTP
+					}
+					_ = conn.Write(ctx, websocket.MessageText, []byte(mustJSON(map[string]any{"error": err.Error(), "status": status})))
 					continue
 				}
 				if !slices.Contains(subs, s) {

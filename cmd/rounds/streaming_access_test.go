@@ -281,7 +281,7 @@ func TestStreamsNeedTheirScope(t *testing.T) {
 			rctx, rcancel := context.WithTimeout(ctx, 5*time.Second)
 			_, data, err := conn.Read(rctx)
 			rcancel()
-			if err != nil || !strings.Contains(string(data), `"error"`) {
+			if err != nil || !strings.Contains(string(data), `"error"`) || !strings.Contains(string(data), `"status":403`) {
 				t.Errorf("WebSocket subscribe to %s with a %s token: %s %v, want an error", s.name, scope, data, err)
 			}
 		}
