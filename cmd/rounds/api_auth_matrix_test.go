@@ -14,6 +14,7 @@ import (
 
 	"rounds/api"
 	"rounds/storage"
+	"rounds/storage/storagetest"
 )
 
 // publicAPIRoutes are the API routes that answer without a token, as on
@@ -149,7 +150,11 @@ func TestEveryAPIRouteNeedsATokenUnlessPublic(t *testing.T) {
 // read none of alice's direct and followers-only posts through the routes
 // that also answer anonymously; his token with read:statuses does.
 func TestNarrowTokensDoNotReadPrivatePosts(t *testing.T) {
-	n := startNode(t, storage.SQLite)
+	storagetest.Run(t, testNarrowTokensDoNotReadPrivatePosts)
+}
+
+func testNarrowTokensDoNotReadPrivatePosts(t *testing.T, dialect storage.Dialect) {
+	n := startNode(t, dialect)
 	alice := n.user(t, "alice", false)
 	n.user(t, "bob", false)
 	ca, cb := signIn(t, n, "alice"), signIn(t, n, "bob")

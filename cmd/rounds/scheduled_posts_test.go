@@ -11,6 +11,7 @@ import (
 	"github.com/mattn/go-mastodon"
 
 	"rounds/storage"
+	"rounds/storage/storagetest"
 )
 
 // A post with scheduled_at is refused with 422 and a clear error, in every
@@ -19,8 +20,12 @@ import (
 // appear earlier than its author asked. An empty scheduled_at (or JSON
 // null) is no schedule and posts at once.
 func TestScheduledPostsAreRefusedNotPublishedEarly(t *testing.T) {
+	storagetest.Run(t, testScheduledPostsAreRefused)
+}
+
+func testScheduledPostsAreRefused(t *testing.T, dialect storage.Dialect) {
 	ctx := context.Background()
-	n := startNode(t, storage.SQLite)
+	n := startNode(t, dialect)
 	alice := n.user(t, "alice", false)
 	c := signIn(t, n, "alice")
 	token := c.Config.AccessToken
