@@ -39,9 +39,11 @@ func newHTTPHandler(o httpOptions) http.Handler {
 	r.Use(middleware.RequestID)
 	r.Use(requestLog(o.Log))
 	r.Use(recoverPanics(o.Log))
+	// Before anything that looks at the path or method: /oauth/token/
+	// must meet the same limits as /oauth/token.
+	r.Use(railsRouting(r))
 	r.Use(limitBody(maxRequestBody))
 	r.Use(limitSignIn())
-	r.Use(railsRouting(r))
 
 	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeStatus(w, http.StatusOK, `{"status":"ok"}`)

@@ -138,3 +138,23 @@ func TestTrailingSlashesAndPatchRouteLikeRails(t *testing.T) {
 		t.Errorf("PATCH /api/v1/timelines/public: %d, want a refusal", code)
 	}
 }
+
+// A trailing slash is no way around what applies to the path without it:
+// sign-in attempts on /oauth/token/ count toward the same limit.
+func TestTrailingSlashKeepsTheSignInLimit(t *testing.T) {
+	n := startNode(t, storage.SQLite)
+	code := 0
+	for i := 0; i < 26; i++ {
+		path := "/oauth/token/"
+		if i%2 == 1 {
+			path = "/oauth/token"
+		}
+		code, _, _ = send(t, "POST", n.base+path, "", url.Values{"grant_type": {"password"}, "username": {"x"}, "password": {"y"}, "client_id": {"nope"}})
+		if i < 25 && code == http.StatusTooManyRequests {
+			t.Fatalf("sign-in attempt %d was limited", i+1)
+		}
+	}
+	if code != http.StatusTooManyRequests {
+		t.Fatalf("sign-in attempt 26 (on /oauth/token/) = %d, want 429", code)
+	}
+}
