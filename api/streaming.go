@@ -161,10 +161,11 @@ func streamFilterContext(name string) string {
 
 // route turns a bus event into the messages this viewer's subscriptions
 // should see; notes says whether the viewer's token may read notifications
-// (the user stream carries them only then). The viewer's filters apply in each stream's context, loaded
-// afresh for each event sent (a filter changed takes effect at once): a
-// warn filter's match is in the status's `filtered`, a hide filter's drops
-// the event from that stream.
+// (the user stream carries them only then: a read:statuses token is not
+// one for notifications). The viewer's filters apply in each stream's
+// context, loaded afresh for each event sent (a filter changed takes
+// effect at once): a warn filter's match is in the status's `filtered`, a
+// hide filter's drops the event from that stream.
 func (h *handler) route(ctx context.Context, viewer *storage.Account, notes bool, subs []subscription, ev social.Event) []streamMessage {
 	var out []streamMessage
 	var filters *social.FilterSet

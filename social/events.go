@@ -18,7 +18,7 @@ import (
 // names rows, not entities: each listener renders them for its own viewer.
 type Event struct {
 	// Type is Mastodon's streaming event: "update", "delete",
-	// "notification" or "status.update".
+	// "notification" or "status.update"; or EventAccess, the server's own.
 	Type           string `json:"t"`
 	StatusID       int64  `json:"s,omitempty"`
 	NotificationID int64  `json:"n,omitempty"`
