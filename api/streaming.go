@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -31,20 +32,25 @@ func (h *handler) streamingRoutes(r chi.Router) {
 
 // subscription is one stream a connection follows: "user",
 // "user:notification", "public", "public:local", "public:remote",
-// "hashtag" (with Tag), "hashtag:local", "direct".
+// "hashtag" (with Tag), "hashtag:local", "direct", "list" (with List, the
+// list's id).
 type subscription struct {
 	Name string
 	Tag  string
+	List string
 }
 
 func (s subscription) label() []string {
-	if s.Tag != "" {
+	switch {
+	case s.Tag != "":
 		return []string{s.Name, s.Tag}
+	case s.List != "":
+		return []string{s.Name, s.List}
 	}
 	return []string{s.Name}
 }
 
-var knownStreams = []string{"user", "user:notification", "public", "public:local", "public:remote", "public:media", "public:local:media", "hashtag", "hashtag:local", "direct"}
+var knownStreams = []string{"user", "user:notification", "public", "public:local", "public:remote", "public:media", "public:local:media", "hashtag", "hashtag:local", "direct", "list"}
 
 // streamScope is the scope a token must allow to follow a stream, as on
 // Mastodon: read (or read:statuses) for the home, direct and public
@@ -60,18 +66,28 @@ func streamScope(name string) string {
 }
 
 // checkStream says whether the requester may follow the stream.
-func checkStream(r *http.Request, s subscription) error {
+func (h *handler) checkStream(r *http.Request, s subscription) error {
 	if !slices.Contains(knownStreams, s.Name) {
 		return errorf(http.StatusBadRequest, "Unknown stream type")
 	}
 	if strings.HasPrefix(s.Name, "hashtag") && s.Tag == "" {
 		return errorf(http.StatusBadRequest, "A tag is needed for a hashtag stream")
 	}
-	if (strings.HasPrefix(s.Name, "user") || s.Name == "direct") && currentUser(r) == nil {
+	if (strings.HasPrefix(s.Name, "user") || s.Name == "direct" || s.Name == "list") && currentUser(r) == nil {
 		return errorf(http.StatusUnauthorized, "Missing access token")
 	}
 	if authOf(r) != nil && !hasScope(r, streamScope(s.Name)) {
 		return errorf(http.StatusForbidden, msgOutsideScope)
+	}
+	if s.Name == "list" {
+		// Only the list's owner may follow it.
+		id, err := strconv.ParseInt(s.List, 10, 64)
+		if err != nil {
+			return errorf(http.StatusBadRequest, "A list id is needed for a list stream")
+		}
+		if _, err := h.social.List(r.Context(), me(r), id); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -121,8 +137,8 @@ func (h *handler) stream(w http.ResponseWriter, r *http.Request) {
 	tag := strings.TrimPrefix(r.URL.Query().Get("tag"), "#")
 	var subs []subscription
 	if name != "" {
-		s := subscription{Name: name, Tag: strings.ToLower(tag)}
-		if err := checkStream(r, s); err != nil {
+		s := subscription{Name: name, Tag: strings.ToLower(tag), List: r.URL.Query().Get("list")}
+		if err := h.checkStream(r, s); err != nil {
 			h.writeError(w, r, err)
 			return
 		}
@@ -147,11 +163,11 @@ type streamMessage struct {
 }
 
 // streamFilterContext is the filter context whose filters apply to a
-// stream's statuses, as on Mastodon: home for the user stream, public for
-// the public and hashtag streams; none for direct messages.
+// stream's statuses, as on Mastodon: home for the user and list streams,
+// public for the public and hashtag streams; none for direct messages.
 func streamFilterContext(name string) string {
 	switch {
-	case name == "user":
+	case name == "user", name == "list":
 		return "home"
 	case strings.HasPrefix(name, "public"), strings.HasPrefix(name, "hashtag"):
 		return "public"
@@ -256,6 +272,9 @@ func (h *handler) wants(ctx context.Context, viewer *storage.Account, s subscrip
 		return h.social.IsFollowing(ctx, viewer, author) || h.social.Mentions(ctx, st, viewer)
 	case "direct":
 		return viewer != nil && st.Visibility == social.VisibilityDirect && (author.ID == viewer.ID || h.social.Mentions(ctx, st, viewer))
+	case "list":
+		id, _ := strconv.ParseInt(s.List, 10, 64) // checked on subscribing
+		return viewer != nil && h.social.InListTimeline(ctx, viewer, id, st)
 	case "public", "public:media":
 		return public
 	case "public:local", "public:local:media":
@@ -385,15 +404,16 @@ func (h *handler) streamWebSocket(w http.ResponseWriter, r *http.Request, initia
 				Type   string `json:"type"`
 				Stream string `json:"stream"`
 				Tag    string `json:"tag"`
+				List   string `json:"list"`
 			}
 			if json.Unmarshal(data, &msg) != nil {
 				continue
 			}
-			s := subscription{Name: msg.Stream, Tag: strings.ToLower(strings.TrimPrefix(msg.Tag, "#"))}
+			s := subscription{Name: msg.Stream, Tag: strings.ToLower(strings.TrimPrefix(msg.Tag, "#")), List: msg.List}
 			mu.Lock()
 			switch msg.Type {
 			case "subscribe":
-				if err := checkStream(r, s); err != nil {
+				if err := h.checkStream(r, s); err != nil {
 					mu.Unlock()
 					status := http.StatusBadRequest
 					var ae *apiError

@@ -366,3 +366,65 @@ func TestStreamsEndAcrossProcessesOnPostgres(t *testing.T) {
 	}
 	wsClosed(t, carolWS, "carol's WebSocket on node 2 after suspension on node 1")
 }
+
+// The list stream, as on Mastodon: the owner's token with read:statuses
+// gets the posts of the list's members, and only those; a token without
+// the scope, someone else's list and no token are refused.
+func TestListStream(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	n := startNode(t, storage.SQLite)
+	n.user(t, "alice", false)
+	bobAcct := n.user(t, "bob", false)
+	carolAcct := n.user(t, "carol", false)
+	n.user(t, "dave", false)
+	alice := tokenFor(t, n, "alice", "read write follow")
+	for _, a := range []*storage.Account{bobAcct, carolAcct} {
+		if code, body := call(t, n, alice, "POST", "/api/v1/accounts/"+idString(a.ID)+"/follow", nil); code != 200 {
+			t.Fatalf("follow: %d %v", code, body)
+		}
+	}
+	code, list := call(t, n, alice, "POST", "/api/v1/lists", url.Values{"title": {"ICU team"}})
+	if code != 200 {
+		t.Fatalf("create list: %d %v", code, list)
+	}
+	listID := list["id"].(string)
+	if code, body := call(t, n, alice, "POST", "/api/v1/lists/"+listID+"/accounts", url.Values{"account_ids[]": {idString(bobAcct.ID)}}); code != 200 {
+		t.Fatalf("add bob: %d %v", code, body)
+	}
+
+	sse := func(token, query string) int {
+		req, _ := http.NewRequestWithContext(ctx, "GET", n.base+"/api/v1/streaming/list"+query, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for _, c := range []struct {
+		name, token, query string
+		want               int
+	}{
+		{"no token", "", "?list=" + listID, 401},
+		{"a write token", tokenFor(t, n, "alice", "write"), "?list=" + listID, 403},
+		{"someone else's list", tokenFor(t, n, "dave", "read"), "?list=" + listID, 404},
+		{"no list", tokenFor(t, n, "alice", "read"), "", 400},
+		{"the owner's read:statuses token", tokenFor(t, n, "alice", "read:statuses"), "?list=" + listID, 200},
+	} {
+		if code := sse(c.token, c.query); code != c.want {
+			t.Errorf("list stream, %s: %d, want %d", c.name, code, c.want)
+		}
+	}
+
+	conn := openWS(t, ctx, n.base, tokenFor(t, n, "alice", "read:statuses"), "list&list="+listID)
+	carolPost := mustPost(t, signIn(t, n, "carol"), "Carol is not on the list")
+	bobPost := mustPost(t, signIn(t, n, "bob"), "Bob is on the list")
+	m := readWS(t, ctx, conn, "waiting for bob's post on the list stream")
+	if m.Event != "update" || !strings.Contains(m.Payload, `"id":"`+string(bobPost)+`"`) || len(m.Stream) != 2 || m.Stream[0] != "list" || m.Stream[1] != listID {
+		t.Fatalf("first list stream message = %+v, want bob's post %s (carol's was %s)", m, bobPost, carolPost)
+	}
+}
