@@ -57,6 +57,8 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"error": "Validation failed: " + capitalize(ve.Error())})
 	case errors.Is(err, social.ErrNotFound):
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "Record not found"})
+	case errors.Is(err, social.ErrSchedulingUnsupported):
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"error": err.Error()})
 	case errors.Is(err, social.ErrForbidden):
 		writeJSON(w, http.StatusForbidden, map[string]string{"error": "This action is not allowed"})
 	case errors.Is(err, social.ErrConflict):

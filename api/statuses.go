@@ -13,9 +13,9 @@ import (
 
 func (h *handler) statusRoutes(r chi.Router) {
 	r.With(requireUser("write:statuses")).Post("/api/v1/statuses", h.postStatus)
-	r.Get("/api/v1/statuses/{id}", h.getStatus)
-	r.Get("/api/v1/statuses/{id}/context", h.statusContext)
-	r.Get("/api/v1/statuses/{id}/history", h.statusHistory)
+	r.With(publicRoute("read:statuses")).Get("/api/v1/statuses/{id}", h.getStatus)
+	r.With(publicRoute("read:statuses")).Get("/api/v1/statuses/{id}/context", h.statusContext)
+	r.With(publicRoute("read:statuses")).Get("/api/v1/statuses/{id}/history", h.statusHistory)
 	r.With(requireUser("read:statuses")).Get("/api/v1/statuses/{id}/source", h.statusSource)
 	r.With(requireUser("write:statuses")).Put("/api/v1/statuses/{id}", h.editStatus)
 	r.With(requireUser("write:statuses")).Delete("/api/v1/statuses/{id}", h.deleteStatus)
@@ -46,6 +46,7 @@ func newStatusFrom(p params) (social.NewStatus, error) {
 	in := social.NewStatus{
 		Text: p.str("status"), SpoilerText: p.str("spoiler_text"), Visibility: p.str("visibility"),
 		Sensitive: p.boolean("sensitive"), Language: p.str("language"),
+		ScheduledAt: p.str("scheduled_at"),
 	}
 	var err error
 	in.InReplyToID, err = p.id("in_reply_to_id")

@@ -49,7 +49,15 @@ type NewStatus struct {
 	PostDespiteWarning bool
 	// Poll, when set, makes the status a poll.
 	Poll *NewPoll
+	// ScheduledAt is when the author asked the post to appear (Mastodon's
+	// scheduled_at); PostStatus refuses any until scheduled posts exist.
+	ScheduledAt string
 }
+
+// ErrSchedulingUnsupported refuses a post that asks to appear later: until
+// Rounds has scheduled posts, publishing it at once would put it out
+// earlier than its author asked, which for clinical news can do harm.
+var ErrSchedulingUnsupported = errors.New("Scheduled posts are not supported yet on this server; post without scheduled_at when the post may appear now")
 
 // idempotencyWindow is how long an Idempotency-Key is remembered.
 const idempotencyWindow = time.Hour
@@ -62,6 +70,9 @@ func (s *Service) PostStatus(ctx context.Context, author *storage.Account, in Ne
 	ctx, done := s.collect(ctx)
 	if !author.Local() || author.Suspended() {
 		return nil, ErrForbidden
+	}
+	if strings.TrimSpace(in.ScheduledAt) != "" {
+		return nil, ErrSchedulingUnsupported
 	}
 	if in.IdempotencyKey != "" {
 		if st, ok := s.idempotentPost(ctx, author, in.IdempotencyKey); ok {
