@@ -149,11 +149,13 @@ func (q queries) fanOut(ctx context.Context, st *Status) error {
 }
 
 // backfillFeed puts the recent posts of targetID (not direct ones) into
-// accountID's home feed, as a follow begins.
+// accountID's home feed, as a follow begins. Posts still waiting out their
+// send delay stay out: only their author may see them, and the release
+// puts them into the feeds of the followers of that moment (fanOut).
 func (q queries) backfillFeed(ctx context.Context, accountID, targetID int64) error {
 	_, err := q.w.ExecContext(ctx, `INSERT INTO home_feed (account_id, status_id, author_id)
 SELECT a.id, s.id, s.account_id FROM accounts AS a JOIN statuses AS s ON s.account_id = ?
-WHERE a.id = ? AND a.domain = '' AND s.visibility <> 'direct'
+WHERE a.id = ? AND a.domain = '' AND s.visibility <> 'direct' AND s.pending_until IS NULL
 AND s.id IN (SELECT id FROM statuses WHERE account_id = ? ORDER BY id DESC LIMIT 100)
 ON CONFLICT DO NOTHING`, targetID, accountID, targetID)
 	return err
@@ -236,7 +238,7 @@ func (q queries) HomeTimeline(ctx context.Context, accountID int64, p Page) ([]*
 	}
 	upper, lower, limit := p.bounds()
 	var sts []*Status
-	if err := q.scanAllP(ctx, stmt, &sts, accountID, upper, lower, accountID, accountID, true, limit); err != nil {
+	if err := q.scanAllP(ctx, stmt, &sts, accountID, upper, lower, accountID, accountID, true, limit, accountID); err != nil {
 		return nil, fmt.Errorf("home timeline: %w", err)
 	}
 	return sts, nil
@@ -261,7 +263,8 @@ func (p Page) bounds() (upper, lower int64, limit int) {
 // after min_id), less muted authors and members of the reader's exclusive
 // lists (read in those lists instead), with the authors but without their
 // keys: a timeline never needs them, and reading them for 40 rows costs
-// more than the rest of each row.
+// more than the rest of each row. A post waiting out its send delay shows
+// only to its author, whatever the feed holds.
 func homeSQL(order string) string {
 	return `SELECT ` + statusColumns("PublicKeyPEM", "PrivateKeyPEM") + `
 FROM statuses AS s JOIN accounts AS account ON account.id = s.account_id
@@ -271,7 +274,7 @@ WHERE s.id IN (
 	AND hf.author_id NOT IN (SELECT target_account_id FROM mutes WHERE account_id = ?)
 	AND hf.author_id NOT IN (SELECT la.account_id FROM list_accounts AS la JOIN lists AS l ON l.id = la.list_id WHERE l.account_id = ? AND l.exclusive = ?)
 	ORDER BY hf.status_id ` + order + ` LIMIT ?)
-AND account.suspended_at IS NULL
+AND account.suspended_at IS NULL AND (s.pending_until IS NULL OR s.account_id = ?)
 ORDER BY s.id DESC`
 }
 
