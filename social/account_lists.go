@@ -189,5 +189,9 @@ func (s *Service) ListTimeline(ctx context.Context, me *storage.Account, id int6
 	if err != nil {
 		return nil, err
 	}
-	return s.db.ListTimeline(ctx, l, p)
+	sts, err := s.db.ListTimeline(ctx, l, p)
+	if err != nil {
+		return nil, err
+	}
+	return s.withoutHiddenBoosts(ctx, me, sts), nil
 }

@@ -66,12 +66,29 @@ func (s *Service) Unmute(ctx context.Context, me, target *storage.Account) error
 
 // Bookmarks and Favourites page the statuses me saved or liked.
 func (s *Service) Bookmarks(ctx context.Context, me *storage.Account, p storage.Page) ([]*storage.Status, []int64, error) {
-	return s.db.MarkedStatuses(ctx, "bookmarks", me.ID, p)
+	return s.markedStatuses(ctx, "bookmarks", me, p)
 }
 
 // Favourites pages the statuses me liked.
 func (s *Service) Favourites(ctx context.Context, me *storage.Account, p storage.Page) ([]*storage.Status, []int64, error) {
-	return s.db.MarkedStatuses(ctx, "favourites", me.ID, p)
+	return s.markedStatuses(ctx, "favourites", me, p)
+}
+
+// markedStatuses pages the statuses me marked, less those me may no longer
+// see (their author suspended or blocking me since, a boost's original
+// hidden), with the marks' ids as cursors.
+func (s *Service) markedStatuses(ctx context.Context, table string, me *storage.Account, p storage.Page) ([]*storage.Status, []int64, error) {
+	sts, ids, err := s.db.MarkedStatuses(ctx, table, me.ID, p)
+	if err != nil {
+		return nil, nil, err
+	}
+	outSts, outIDs := sts[:0:0], ids[:0:0]
+	for i, st := range sts {
+		if s.MayView(ctx, me, st) {
+			outSts, outIDs = append(outSts, st), append(outIDs, ids[i])
+		}
+	}
+	return outSts, outIDs, nil
 }
 
 // Blocks pages the accounts me blocks.

@@ -53,14 +53,34 @@ func (s *Service) notifyByID(ctx context.Context, tx storage.Tx, toID int64, fro
 }
 
 // Notifications pages me's notifications.
+// A notification about a status me may not see (MayView: its author
+// suspended or blocking me, a post not yet sent, a boost of a hidden post)
+// is left out.
 func (s *Service) Notifications(ctx context.Context, me *storage.Account, types, exclude []string, p storage.Page) ([]*storage.Notification, error) {
-	return s.db.Notifications(ctx, me.ID, types, exclude, p)
+	ns, err := s.db.Notifications(ctx, me.ID, types, exclude, p)
+	if err != nil {
+		return nil, err
+	}
+	out := ns[:0:0]
+	for _, n := range ns {
+		if n.Status == nil || s.MayView(ctx, me, n.Status) {
+			out = append(out, n)
+		}
+	}
+	return out, nil
 }
 
-// Notification returns one of me's notifications.
+// Notification returns one of me's notifications, not found when it is
+// about a status me may not see.
 func (s *Service) Notification(ctx context.Context, me *storage.Account, id int64) (*storage.Notification, error) {
 	n, err := s.db.NotificationByID(ctx, me.ID, id)
-	return n, domainErr(err)
+	if err != nil {
+		return nil, domainErr(err)
+	}
+	if n.Status != nil && !s.MayView(ctx, me, n.Status) {
+		return nil, ErrNotFound
+	}
+	return n, nil
 }
 
 // DismissNotifications removes one of me's notifications, or all (id 0).

@@ -65,9 +65,57 @@ func (s *Service) RelationshipWith(ctx context.Context, me, other *storage.Accou
 // MayView reports whether viewer (nil: anonymous) may see st: public and
 // unlisted posts are for everyone; followers-only ones for accepted
 // followers, the author and those mentioned; direct ones for the author and
-// those mentioned. Nobody sees the posts of someone who blocks them.
+// those mentioned. Nobody sees the posts of someone who blocks them, of a
+// suspended account, or a post still waiting out its send delay (but its
+// author). A boost is seen only by those who may see both the boost and
+// the post it boosts: a boost must not carry a post past these rules.
 func (s *Service) MayView(ctx context.Context, viewer *storage.Account, st *storage.Status) bool {
-	if st.Account != nil && st.Account.Suspended() {
+	if !s.mayViewPost(ctx, viewer, st) {
+		return false
+	}
+	if st.ReblogOfID == nil {
+		return true
+	}
+	orig, err := s.db.StatusByID(ctx, *st.ReblogOfID)
+	return err == nil && orig.ReblogOfID == nil && s.mayViewPost(ctx, viewer, orig)
+}
+
+// VisibleStatuses keeps of sts those viewer (nil: anonymous) may see, in
+// order.
+func (s *Service) VisibleStatuses(ctx context.Context, viewer *storage.Account, sts []*storage.Status) []*storage.Status {
+	out := sts[:0:0]
+	for _, st := range sts {
+		if s.MayView(ctx, viewer, st) {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+// withoutHiddenBoosts drops from a timeline, whose query already kept only
+// posts viewer may see, the boosts of posts viewer may not see (MayView);
+// the rest pass without another look.
+func (s *Service) withoutHiddenBoosts(ctx context.Context, viewer *storage.Account, sts []*storage.Status) []*storage.Status {
+	out := sts[:0:0]
+	for _, st := range sts {
+		if st.ReblogOfID == nil || s.MayView(ctx, viewer, st) {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+// mayViewPost is MayView of one status, leaving aside what it boosts.
+func (s *Service) mayViewPost(ctx context.Context, viewer *storage.Account, st *storage.Status) bool {
+	author := st.Account
+	if author == nil {
+		a, err := s.db.AccountByID(ctx, st.AccountID)
+		if err != nil {
+			return false
+		}
+		author = a
+	}
+	if author.Suspended() {
 		return false
 	}
 	if viewer != nil {
@@ -138,10 +186,14 @@ func (s *Service) AccountTimeline(ctx context.Context, viewer, a *storage.Accoun
 			return nil, nil
 		}
 	}
-	return s.db.AccountStatusesFiltered(ctx, a.ID, storage.StatusFilter{
+	sts, err := s.db.AccountStatusesFiltered(ctx, a.ID, storage.StatusFilter{
 		Visibilities: vis, ExcludeReplies: o.ExcludeReplies, ExcludeReblogs: o.ExcludeReblogs, Tag: o.Tagged,
 		Own: viewer != nil && viewer.ID == a.ID,
 	}, o.Page)
+	if err != nil {
+		return nil, err
+	}
+	return s.withoutHiddenBoosts(ctx, viewer, sts), nil
 }
 
 // FollowAccounts pages a's followers (or the accounts a follows), newest
