@@ -266,3 +266,118 @@ func mustInt(t *testing.T, s string) int64 {
 	}
 	return id
 }
+
+// A boost shows only what its viewer may see of the boosted post: when the
+// post's author blocks the viewer, the boost is gone for that viewer; when
+// the author is suspended, for everyone, on every path (timelines, lists,
+// the boost itself, account statuses, bookmarks, notifications, the
+// stream, web pages, the booster's outbox).
+func TestBoostOfHiddenPostIsHiddenEverywhere(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, dialect storage.Dialect) {
+		ctx := context.Background()
+		n := startNode(t, dialect)
+		alice, bob, carol := n.user(t, "alice", false), n.user(t, "bob", false), n.user(t, "carol", false)
+		n.user(t, "eve", false)
+		aliceTok := tokenFor(t, n, "alice", "read write")
+		bobTok := tokenFor(t, n, "bob", "read write")
+		carolTok := tokenFor(t, n, "carol", "read write")
+		eveTok := tokenFor(t, n, "eve", "read write")
+		eveWeb := signedIn(t, n, "eve", "a long password")
+		eveID := idString(mustID(t, n, "eve"))
+
+		must := func(tok, method, path string, form url.Values) map[string]any {
+			t.Helper()
+			code, body := call(t, n, tok, method, path, form)
+			if code != http.StatusOK {
+				t.Fatalf("%s %s: %d %v", method, path, code, body)
+			}
+			return body
+		}
+		for _, a := range []*storage.Account{bob, carol} {
+			must(eveTok, "POST", fmt.Sprintf("/api/v1/accounts/%d/follow", a.ID), nil)
+		}
+		listID := must(eveTok, "POST", "/api/v1/lists", url.Values{"title": {"Boosters"}})["id"].(string)
+		must(eveTok, "POST", "/api/v1/lists/"+listID+"/accounts", url.Values{"account_ids[]": {idString(bob.ID), idString(carol.ID)}})
+		streamCtx, stopStream := context.WithCancel(ctx)
+		defer stopStream()
+		stream := sseUser(t, streamCtx, n.base, eveTok)
+
+		orig := must(aliceTok, "POST", "/api/v1/statuses", url.Values{"status": {"Echidna rounds at noon, @eve"}})["id"].(string)
+		boost := must(bobTok, "POST", "/api/v1/statuses/"+orig+"/reblog", nil)["id"].(string)
+		must(eveTok, "POST", "/api/v1/statuses/"+boost+"/bookmark", nil)
+		must(eveTok, "POST", "/api/v1/statuses/"+orig+"/favourite", nil)
+
+		get := func(tok, path string) func() (int, string) {
+			return func() (int, string) { return rawDo(t, nil, n, tok, "GET", path, nil, "") }
+		}
+		page := func(c *http.Client, path string) func() (int, string) {
+			return func() (int, string) { return rawDo(t, c, n, "", "GET", path, nil, "text/html") }
+		}
+		// carol boosts the post afresh; it shows if eve's stream brings
+		// the new boost.
+		var carolBoosts int
+		streamedBoost := func() (int, string) {
+			carolBoosts++
+			rawDo(t, nil, n, carolTok, "POST", "/api/v1/statuses/"+orig+"/unreblog", nil, "")
+			code, body := call(t, n, carolTok, "POST", "/api/v1/statuses/"+orig+"/reblog", nil)
+			if code != http.StatusOK {
+				return code, ""
+			}
+			time.Sleep(300 * time.Millisecond) // the event is on the stream by now
+			if !strings.Contains(stream.String(), "update:"+body["id"].(string)) {
+				return code, ""
+			}
+			return code, "Echidna"
+		}
+		bobID := idString(bob.ID)
+		paths := []struct {
+			name string
+			read func() (int, string)
+			// blocked: the path is eve's, so alice blocking eve hides it.
+			blocked bool
+		}{
+			{"the boost (anonymous)", get("", "/api/v1/statuses/"+boost), false},
+			{"the boost (eve)", get(eveTok, "/api/v1/statuses/"+boost), true},
+			{"booster's statuses (anonymous)", get("", "/api/v1/accounts/"+bobID+"/statuses"), false},
+			{"booster's statuses (eve)", get(eveTok, "/api/v1/accounts/"+bobID+"/statuses"), true},
+			{"home timeline (eve)", get(eveTok, "/api/v1/timelines/home"), true},
+			{"list timeline (eve)", get(eveTok, "/api/v1/timelines/list/"+listID), true},
+			{"bookmarks (eve)", get(eveTok, "/api/v1/bookmarks"), true},
+			{"favourites (eve)", get(eveTok, "/api/v1/favourites"), true},
+			{"notifications (eve)", get(eveTok, "/api/v1/notifications"), true},
+			{"grouped notifications (eve)", get(eveTok, "/api/v2/notifications"), true},
+			{"stream (eve)", streamedBoost, true},
+			{"home page (eve)", page(eveWeb, "/home"), true},
+			{"notifications page (eve)", page(eveWeb, "/notifications"), true},
+			{"booster's profile page", page(nil, "/@bob"), false},
+			{"booster's outbox", func() (int, string) {
+				return rawDo(t, nil, n, "", "GET", "/users/bob/outbox?page=true", nil, activityJSON)
+			}, false},
+		}
+		check := func(phase string, hidden func(blocked bool) bool) {
+			t.Helper()
+			for _, p := range paths {
+				code, body := p.read()
+				shows := code == http.StatusOK && strings.Contains(body, "Echidna")
+				if p.name == "booster's outbox" {
+					shows = code == http.StatusOK && strings.Contains(body, `"Announce"`)
+				}
+				if want := !hidden(p.blocked); shows != want {
+					t.Errorf("%s: %s shows the boosted post %v, want %v (%d):\n%.600s", phase, p.name, shows, want, code, body)
+				}
+			}
+		}
+		check("before", func(bool) bool { return false })
+		if t.Failed() {
+			return
+		}
+		if code, body := call(t, n, aliceTok, "POST", "/api/v1/accounts/"+eveID+"/block", nil); code != http.StatusOK {
+			t.Fatalf("alice blocks eve: %d %v", code, body)
+		}
+		check("alice blocks eve", func(blocked bool) bool { return blocked })
+		if _, err := n.svc.SuspendUser(ctx, alice.Username); err != nil {
+			t.Fatal(err)
+		}
+		check("alice is suspended", func(bool) bool { return true })
+	})
+}
