@@ -107,7 +107,8 @@ func (q queries) loadCountsAndMarks(ctx context.Context, x *StatusExtras, ids, a
 }
 
 var (
-	stmtPageCounts = prepareRead(`SELECT 1 AS k, in_reply_to_id AS id, count(*) AS n FROM statuses WHERE in_reply_to_id {ids} GROUP BY in_reply_to_id
+	// Replies still waiting out their send delay are not counted yet.
+	stmtPageCounts = prepareRead(`SELECT 1 AS k, in_reply_to_id AS id, count(*) AS n FROM statuses WHERE in_reply_to_id {ids} AND pending_until IS NULL GROUP BY in_reply_to_id
 UNION ALL SELECT 2, reblog_of_id, count(*) FROM statuses WHERE reblog_of_id {ids} GROUP BY reblog_of_id
 UNION ALL SELECT 3, status_id, count(*) FROM favourites WHERE status_id {ids} GROUP BY status_id
 UNION ALL SELECT 4, status_id, 1 FROM favourites WHERE account_id = ? AND status_id {ids}

@@ -76,9 +76,10 @@ func (q queries) CountReblogs(ctx context.Context, statusID int64) (int, error) 
 	return int(n), err
 }
 
-// CountReplies counts a status's direct replies.
+// CountReplies counts a status's direct replies, less those still waiting
+// out their send delay (their existence is not to show yet).
 func (q queries) CountReplies(ctx context.Context, statusID int64) (int, error) {
-	n, err := q.r.NewSelect().Model((*Status)(nil)).Where("in_reply_to_id = ?", statusID).Count(ctx)
+	n, err := q.r.NewSelect().Model((*Status)(nil)).Where("in_reply_to_id = ?", statusID).Where("pending_until IS NULL").Count(ctx)
 	return int(n), err
 }
 

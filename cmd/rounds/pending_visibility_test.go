@@ -147,6 +147,10 @@ func TestPendingPostIsHiddenFromEveryReadPath(t *testing.T) {
 			}
 		}
 		ok := func(code int, _ string) bool { return code == http.StatusOK }
+		// The reply's existence shows in its parent's replies_count.
+		repliesCounted := func(code int, body string) bool {
+			return code == http.StatusOK && strings.Contains(body, `"replies_count":1`)
+		}
 		type waiting struct{ id, marker string }
 		var (
 			thePost   = waiting{pending, "Zebrafish"}
@@ -186,6 +190,8 @@ func TestPendingPostIsHiddenFromEveryReadPath(t *testing.T) {
 			{name: "status context (bob)", of: thePost, read: get(bobTok, "/api/v1/statuses/"+pending+"/context"), shows: ok, after: true},
 			{name: "context of the replied-to post (anonymous)", of: theReply, read: get("", "/api/v1/statuses/"+earlier+"/context"), after: true},
 			{name: "context of the replied-to post (bob)", of: theReply, read: get(bobTok, "/api/v1/statuses/"+earlier+"/context"), after: true},
+			{name: "replies count of the replied-to post (bob)", of: theReply, read: get(bobTok, "/api/v1/statuses/"+earlier), shows: repliesCounted, after: true},
+			{name: "replies count in a timeline (anonymous)", of: theReply, read: get("", "/api/v1/accounts/"+aliceID+"/statuses"), shows: repliesCounted, after: true},
 			{name: "search (bob)", of: thePost, read: get(bobTok, "/api/v2/search?type=statuses&q=zebrafish"), after: true},
 			{name: "search by URL (bob)", of: thePost, read: get(bobTok, "/api/v2/search?type=statuses&q="+url.QueryEscape(n.base+"/@alice/"+pending)), after: true},
 			{name: "notifications (bob)", of: thePost, read: get(bobTok, "/api/v1/notifications"), after: true},
