@@ -12,6 +12,9 @@ const MaxPins = 5
 
 // Bookmark saves st for me privately; Unbookmark removes it.
 func (s *Service) Bookmark(ctx context.Context, me *storage.Account, st *storage.Status) error {
+	if err := s.requireVisible(ctx, me, st.ID); err != nil {
+		return err
+	}
 	return s.db.AddBookmark(ctx, me.ID, st.ID, s.now())
 }
 
