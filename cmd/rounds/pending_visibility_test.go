@@ -192,6 +192,9 @@ func TestPendingPostIsHiddenFromEveryReadPath(t *testing.T) {
 			{name: "context of the replied-to post (bob)", of: theReply, read: get(bobTok, "/api/v1/statuses/"+earlier+"/context"), after: true},
 			{name: "replies count of the replied-to post (bob)", of: theReply, read: get(bobTok, "/api/v1/statuses/"+earlier), shows: repliesCounted, after: true},
 			{name: "replies count in a timeline (anonymous)", of: theReply, read: get("", "/api/v1/accounts/"+aliceID+"/statuses"), shows: repliesCounted, after: true},
+			{name: "hashtag's use (bob)", of: thePost, read: get(bobTok, "/api/v2/search?type=hashtags&q=handover"), shows: func(code int, body string) bool {
+				return code == http.StatusOK && strings.Contains(body, `"uses":"1"`)
+			}, after: true},
 			{name: "search (bob)", of: thePost, read: get(bobTok, "/api/v2/search?type=statuses&q=zebrafish"), after: true},
 			{name: "search by URL (bob)", of: thePost, read: get(bobTok, "/api/v2/search?type=statuses&q="+url.QueryEscape(n.base+"/@alice/"+pending)), after: true},
 			{name: "notifications (bob)", of: thePost, read: get(bobTok, "/api/v1/notifications"), after: true},
