@@ -153,6 +153,19 @@ func (q queries) fanOut(ctx context.Context, st *Status) error {
 // send delay stay out: only their author may see them, and the release
 // puts them into the feeds of the followers of that moment (fanOut).
 func (q queries) backfillFeed(ctx context.Context, accountID, targetID int64) error {
+	if q.ps.dialect == Postgres {
+		// A release of targetID's post at this very moment (ReleaseStatus)
+		// fans out to the followers it sees, which are not yet this one,
+		// while this statement would see the post still pending: both
+		// would leave it out. Waiting for the release's row lock lets the
+		// statement below see the post released. (SQLite writes one
+		// transaction at a time.) A waiting post's id is the time of its
+		// release, so only recent ids need a look.
+		since := time.Now().Add(-24*time.Hour).UnixMilli() << 16
+		if _, err := q.w.ExecContext(ctx, `SELECT id FROM statuses WHERE account_id = ? AND id > ? AND pending_until IS NOT NULL FOR UPDATE`, targetID, since); err != nil {
+			return fmt.Errorf("backfill feed: %w", err)
+		}
+	}
 	_, err := q.w.ExecContext(ctx, `INSERT INTO home_feed (account_id, status_id, author_id)
 SELECT a.id, s.id, s.account_id FROM accounts AS a JOIN statuses AS s ON s.account_id = ?
 WHERE a.id = ? AND a.domain = '' AND s.visibility <> 'direct' AND s.pending_until IS NULL
