@@ -388,5 +388,17 @@ func TestBoostOfHiddenPostIsHiddenEverywhere(t *testing.T) {
 			t.Fatal(err)
 		}
 		check("alice is suspended", func(bool) bool { return true })
+
+		// bob no longer sees his boost, but may still delete it.
+		if code, _ := call(t, n, bobTok, "GET", "/api/v1/statuses/"+boost, nil); code != http.StatusNotFound {
+			t.Errorf("bob reads his boost of a suspended account's post: %d, want 404", code)
+		}
+		code, body := rawDo(t, nil, n, bobTok, "DELETE", "/api/v1/statuses/"+boost, nil, "")
+		if code != http.StatusOK || strings.Contains(body, "Echidna") {
+			t.Fatalf("bob deletes his boost: %d %s", code, body)
+		}
+		if _, err := n.svc.StatusByID(ctx, mustInt(t, boost)); err == nil {
+			t.Fatal("the boost is still there")
+		}
 	})
 }
