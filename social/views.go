@@ -93,12 +93,17 @@ func (s *Service) VisibleStatuses(ctx context.Context, viewer *storage.Account, 
 }
 
 // withoutHiddenBoosts drops from a timeline, whose query already kept only
-// posts viewer may see, the boosts of posts viewer may not see (MayView);
-// the rest pass without another look.
+// posts viewer may see, the boosts of posts viewer may not see (as
+// MayView does); the rest pass without another look.
 func (s *Service) withoutHiddenBoosts(ctx context.Context, viewer *storage.Account, sts []*storage.Status) []*storage.Status {
 	out := sts[:0:0]
 	for _, st := range sts {
-		if st.ReblogOfID == nil || s.MayView(ctx, viewer, st) {
+		if st.ReblogOfID == nil {
+			out = append(out, st)
+			continue
+		}
+		orig, err := s.db.StatusByID(ctx, *st.ReblogOfID)
+		if err == nil && orig.ReblogOfID == nil && s.mayViewPost(ctx, viewer, orig) {
 			out = append(out, st)
 		}
 	}
