@@ -112,6 +112,9 @@ func (s *Service) withoutHiddenBoosts(ctx context.Context, viewer *storage.Accou
 
 // mayViewPost is MayView of one status, leaving aside what it boosts.
 func (s *Service) mayViewPost(ctx context.Context, viewer *storage.Account, st *storage.Status) bool {
+	if viewer != nil && viewer.ID == st.AccountID {
+		return !viewer.Suspended()
+	}
 	author := st.Account
 	if author == nil {
 		a, err := s.db.AccountByID(ctx, st.AccountID)
@@ -124,9 +127,6 @@ func (s *Service) mayViewPost(ctx context.Context, viewer *storage.Account, st *
 		return false
 	}
 	if viewer != nil {
-		if viewer.ID == st.AccountID {
-			return true
-		}
 		if st.Pending() {
 			return false // only its author sees a post waiting to be sent
 		}
