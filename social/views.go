@@ -92,6 +92,53 @@ func (s *Service) VisibleStatuses(ctx context.Context, viewer *storage.Account, 
 	return out
 }
 
+// maxRefills bounds how many more reads visiblePage makes to fill a page
+// that hidden boosts thinned.
+const maxRefills = 3
+
+// visiblePage reads page p of a timeline with load, whose query keeps only
+// posts viewer may see, and drops the boosts of posts viewer may not see
+// (withoutHiddenBoosts). A page thinned that way is filled from further
+// on, so that a short page still means the end of the timeline to the
+// apps and pages that read it so.
+func (s *Service) visiblePage(ctx context.Context, viewer *storage.Account, p storage.Page, load func(storage.Page) ([]*storage.Status, error)) ([]*storage.Status, error) {
+	limit := p.Limit
+	if limit <= 0 {
+		limit = 20
+	}
+	limit = min(limit, 80) // as storage pages
+	var out []*storage.Status
+	for round := 0; ; round++ {
+		raw, err := load(p)
+		if err != nil {
+			return nil, err
+		}
+		kept := s.withoutHiddenBoosts(ctx, viewer, raw)
+		if p.MinID > 0 {
+			// Pages after min_id are read upwards from it: the next read
+			// goes on above this one, and the page keeps the posts nearest
+			// min_id, newest first.
+			out = append(kept, out...)
+			if len(out) > limit {
+				out = out[len(out)-limit:]
+			}
+		} else {
+			out = append(out, kept...)
+			if len(out) > limit {
+				out = out[:limit]
+			}
+		}
+		if len(raw) < limit || len(out) == limit || round == maxRefills {
+			return out, nil
+		}
+		if p.MinID > 0 {
+			p.MinID = raw[0].ID // the newest read
+		} else {
+			p.MaxID = raw[len(raw)-1].ID
+		}
+	}
+}
+
 // withoutHiddenBoosts drops from a timeline, whose query already kept only
 // posts viewer may see, the boosts of posts viewer may not see (as
 // MayView does); the rest pass without another look.
@@ -191,14 +238,13 @@ func (s *Service) AccountTimeline(ctx context.Context, viewer, a *storage.Accoun
 			return nil, nil
 		}
 	}
-	sts, err := s.db.AccountStatusesFiltered(ctx, a.ID, storage.StatusFilter{
+	f := storage.StatusFilter{
 		Visibilities: vis, ExcludeReplies: o.ExcludeReplies, ExcludeReblogs: o.ExcludeReblogs, Tag: o.Tagged,
 		Own: viewer != nil && viewer.ID == a.ID,
-	}, o.Page)
-	if err != nil {
-		return nil, err
 	}
-	return s.withoutHiddenBoosts(ctx, viewer, sts), nil
+	return s.visiblePage(ctx, viewer, o.Page, func(p storage.Page) ([]*storage.Status, error) {
+		return s.db.AccountStatusesFiltered(ctx, a.ID, f, p)
+	})
 }
 
 // FollowAccounts pages a's followers (or the accounts a follows), newest

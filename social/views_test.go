@@ -75,3 +75,69 @@ func TestInteractionsAndBoostsFollowMayView(t *testing.T) {
 		}
 	})
 }
+
+// A page that a hidden boost thinned is filled from further on, forwards
+// and backwards, so that a short page still means the timeline's end.
+func TestTimelinePagesStayFullWhenBoostsAreHidden(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, dialect storage.Dialect) {
+		ctx := context.Background()
+		s := newService(t, dialect, nil)
+		author := staffUser(t, s, "dr_sean", social.RoleUser).Account
+		booster := staffUser(t, s, "dr_maeve", social.RoleUser).Account
+		reader := staffUser(t, s, "dr_eoin", social.RoleUser).Account
+		if _, err := s.Follow(ctx, reader, booster); err != nil {
+			t.Fatal(err)
+		}
+		post := func(a *storage.Account, text string) *storage.Status {
+			t.Helper()
+			st, err := s.PostStatus(ctx, a, social.NewStatus{Text: text, Visibility: social.VisibilityPublic})
+			if err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(2 * time.Millisecond) // ids in posting order
+			return st
+		}
+		b1 := post(booster, "one")
+		b2 := post(booster, "two")
+		hidden, err := s.Reblog(ctx, booster, post(author, "boosted").ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(2 * time.Millisecond)
+		b3 := post(booster, "three")
+		if _, err := s.SuspendUser(ctx, author.Username); err != nil {
+			t.Fatal(err)
+		}
+		ids := func(sts []*storage.Status, err error) []int64 {
+			t.Helper()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []int64
+			for _, st := range sts {
+				if st.ID == hidden.ID {
+					t.Fatal("the hidden boost is on the page")
+				}
+				out = append(out, st.ID)
+			}
+			return out
+		}
+		pages := map[string]func(storage.Page) ([]*storage.Status, error){
+			"account": func(p storage.Page) ([]*storage.Status, error) {
+				return s.AccountTimeline(ctx, nil, booster, social.AccountTimelineOptions{Page: p})
+			},
+			"home": func(p storage.Page) ([]*storage.Status, error) { return s.HomeTimeline(ctx, reader, p) },
+		}
+		for name, page := range pages {
+			if got := ids(page(storage.Page{Limit: 2})); len(got) != 2 || got[0] != b3.ID || got[1] != b2.ID {
+				t.Errorf("%s: the first page is %v, want [%d %d]", name, got, b3.ID, b2.ID)
+			}
+			if got := ids(page(storage.Page{Limit: 2, MinID: b1.ID})); len(got) != 2 || got[0] != b3.ID || got[1] != b2.ID {
+				t.Errorf("%s: the page after the oldest is %v, want [%d %d]", name, got, b3.ID, b2.ID)
+			}
+			if got := ids(page(storage.Page{Limit: 2, MaxID: b2.ID})); len(got) != 1 || got[0] != b1.ID {
+				t.Errorf("%s: the last page is %v, want [%d]", name, got, b1.ID)
+			}
+		}
+	})
+}
