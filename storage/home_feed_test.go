@@ -72,3 +72,51 @@ func TestFollowDuringAReleaseGetsThePost(t *testing.T) {
 		}
 	})
 }
+
+// A post waiting out its send delay is not counted, nor taken for the
+// account's last post, until it is released.
+func TestWaitingPostsAreNotCountedYet(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, dialect storage.Dialect) {
+		ctx := context.Background()
+		db := storagetest.Open(t, dialect)
+		now := time.Now().UTC()
+		a := &storage.Account{Username: "author", URI: "https://rounds.test/users/author", Fields: "[]", ActorType: "Person", CreatedAt: now, UpdatedAt: now}
+		if err := db.UpsertRemoteAccount(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		until := now.Add(time.Minute)
+		sent := &storage.Status{ID: storage.IDAt(now.Add(-time.Hour)), URI: "https://rounds.test/s/1", AccountID: a.ID, Visibility: "public", Local: true, CreatedAt: now}
+		waiting := &storage.Status{ID: storage.IDAt(until), URI: "https://rounds.test/s/2", AccountID: a.ID, Visibility: "public", Local: true, CreatedAt: now, PendingUntil: &until}
+		if err := db.InTx(ctx, func(tx storage.Tx) error {
+			if err := tx.InsertStatus(ctx, sent, nil); err != nil {
+				return err
+			}
+			return tx.InsertStatus(ctx, waiting, nil)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		want := func(when string, n int, last *storage.Status) {
+			t.Helper()
+			x, err := db.LoadAccountExtras(ctx, []int64{a.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := db.CountAccountStatuses(ctx, a.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			at, err := db.LastStatusAt(ctx, a.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if x.Statuses[a.ID] != n || c != n || x.LastStatusID[a.ID] != last.ID || !at.Equal(storage.IDTime(last.ID)) {
+				t.Errorf("%s: counts %d and %d, last %d at %v; want %d, last %d", when, x.Statuses[a.ID], c, x.LastStatusID[a.ID], at, n, last.ID)
+			}
+		}
+		want("waiting", 1, sent)
+		if err := db.InTx(ctx, func(tx storage.Tx) error { _, err := tx.ReleaseStatus(ctx, waiting); return err }); err != nil {
+			t.Fatal(err)
+		}
+		want("released", 2, waiting)
+	})
+}

@@ -215,10 +215,12 @@ func (q queries) DeleteStatusRow(ctx context.Context, st *Status) error {
 	return err
 }
 
-// LastStatusAt returns when accountID last posted (zero when never).
+// LastStatusAt returns when accountID last posted (zero when never); a
+// post waiting out its send delay is not posted yet.
 func (q queries) LastStatusAt(ctx context.Context, accountID int64) (time.Time, error) {
 	var ids []int64
 	err := q.r.NewSelect().Model((*Status)(nil)).Column("id").Where("account_id = ?", accountID).
+		Where("(id <= ? OR pending_until IS NULL)", recentPostsFrom()).
 		OrderExpr("id DESC").Limit(1).Scan(ctx, &ids)
 	if err != nil || len(ids) == 0 {
 		return time.Time{}, err

@@ -161,8 +161,7 @@ func (q queries) backfillFeed(ctx context.Context, accountID, targetID int64) er
 		// statement below see the post released. (SQLite writes one
 		// transaction at a time.) A waiting post's id is the time of its
 		// release, so only recent ids need a look.
-		since := time.Now().Add(-24*time.Hour).UnixMilli() << 16
-		if _, err := q.w.ExecContext(ctx, `SELECT id FROM statuses WHERE account_id = ? AND id > ? AND pending_until IS NOT NULL FOR UPDATE`, targetID, since); err != nil {
+		if _, err := q.w.ExecContext(ctx, `SELECT id FROM statuses WHERE account_id = ? AND id > ? AND pending_until IS NOT NULL FOR UPDATE`, targetID, recentPostsFrom()); err != nil {
 			return fmt.Errorf("backfill feed: %w", err)
 		}
 	}
@@ -323,10 +322,21 @@ func (q queries) CountLocalStatuses(ctx context.Context) (int, error) {
 	return int(n), err
 }
 
-// CountAccountStatuses counts an account's statuses.
+// CountAccountStatuses counts an account's statuses, less those waiting
+// out their send delay (see LoadAccountExtras).
 func (q queries) CountAccountStatuses(ctx context.Context, accountID int64) (int, error) {
-	n, err := q.r.NewSelect().Model((*Status)(nil)).Where("account_id = ?", accountID).Count(ctx)
-	return int(n), err
+	var n int
+	err := q.r.NewRaw(`SELECT (SELECT count(*) FROM statuses WHERE account_id = ?)
+- (SELECT count(*) FROM statuses WHERE account_id = ? AND id > ? AND pending_until IS NOT NULL)`,
+		accountID, accountID, recentPostsFrom()).Scan(ctx, &n)
+	return n, err
+}
+
+// recentPostsFrom is an id below those of every post still waiting out its
+// send delay: their ids are the times they will be sent (a little after
+// now), so a day back leaves room for a release job that runs late.
+func recentPostsFrom() int64 {
+	return time.Now().Add(-24*time.Hour).UnixMilli() << 16
 }
 
 // DeleteStatus removes st and leaves a tombstone for its URI.

@@ -195,6 +195,13 @@ func TestPendingPostIsHiddenFromEveryReadPath(t *testing.T) {
 			{name: "hashtag's use (bob)", of: thePost, read: get(bobTok, "/api/v2/search?type=hashtags&q=handover"), shows: func(code int, body string) bool {
 				return code == http.StatusOK && strings.Contains(body, `"uses":"1"`)
 			}, after: true},
+			// alice's earlier post is all she has sent.
+			{name: "statuses count (bob)", of: thePost, read: get(bobTok, "/api/v1/accounts/"+aliceID), shows: func(code int, body string) bool {
+				return code == http.StatusOK && !strings.Contains(body, `"statuses_count":1,`)
+			}, after: true},
+			{name: "outbox's total (anonymous)", of: thePost, read: object("/users/alice/outbox"), shows: func(code int, body string) bool {
+				return code == http.StatusOK && !strings.Contains(body, `"totalItems":1`)
+			}, after: true},
 			{name: "search (bob)", of: thePost, read: get(bobTok, "/api/v2/search?type=statuses&q=zebrafish"), after: true},
 			{name: "search by URL (bob)", of: thePost, read: get(bobTok, "/api/v2/search?type=statuses&q="+url.QueryEscape(n.base+"/@alice/"+pending)), after: true},
 			{name: "notifications (bob)", of: thePost, read: get(bobTok, "/api/v1/notifications"), after: true},
