@@ -56,18 +56,21 @@ func (s *Service) notifyByID(ctx context.Context, tx storage.Tx, toID int64, fro
 // A notification about a status me may not see (MayView: its author
 // suspended or blocking me, a post not yet sent, a boost of a hidden post)
 // is left out.
+// A page thinned that way is filled from further on (fullPage).
 func (s *Service) Notifications(ctx context.Context, me *storage.Account, types, exclude []string, p storage.Page) ([]*storage.Notification, error) {
-	ns, err := s.db.Notifications(ctx, me.ID, types, exclude, p)
-	if err != nil {
-		return nil, err
+	load := func(p storage.Page) ([]*storage.Notification, error) {
+		return s.db.Notifications(ctx, me.ID, types, exclude, p)
 	}
-	out := ns[:0:0]
-	for _, n := range ns {
-		if n.Status == nil || s.MayView(ctx, me, n.Status) {
-			out = append(out, n)
+	keep := func(ns []*storage.Notification) []*storage.Notification {
+		out := ns[:0:0]
+		for _, n := range ns {
+			if n.Status == nil || s.MayView(ctx, me, n.Status) {
+				out = append(out, n)
+			}
 		}
+		return out
 	}
-	return out, nil
+	return fullPage(p, load, keep, func(n *storage.Notification) int64 { return n.ID })
 }
 
 // Notification returns one of me's notifications, not found when it is

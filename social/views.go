@@ -98,25 +98,32 @@ const maxRefills = 3
 
 // visiblePage reads page p of a timeline with load, whose query keeps only
 // posts viewer may see, and drops the boosts of posts viewer may not see
-// (withoutHiddenBoosts). A page thinned that way is filled from further
-// on, so that a short page still means the end of the timeline to the
-// apps and pages that read it so.
+// (withoutHiddenBoosts), filling the page from further on (fullPage).
 func (s *Service) visiblePage(ctx context.Context, viewer *storage.Account, p storage.Page, load func(storage.Page) ([]*storage.Status, error)) ([]*storage.Status, error) {
+	return fullPage(p, load, func(sts []*storage.Status) []*storage.Status { return s.withoutHiddenBoosts(ctx, viewer, sts) },
+		func(st *storage.Status) int64 { return st.ID })
+}
+
+// fullPage reads page p with load (newest first) and keeps what keep
+// keeps. A page thinned that way is filled from further on, so that a short
+// page still means the end of the list to the apps and pages that read it
+// so.
+func fullPage[T any](p storage.Page, load func(storage.Page) ([]T, error), keep func([]T) []T, id func(T) int64) ([]T, error) {
 	limit := p.Limit
 	if limit <= 0 {
 		limit = 20
 	}
 	limit = min(limit, 80) // as storage pages
-	var out []*storage.Status
+	var out []T
 	for round := 0; ; round++ {
 		raw, err := load(p)
 		if err != nil {
 			return nil, err
 		}
-		kept := s.withoutHiddenBoosts(ctx, viewer, raw)
+		kept := keep(raw)
 		if p.MinID > 0 {
 			// Pages after min_id are read upwards from it: the next read
-			// goes on above this one, and the page keeps the posts nearest
+			// goes on above this one, and the page keeps the items nearest
 			// min_id, newest first.
 			out = append(kept, out...)
 			if len(out) > limit {
@@ -132,9 +139,9 @@ func (s *Service) visiblePage(ctx context.Context, viewer *storage.Account, p st
 			return out, nil
 		}
 		if p.MinID > 0 {
-			p.MinID = raw[0].ID // the newest read
+			p.MinID = id(raw[0]) // the newest read
 		} else {
-			p.MaxID = raw[len(raw)-1].ID
+			p.MaxID = id(raw[len(raw)-1])
 		}
 	}
 }

@@ -141,3 +141,39 @@ func TestTimelinePagesStayFullWhenBoostsAreHidden(t *testing.T) {
 		}
 	})
 }
+
+// Notifications about posts one may no longer see are left out, and the
+// page is filled from further on.
+func TestNotificationPagesStayFullWhenPostsAreHidden(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, dialect storage.Dialect) {
+		ctx := context.Background()
+		s := newService(t, dialect, nil)
+		reader := staffUser(t, s, "dr_una", social.RoleUser).Account
+		friend := staffUser(t, s, "dr_liam", social.RoleUser).Account
+		blocker := staffUser(t, s, "dr_fiona", social.RoleUser).Account
+		mention := func(a *storage.Account) *storage.Status {
+			t.Helper()
+			st, err := s.PostStatus(ctx, a, social.NewStatus{Text: "@dr_una see the new rota", Visibility: social.VisibilityPublic})
+			if err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(2 * time.Millisecond)
+			return st
+		}
+		first, hidden, last := mention(friend), mention(blocker), mention(friend)
+		if err := s.Block(ctx, blocker, reader); err != nil {
+			t.Fatal(err)
+		}
+		ns, err := s.Notifications(ctx, reader, nil, nil, storage.Page{Limit: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int64
+		for _, n := range ns {
+			got = append(got, *n.StatusID)
+		}
+		if len(got) != 2 || got[0] != last.ID || got[1] != first.ID {
+			t.Fatalf("notifications about %v, want [%d %d] (not %d)", got, last.ID, first.ID, hidden.ID)
+		}
+	})
+}
