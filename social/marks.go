@@ -79,19 +79,42 @@ func (s *Service) Favourites(ctx context.Context, me *storage.Account, p storage
 
 // markedStatuses pages the statuses me marked, less those me may no longer
 // see (their author suspended or blocking me since, a boost's original
-// hidden), with the marks' ids as cursors.
+// hidden), with the marks' ids as cursors; a thinned page is filled from
+// further on (fullPage).
 func (s *Service) markedStatuses(ctx context.Context, table string, me *storage.Account, p storage.Page) ([]*storage.Status, []int64, error) {
-	sts, ids, err := s.db.MarkedStatuses(ctx, table, me.ID, p)
+	type mark struct {
+		st *storage.Status
+		id int64
+	}
+	load := func(p storage.Page) ([]mark, error) {
+		sts, ids, err := s.db.MarkedStatuses(ctx, table, me.ID, p)
+		if err != nil {
+			return nil, err
+		}
+		ms := make([]mark, len(sts))
+		for i := range sts {
+			ms[i] = mark{sts[i], ids[i]}
+		}
+		return ms, nil
+	}
+	keep := func(ms []mark) []mark {
+		out := ms[:0:0]
+		for _, m := range ms {
+			if s.MayView(ctx, me, m.st) {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+	ms, err := fullPage(p, load, keep, func(m mark) int64 { return m.id })
 	if err != nil {
 		return nil, nil, err
 	}
-	outSts, outIDs := sts[:0:0], ids[:0:0]
-	for i, st := range sts {
-		if s.MayView(ctx, me, st) {
-			outSts, outIDs = append(outSts, st), append(outIDs, ids[i])
-		}
+	sts, ids := make([]*storage.Status, len(ms)), make([]int64, len(ms))
+	for i, m := range ms {
+		sts[i], ids[i] = m.st, m.id
 	}
-	return outSts, outIDs, nil
+	return sts, ids, nil
 }
 
 // Blocks pages the accounts me blocks.

@@ -177,3 +177,50 @@ func TestNotificationPagesStayFullWhenPostsAreHidden(t *testing.T) {
 		}
 	})
 }
+
+// Bookmarks of posts one may no longer see are left out, and the page is
+// filled from further on, both ways.
+func TestBookmarkPagesStayFullWhenPostsAreHidden(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, dialect storage.Dialect) {
+		ctx := context.Background()
+		s := newService(t, dialect, nil)
+		reader := staffUser(t, s, "dr_aoife", social.RoleUser).Account
+		friend := staffUser(t, s, "dr_conor", social.RoleUser).Account
+		blocker := staffUser(t, s, "dr_roisin", social.RoleUser).Account
+		mark := func(a *storage.Account) *storage.Status {
+			t.Helper()
+			st, err := s.PostStatus(ctx, a, social.NewStatus{Text: "Rota for December", Visibility: social.VisibilityPublic})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Bookmark(ctx, reader, st); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(2 * time.Millisecond)
+			return st
+		}
+		first, _, third, last := mark(friend), mark(blocker), mark(friend), mark(friend)
+		if err := s.Block(ctx, blocker, reader); err != nil {
+			t.Fatal(err)
+		}
+		ids := func(p storage.Page) []int64 {
+			t.Helper()
+			sts, _, err := s.Bookmarks(ctx, reader, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []int64
+			for _, st := range sts {
+				out = append(out, st.ID)
+			}
+			return out
+		}
+		if got := ids(storage.Page{Limit: 3}); len(got) != 3 || got[0] != last.ID || got[2] != first.ID {
+			t.Errorf("bookmarks %v, want [%d %d %d]", got, last.ID, third.ID, first.ID)
+		}
+		_, all, _ := s.Bookmarks(ctx, reader, storage.Page{Limit: 3})
+		if got := ids(storage.Page{Limit: 2, MinID: all[2]}); len(got) != 2 || got[0] != last.ID || got[1] != third.ID {
+			t.Errorf("bookmarks after the oldest %v, want [%d %d]", got, last.ID, third.ID)
+		}
+	})
+}
