@@ -215,6 +215,8 @@ func TestPendingPostIsHiddenFromEveryReadPath(t *testing.T) {
 			{name: "reblogged_by (bob)", of: thePost, read: get(bobTok, "/api/v1/statuses/"+pending+"/reblogged_by"), shows: ok, after: true},
 			{name: "RSS feed", of: thePost, read: page(nil, "/@alice.rss"), after: true},
 			{name: "profile page", of: thePost, read: page(nil, "/@alice"), after: true},
+			{name: "signed-in post page (bob)", of: thePost, read: page(bobWeb, "/statuses/"+pending), after: true},
+			{name: "deliveries page (bob)", of: thePost, read: page(bobWeb, "/statuses/"+pending+"/deliveries")},
 			{name: "post page", of: thePost, read: page(nil, "/@alice/"+pending), after: true},
 			{name: "page of the replied-to post", of: theReply, read: page(nil, "/@alice/"+earlier), after: true},
 			{name: "tag page", of: thePost, read: page(nil, "/tags/handover"), after: true},
