@@ -52,11 +52,10 @@ func (s *Service) notifyByID(ctx context.Context, tx storage.Tx, toID int64, fro
 	return s.notify(ctx, tx, to, from, typ, statusID)
 }
 
-// Notifications pages me's notifications.
-// A notification about a status me may not see (MayView: its author
-// suspended or blocking me, a post not yet sent, a boost of a hidden post)
-// is left out.
-// A page thinned that way is filled from further on (fullPage).
+// Notifications pages me's notifications, less those about a status me
+// may not see (MayView: its author suspended or blocking me, a post not
+// yet sent); a page thinned that way is filled from further on
+// (fullPage).
 func (s *Service) Notifications(ctx context.Context, me *storage.Account, types, exclude []string, p storage.Page) ([]*storage.Notification, error) {
 	load := func(p storage.Page) ([]*storage.Notification, error) {
 		return s.db.Notifications(ctx, me.ID, types, exclude, p)

@@ -80,20 +80,7 @@ func (s *Service) MayView(ctx context.Context, viewer *storage.Account, st *stor
 	return err == nil && orig.ReblogOfID == nil && s.mayViewPost(ctx, viewer, orig)
 }
 
-// VisibleStatuses keeps of sts those viewer (nil: anonymous) may see, in
-// order.
-func (s *Service) VisibleStatuses(ctx context.Context, viewer *storage.Account, sts []*storage.Status) []*storage.Status {
-	out := sts[:0:0]
-	for _, st := range sts {
-		if s.MayView(ctx, viewer, st) {
-			out = append(out, st)
-		}
-	}
-	return out
-}
-
-// maxRefills bounds how many more reads visiblePage makes to fill a page
-// that hidden boosts thinned.
+// maxRefills bounds how many more reads fullPage makes to fill a page.
 const maxRefills = 3
 
 // visiblePage reads page p of a timeline with load, whose query keeps only
