@@ -223,7 +223,9 @@ func TestPendingPostIsHiddenFromEveryReadPath(t *testing.T) {
 			{name: "local timeline page", of: thePost, read: page(nil, "/public/local"), after: true},
 			{name: "ActivityPub object", of: thePost, read: object("/users/alice/statuses/" + pending), after: true},
 			{name: "ActivityPub outbox", of: thePost, read: object("/users/alice/outbox?page=true"), after: true},
-			{name: "ActivityPub featured", of: thePost, read: object("/users/alice/featured")},
+			{name: "pin (alice)", of: thePost, read: act(aliceTok, "POST", "/api/v1/statuses/"+pending+"/pin", nil), shows: ok, after: true},
+			{name: "ActivityPub featured", of: thePost, read: object("/users/alice/collections/featured"), after: true},
+			{name: "pinned statuses (anonymous)", of: thePost, read: get("", "/api/v1/accounts/"+aliceID+"/statuses?pinned=true"), after: true},
 			// What bob may do to a post he can see; refused (404) while he
 			// may not. These come after the reads: they change them.
 			{name: "vote (bob)", of: thePost, read: act(bobTok, "POST", "/api/v1/polls/"+pollID+"/votes", url.Values{"choices[]": {"0"}}), after: true},
