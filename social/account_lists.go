@@ -206,5 +206,7 @@ func (s *Service) ListTimeline(ctx context.Context, me *storage.Account, id int6
 	if err != nil {
 		return nil, err
 	}
-	return s.db.ListTimeline(ctx, l, p)
+	return s.visiblePage(ctx, me, p, func(p storage.Page) ([]*storage.Status, error) {
+		return s.db.ListTimeline(ctx, l, p)
+	})
 }
