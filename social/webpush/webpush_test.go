@@ -116,8 +116,10 @@ func TestAuthorizationIsAVerifiableVAPIDToken(t *testing.T) {
 	if claims.Aud != "https://push.example.net:8443" || claims.Exp != exp.Unix() || claims.Sub != "https://rounds.example" {
 		t.Errorf("claims %+v", claims)
 	}
-	x, y := elliptic.Unmarshal(elliptic.P256(), b64(t, key)) //nolint:staticcheck // reading the key as a verifier would
-	pub := &ecdsa.PublicKey{Curve: elliptic.P256(), X: x, Y: y}
+	pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), b64(t, key))
+	if err != nil {
+		t.Fatal(err)
+	}
 	sig := b64(t, parts[2])
 	digest := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
 	if len(sig) != 64 || !ecdsa.Verify(pub, digest[:], new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])) {
