@@ -453,26 +453,47 @@ func (s *Service) sendPush(ctx context.Context, sub *storage.WebPushSubscription
 	if err := errors.Join(err1, err2); err != nil {
 		return river.JobCancel(fmt.Errorf("web push: subscription %d keys: %w", sub.ID, err))
 	}
-	// Every subscription gets an RFC 8291 message: it is what Mastodon 4.4
-	// sends to a "standard" subscription and what browsers' push services
-	// take; the draft aesgcm coding of older Mastodon is not sent.
-	body, err := webpush.Encrypt(p256dh, auth, payload)
-	if err != nil {
-		return river.JobCancel(err)
-	}
-	authz, err := key.Authorization(sub.Endpoint, s.base, s.now().Add(12*time.Hour))
-	if err != nil {
-		return river.JobCancel(err)
+	exp := s.now().Add(12 * time.Hour)
+	header := http.Header{}
+	var body []byte
+	if sub.Standard {
+		body, err = webpush.Encrypt(p256dh, auth, payload)
+		if err != nil {
+			return river.JobCancel(err)
+		}
+		authz, err := key.Authorization(sub.Endpoint, s.base, exp)
+		if err != nil {
+			return river.JobCancel(err)
+		}
+		header.Set("Content-Encoding", "aes128gcm")
+		header.Set("Authorization", authz)
+	} else {
+		// A subscription not marked standard gets the draft coding, as
+		// Mastodon sends it: the relays of Mastodon's iOS apps, Toot! and
+		// others decrypt only that, with the salt and the server's key
+		// taken from these headers.
+		msg, err := webpush.EncryptLegacy(p256dh, auth, payload)
+		if err != nil {
+			return river.JobCancel(err)
+		}
+		authz, cryptoKey, err := key.LegacyAuthorization(sub.Endpoint, s.base, exp)
+		if err != nil {
+			return river.JobCancel(err)
+		}
+		body = msg.Body
+		header.Set("Content-Encoding", "aesgcm")
+		header.Set("Encryption", "salt="+msg.Salt)
+		header.Set("Crypto-Key", "dh="+msg.ServerKey+";"+cryptoKey)
+		header.Set("Authorization", authz)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, sub.Endpoint, bytes.NewReader(body))
 	if err != nil {
 		return river.JobCancel(err)
 	}
+	req.Header = header
 	req.Header.Set("Content-Type", "application/octet-stream")
-	req.Header.Set("Content-Encoding", "aes128gcm")
 	req.Header.Set("TTL", strconv.Itoa(int(pushTTL/time.Second)))
 	req.Header.Set("Urgency", "normal")
-	req.Header.Set("Authorization", authz)
 	resp, err := s.pushClient.Do(req)
 	if err != nil {
 		return fmt.Errorf("web push to %s: %w", req.URL.Host, err)

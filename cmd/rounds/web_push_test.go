@@ -157,6 +157,58 @@ func (d *pushDevice) decrypt(body []byte) ([]byte, error) {
 	return record[:len(record)-1], nil
 }
 
+// decryptLegacy opens a message in the "aesgcm" coding of
+// draft-ietf-webpush-encryption-04 (draft-ietf-httpbis-encryption-encoding-03),
+// which Mastodon sends to subscriptions not marked standard, with the salt
+// and the server's key from the Encryption and Crypto-Key headers.
+func (d *pushDevice) decryptLegacy(body []byte, dh, saltB64 string) ([]byte, error) {
+	asRaw, err1 := base64.RawURLEncoding.DecodeString(dh)
+	salt, err2 := base64.RawURLEncoding.DecodeString(saltB64)
+	if err := errors.Join(err1, err2); err != nil {
+		return nil, err
+	}
+	asPublic, err := ecdh.P256().NewPublicKey(asRaw)
+	if err != nil {
+		return nil, err
+	}
+	shared, err := d.key.ECDH(asPublic)
+	if err != nil {
+		return nil, err
+	}
+	ua := d.key.PublicKey().Bytes()
+	context := "P-256\x00" + string([]byte{0, byte(len(ua))}) + string(ua) + string([]byte{0, byte(len(asRaw))}) + string(asRaw)
+	prkCombine, _ := hkdf.Extract(sha256.New, shared, d.auth)
+	ikm, _ := hkdf.Expand(sha256.New, prkCombine, "Content-Encoding: auth\x00", 32)
+	prk, _ := hkdf.Extract(sha256.New, ikm, salt)
+	cek, _ := hkdf.Expand(sha256.New, prk, "Content-Encoding: aesgcm\x00"+context, 16)
+	nonce, _ := hkdf.Expand(sha256.New, prk, "Content-Encoding: nonce\x00"+context, 12)
+	block, _ := aes.NewCipher(cek)
+	gcm, _ := cipher.NewGCM(block)
+	record, err := gcm.Open(nil, nonce, body, nil)
+	if err != nil {
+		return nil, err
+	}
+	if len(record) < 2 {
+		return nil, errors.New("record too short")
+	}
+	pad := int(binary.BigEndian.Uint16(record))
+	if len(record) < 2+pad {
+		return nil, errors.New("padding longer than the record")
+	}
+	return record[2+pad:], nil
+}
+
+// headerParams reads "a=1;b=2" as the push relays of Mastodon's apps do.
+func headerParams(v string) map[string]string {
+	out := map[string]string{}
+	for _, part := range strings.Split(v, ";") {
+		if k, val, ok := strings.Cut(strings.TrimSpace(part), "="); ok {
+			out[k] = val
+		}
+	}
+	return out
+}
+
 // pushPayload is the message Mastodon's apps read.
 type pushPayload struct {
 	AccessToken      string `json:"access_token"`
@@ -173,16 +225,35 @@ type pushPayload struct {
 // its JSON.
 func openPush(t *testing.T, m pushMessage, d *pushDevice, receiver, serverKey string) pushPayload {
 	t.Helper()
-	if ce := m.header.Get("Content-Encoding"); ce != "aes128gcm" {
-		t.Errorf("Content-Encoding %q", ce)
-	}
 	if m.header.Get("TTL") == "" {
 		t.Error("no TTL header (RFC 8030 section 5.2 requires one)")
 	}
-	rest, ok := strings.CutPrefix(m.header.Get("Authorization"), "vapid t=")
-	jwt, k, ok2 := strings.Cut(rest, ", k=")
-	if !ok || !ok2 {
-		t.Fatalf("Authorization %q is not a VAPID header", m.header.Get("Authorization"))
+	var jwt, k string
+	var plain []byte
+	var err error
+	switch ce := m.header.Get("Content-Encoding"); ce {
+	case "aes128gcm":
+		rest, ok := strings.CutPrefix(m.header.Get("Authorization"), "vapid t=")
+		var ok2 bool
+		jwt, k, ok2 = strings.Cut(rest, ", k=")
+		if !ok || !ok2 {
+			t.Fatalf("Authorization %q is not a VAPID header", m.header.Get("Authorization"))
+		}
+		plain, err = d.decrypt(m.body)
+	case "aesgcm":
+		var ok bool
+		jwt, ok = strings.CutPrefix(m.header.Get("Authorization"), "WebPush ")
+		if !ok {
+			t.Fatalf("Authorization %q is not a draft VAPID header", m.header.Get("Authorization"))
+		}
+		ck := headerParams(m.header.Get("Crypto-Key"))
+		k = ck["p256ecdsa"]
+		plain, err = d.decryptLegacy(m.body, ck["dh"], headerParams(m.header.Get("Encryption"))["salt"])
+	default:
+		t.Fatalf("Content-Encoding %q", ce)
+	}
+	if err != nil {
+		t.Fatalf("decrypt %s push to %s: %v", m.header.Get("Content-Encoding"), m.path, err)
 	}
 	if k != serverKey {
 		t.Errorf("VAPID k=%s, the instance advertises %s", k, serverKey)
@@ -222,10 +293,6 @@ func openPush(t *testing.T, m pushMessage, d *pushDevice, receiver, serverKey st
 	digest := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
 	if len(sig) != 64 || !ecdsa.Verify(pub, digest[:], new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])) {
 		t.Error("the VAPID signature does not verify with the instance's key")
-	}
-	plain, err := d.decrypt(m.body)
-	if err != nil {
-		t.Fatalf("decrypt push to %s: %v", m.path, err)
 	}
 	var p pushPayload
 	if err := json.Unmarshal(plain, &p); err != nil {
@@ -302,6 +369,9 @@ func TestWebPushDeliversEncryptedSignedNotifications(t *testing.T) {
 			t.Fatal(err)
 		}
 		m := pr.next(t, "the mention")
+		if ce := m.header.Get("Content-Encoding"); ce != "aesgcm" {
+			t.Errorf("a subscription not marked standard got %q, not Mastodon's aesgcm", ce)
+		}
 		p := openPush(t, m, dev, receiver, serverKey)
 		ns, err := alice.GetNotifications(ctx, nil)
 		if err != nil || len(ns) == 0 {
@@ -385,13 +455,28 @@ func TestWebPushDeliversEncryptedSignedNotifications(t *testing.T) {
 			t.Errorf("revoked token still answers %d", code)
 		}
 
+		// Subscribing again replaces the token's subscription; this one
+		// asks for RFC 8291 messages (Mastodon 4.4's "standard").
+		code, body = call(t, n, aliceToken, "POST", "/api/v1/push/subscription", url.Values{
+			"subscription[endpoint]": {receiver + "/push/alice-standard"}, "subscription[keys][p256dh]": {dev.p256dh()},
+			"subscription[keys][auth]": {base64.RawURLEncoding.EncodeToString(dev.auth)}, "subscription[standard]": {"true"},
+			"data[alerts][mention]": {"true"},
+		})
+		if code != 200 || body["standard"] != true || body["policy"] != "all" || body["endpoint"] != receiver+"/push/alice-standard" {
+			t.Fatalf("new subscription: %d %v", code, body)
+		}
+
 		// The push service says the subscription is gone: it is dropped.
-		pr.answer("/push/alice", http.StatusGone)
+		pr.answer("/push/alice-standard", http.StatusGone)
 		if _, err := bob.PostStatus(ctx, &mastodon.Toot{Status: "@alice one more thing"}); err != nil {
 			t.Fatal(err)
 		}
-		if m := pr.next(t, "the mention answered 410"); m.path != "/push/alice" {
-			t.Errorf("push went to %s, not to the live subscription", m.path)
+		m = pr.next(t, "the mention answered 410")
+		if m.path != "/push/alice-standard" || m.header.Get("Content-Encoding") != "aes128gcm" {
+			t.Errorf("push went to %s (%s), not to the token's standard subscription", m.path, m.header.Get("Content-Encoding"))
+		}
+		if p := openPush(t, m, dev, receiver, serverKey); p.NotificationType != "mention" || !strings.Contains(p.Body, "one more thing") {
+			t.Errorf("standard push %+v", p)
 		}
 		eventually(t, "the subscription answered 410 dropped", func() bool {
 			code, _ := call(t, n, aliceToken, "GET", "/api/v1/push/subscription", nil)

@@ -125,6 +125,89 @@ func encrypt(uaPublic, auth, plaintext []byte, as *ecdh.PrivateKey, salt []byte)
 	return gcm.Seal(body, nonce, record, nil), nil
 }
 
+// Legacy is a message in the "aesgcm" content coding of the drafts before
+// RFC 8291 (draft-ietf-webpush-encryption-04 over
+// draft-ietf-httpbis-encryption-encoding-03). Mastodon sends it to every
+// subscription not marked "standard", and the push relays of Mastodon's
+// iOS apps and of others decrypt only this form.
+type Legacy struct {
+	Body []byte
+	// Salt and ServerKey go in the Encryption and Crypto-Key headers,
+	// base64url.
+	Salt, ServerKey string
+}
+
+// EncryptLegacy encrypts plaintext in the aesgcm coding with a fresh key
+// pair and salt.
+func EncryptLegacy(uaPublic, auth, plaintext []byte) (*Legacy, error) {
+	as, err := ecdh.P256().GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	salt := make([]byte, 16)
+	if _, err := rand.Read(salt); err != nil {
+		return nil, err
+	}
+	return encryptLegacy(uaPublic, auth, plaintext, as, salt)
+}
+
+func encryptLegacy(uaPublic, auth, plaintext []byte, as *ecdh.PrivateKey, salt []byte) (*Legacy, error) {
+	if err := CheckKeys(uaPublic, auth); err != nil {
+		return nil, err
+	}
+	if len(plaintext) > MaxPlaintext {
+		return nil, fmt.Errorf("%w: %d octets, at most %d", ErrTooLong, len(plaintext), MaxPlaintext)
+	}
+	ua, _ := ecdh.P256().NewPublicKey(uaPublic)
+	secret, err := as.ECDH(ua)
+	if err != nil {
+		return nil, err
+	}
+	asPublic := as.PublicKey().Bytes()
+	prkCombine, err := hkdf.Extract(sha256.New, secret, auth)
+	if err != nil {
+		return nil, err
+	}
+	ikm, err := hkdf.Expand(sha256.New, prkCombine, "Content-Encoding: auth\x00", 32)
+	if err != nil {
+		return nil, err
+	}
+	prk, err := hkdf.Extract(sha256.New, ikm, salt)
+	if err != nil {
+		return nil, err
+	}
+	// The context names the curve and both public keys, each after its
+	// length in two octets.
+	context := []byte("P-256\x00")
+	context = binary.BigEndian.AppendUint16(context, uint16(len(uaPublic)))
+	context = append(context, uaPublic...)
+	context = binary.BigEndian.AppendUint16(context, uint16(len(asPublic)))
+	context = append(context, asPublic...)
+	cek, err := hkdf.Expand(sha256.New, prk, "Content-Encoding: aesgcm\x00"+string(context), 16)
+	if err != nil {
+		return nil, err
+	}
+	nonce, err := hkdf.Expand(sha256.New, prk, "Content-Encoding: nonce\x00"+string(context), 12)
+	if err != nil {
+		return nil, err
+	}
+	block, err := aes.NewCipher(cek)
+	if err != nil {
+		return nil, err
+	}
+	gcm, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, err
+	}
+	// One record: two octets of padding length (none), then the message.
+	record := append([]byte{0, 0}, plaintext...)
+	return &Legacy{
+		Body:      gcm.Seal(nil, nonce, record, nil),
+		Salt:      base64.RawURLEncoding.EncodeToString(salt),
+		ServerKey: base64.RawURLEncoding.EncodeToString(asPublic),
+	}, nil
+}
+
 // Key is the server's VAPID key pair (RFC 8292).
 type Key struct {
 	private *ecdsa.PrivateKey
@@ -172,6 +255,25 @@ func (k *Key) Public() string {
 // subject is how the push service may reach the operator (a mailto: or
 // https: URI).
 func (k *Key) Authorization(endpoint, subject string, exp time.Time) (string, error) {
+	jwt, err := k.token(endpoint, subject, exp)
+	if err != nil {
+		return "", err
+	}
+	return "vapid t=" + jwt + ", k=" + k.Public(), nil
+}
+
+// LegacyAuthorization is the Authorization header of the VAPID drafts that
+// goes with an aesgcm message ("WebPush" and the JWT), and the p256ecdsa
+// parameter for its Crypto-Key header.
+func (k *Key) LegacyAuthorization(endpoint, subject string, exp time.Time) (authorization, cryptoKey string, err error) {
+	jwt, err := k.token(endpoint, subject, exp)
+	if err != nil {
+		return "", "", err
+	}
+	return "WebPush " + jwt, "p256ecdsa=" + k.Public(), nil
+}
+
+func (k *Key) token(endpoint, subject string, exp time.Time) (string, error) {
 	u, err := url.Parse(endpoint)
 	if err != nil || u.Host == "" {
 		return "", fmt.Errorf("webpush: endpoint %q is not a URL", endpoint)
@@ -196,7 +298,7 @@ func (k *Key) Authorization(endpoint, subject string, exp time.Time) (string, er
 	sig := make([]byte, 64)
 	r.FillBytes(sig[:32])
 	s.FillBytes(sig[32:])
-	return "vapid t=" + input + "." + base64.RawURLEncoding.EncodeToString(sig) + ", k=" + k.Public(), nil
+	return input + "." + base64.RawURLEncoding.EncodeToString(sig), nil
 }
 
 // DecodeKey reads a key or secret from a subscription: base64url, or the

@@ -163,3 +163,44 @@ func decrypt(body []byte, ua *ecdh.PrivateKey, auth []byte) ([]byte, error) {
 	}
 	return record[:len(record)-1], nil
 }
+
+// TestEncryptLegacyIsReadByTheUserAgent opens an aesgcm message as the
+// draft's user agent would (draft-ietf-webpush-encryption-04 section 3).
+// No published example of this coding is checked; the derivation is the
+// draft's, written again here.
+func TestEncryptLegacyIsReadByTheUserAgent(t *testing.T) {
+	ua, err := ecdh.P256().NewPrivateKey(b64(t, rfcUAPrivate))
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth := b64(t, rfcAuth)
+	msg, err := EncryptLegacy(ua.PublicKey().Bytes(), auth, []byte(rfcPlaintext))
+	if err != nil {
+		t.Fatal(err)
+	}
+	asRaw, salt := b64(t, msg.ServerKey), b64(t, msg.Salt)
+	as, err := ecdh.P256().NewPublicKey(asRaw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, err := ua.ECDH(as)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uaRaw := ua.PublicKey().Bytes()
+	context := "P-256\x00\x00\x41" + string(uaRaw) + "\x00\x41" + string(asRaw)
+	prkCombine, _ := hkdf.Extract(sha256.New, secret, auth)
+	ikm, _ := hkdf.Expand(sha256.New, prkCombine, "Content-Encoding: auth\x00", 32)
+	prk, _ := hkdf.Extract(sha256.New, ikm, salt)
+	cek, _ := hkdf.Expand(sha256.New, prk, "Content-Encoding: aesgcm\x00"+context, 16)
+	nonce, _ := hkdf.Expand(sha256.New, prk, "Content-Encoding: nonce\x00"+context, 12)
+	block, _ := aes.NewCipher(cek)
+	gcm, _ := cipher.NewGCM(block)
+	record, err := gcm.Open(nil, nonce, msg.Body, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(record, append([]byte{0, 0}, rfcPlaintext...)) {
+		t.Errorf("record %q", record)
+	}
+}
