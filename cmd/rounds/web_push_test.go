@@ -33,13 +33,13 @@ import (
 )
 
 // pushReceiver is a push service on loopback: it keeps each message it is
-// sent, by path, and answers with the status set for that path (201 when
-// none is set).
+// sent, by path, and answers with the statuses set for that path in turn,
+// the last one from then on (201 when none is set).
 type pushReceiver struct {
 	srv *httptest.Server
 
 	mu     sync.Mutex
-	status map[string]int
+	status map[string][]int
 	got    chan pushMessage
 }
 
@@ -49,26 +49,34 @@ type pushMessage struct {
 	body   []byte
 }
 
-func newPushReceiver(t *testing.T) *pushReceiver {
-	pr := &pushReceiver{status: map[string]int{}, got: make(chan pushMessage, 64)}
-	pr.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func newPushReceiver(t *testing.T, tls bool) *pushReceiver {
+	pr := &pushReceiver{status: map[string][]int{}, got: make(chan pushMessage, 64)}
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		pr.got <- pushMessage{path: r.URL.Path, header: r.Header.Clone(), body: body}
 		pr.mu.Lock()
-		code := pr.status[r.URL.Path]
-		pr.mu.Unlock()
-		if code == 0 {
-			code = http.StatusCreated
+		code := http.StatusCreated
+		if codes := pr.status[r.URL.Path]; len(codes) > 0 {
+			code = codes[0]
+			if len(codes) > 1 {
+				pr.status[r.URL.Path] = codes[1:]
+			}
 		}
+		pr.mu.Unlock()
 		w.WriteHeader(code)
-	}))
+	})
+	if tls {
+		pr.srv = httptest.NewTLSServer(h)
+	} else {
+		pr.srv = httptest.NewServer(h)
+	}
 	t.Cleanup(pr.srv.Close)
 	return pr
 }
 
-func (pr *pushReceiver) answer(path string, code int) {
+func (pr *pushReceiver) answer(path string, codes ...int) {
 	pr.mu.Lock()
-	pr.status[path] = code
+	pr.status[path] = codes
 	pr.mu.Unlock()
 }
 
@@ -310,7 +318,7 @@ func TestWebPushDeliversEncryptedSignedNotifications(t *testing.T) {
 		aliceToken := tokenFor(t, n, "alice", "read write follow push")
 		alice := mastodon.NewClient(&mastodon.Config{Server: n.base, AccessToken: aliceToken})
 		bob := signIn(t, n, "bob")
-		pr := newPushReceiver(t)
+		pr := newPushReceiver(t, false)
 		receiver := pr.srv.URL
 
 		// The key is there from the start, the same in the instance and
@@ -466,17 +474,20 @@ func TestWebPushDeliversEncryptedSignedNotifications(t *testing.T) {
 			t.Fatalf("new subscription: %d %v", code, body)
 		}
 
-		// The push service says the subscription is gone: it is dropped.
-		pr.answer("/push/alice-standard", http.StatusGone)
+		// The push service is down for a moment: the job tries again.
+		// Then it says the subscription is gone: it is dropped.
+		pr.answer("/push/alice-standard", http.StatusServiceUnavailable, http.StatusGone)
 		if _, err := bob.PostStatus(ctx, &mastodon.Toot{Status: "@alice one more thing"}); err != nil {
 			t.Fatal(err)
 		}
-		m = pr.next(t, "the mention answered 410")
-		if m.path != "/push/alice-standard" || m.header.Get("Content-Encoding") != "aes128gcm" {
-			t.Errorf("push went to %s (%s), not to the token's standard subscription", m.path, m.header.Get("Content-Encoding"))
-		}
-		if p := openPush(t, m, dev, receiver, serverKey); p.NotificationType != "mention" || !strings.Contains(p.Body, "one more thing") {
-			t.Errorf("standard push %+v", p)
+		for _, what := range []string{"the mention answered 503", "the mention tried again, answered 410"} {
+			m = pr.next(t, what)
+			if m.path != "/push/alice-standard" || m.header.Get("Content-Encoding") != "aes128gcm" {
+				t.Errorf("%s: push went to %s (%s), not to the token's standard subscription", what, m.path, m.header.Get("Content-Encoding"))
+			}
+			if p := openPush(t, m, dev, receiver, serverKey); p.NotificationType != "mention" || !strings.Contains(p.Body, "one more thing") {
+				t.Errorf("%s: standard push %+v", what, p)
+			}
 		}
 		eventually(t, "the subscription answered 410 dropped", func() bool {
 			code, _ := call(t, n, aliceToken, "GET", "/api/v1/push/subscription", nil)
@@ -488,5 +499,65 @@ func TestWebPushDeliversEncryptedSignedNotifications(t *testing.T) {
 		if err := alice.RemovePushSubscription(ctx); err != nil {
 			t.Errorf("DELETE without a subscription: %v", err)
 		}
+	})
+}
+
+// An endpoint is https, or plain HTTP only inside the networks outgoing
+// requests may reach (--allow-private-addresses); keys and policy are
+// checked; and the push is dialled with federation's rules, so an https
+// endpoint on loopback is not reached from a server that does not allow it.
+func TestWebPushEndpointsAreCheckedAndDialledSafely(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, dialect storage.Dialect) {
+		ctx := context.Background()
+		n := startNodeWith(t, dialect, func(rc *rawConfig) { rc.allowPrivate = "" })
+		n.user(t, "alice", false)
+		n.user(t, "bob", false)
+		aliceToken := tokenFor(t, n, "alice", "read push")
+		bob := signIn(t, n, "bob")
+		dev := newPushDevice(t)
+		pr := newPushReceiver(t, true)
+		subscribe := func(endpoint, p256dh, auth, policy string) (int, map[string]any) {
+			return call(t, n, aliceToken, "POST", "/api/v1/push/subscription", url.Values{
+				"subscription[endpoint]": {endpoint}, "subscription[keys][p256dh]": {p256dh},
+				"subscription[keys][auth]": {auth}, "data[alerts][mention]": {"true"}, "data[policy]": {policy},
+			})
+		}
+		auth := base64.RawURLEncoding.EncodeToString(dev.auth)
+		for _, c := range []struct{ what, endpoint, p256dh, auth, policy, want string }{
+			{"plain HTTP on loopback, not allowed here", "http://127.0.0.1:9/push", dev.p256dh(), auth, "all", "Endpoint"},
+			{"plain HTTP on the internet", "http://push.example.net/push", dev.p256dh(), auth, "all", "Endpoint"},
+			{"no endpoint", "", dev.p256dh(), auth, "all", "Endpoint"},
+			{"a key that is not a point", "https://push.example.net/push", base64.RawURLEncoding.EncodeToString(make([]byte, 65)), auth, "all", "P256dh"},
+			{"a short auth secret", "https://push.example.net/push", dev.p256dh(), "AAAA", "all", "Auth"},
+			{"an unknown policy", "https://push.example.net/push", dev.p256dh(), auth, "everyone", "Policy"},
+		} {
+			code, body := subscribe(c.endpoint, c.p256dh, c.auth, c.policy)
+			if msg, _ := body["error"].(string); code != 422 || !strings.HasPrefix(msg, "Validation failed: "+c.want) {
+				t.Errorf("%s: %d %v", c.what, code, body)
+			}
+		}
+		if code, body := call(t, n, aliceToken, "GET", "/api/v1/push/subscription", nil); code != 404 {
+			t.Errorf("a refused subscription was stored: %d %v", code, body)
+		}
+
+		// https on loopback is accepted, but federation's dial rules keep
+		// the push from reaching it.
+		if code, body := subscribe(pr.srv.URL+"/push/alice", dev.p256dh(), auth, "all"); code != 200 {
+			t.Fatalf("https endpoint: %d %v", code, body)
+		}
+		if _, err := bob.PostStatus(ctx, &mastodon.Toot{Status: "@alice are you there?"}); err != nil {
+			t.Fatal(err)
+		}
+		db, err := storage.Open(ctx, n.dbURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		eventually(t, "the push refused at dial time", func() bool {
+			var errs string
+			err := db.SQLDB().QueryRowContext(ctx, "SELECT CAST(errors AS TEXT) FROM river_job WHERE kind = 'web_push'").Scan(&errs)
+			return err == nil && strings.Contains(errs, "forbidden destination address")
+		})
+		pr.none(t, "a loopback endpoint on a server that does not allow it")
 	})
 }
