@@ -69,9 +69,12 @@ func (q queries) WebPushSubscriptionByToken(ctx context.Context, tokenID int64) 
 	return s, nil
 }
 
-// liveToken keeps subscriptions whose access token is not revoked: a
-// revoked token's subscription is gone, however the token was revoked.
-const liveToken = "EXISTS (SELECT 1 FROM oauth_tokens t WHERE t.id = wps.access_token_id AND t.revoked_at IS NULL)"
+// liveToken keeps subscriptions whose access token is not revoked (a
+// revoked token's subscription is gone, however the token was revoked) and
+// whose person may sign in: nothing is pushed to the phone of a suspended
+// or disabled account.
+const liveToken = `EXISTS (SELECT 1 FROM oauth_tokens t JOIN users u ON u.id = t.user_id JOIN accounts a ON a.id = u.account_id
+	WHERE t.id = wps.access_token_id AND t.revoked_at IS NULL AND NOT u.disabled AND a.suspended_at IS NULL)`
 
 // LiveWebPushSubscription returns subscription id while its token is live.
 func (q queries) LiveWebPushSubscription(ctx context.Context, id int64) (*WebPushSubscription, error) {

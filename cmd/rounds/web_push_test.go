@@ -28,6 +28,7 @@ import (
 
 	"github.com/mattn/go-mastodon"
 
+	"rounds/social"
 	"rounds/storage"
 	"rounds/storage/storagetest"
 )
@@ -435,6 +436,19 @@ func TestWebPushDeliversEncryptedSignedNotifications(t *testing.T) {
 		p = openPush(t, pr.next(t, "a mention from someone alice follows"), dev, receiver, serverKey)
 		if p.NotificationType != "mention" || !strings.Contains(p.Body, "now you follow me") {
 			t.Errorf("push under policy followed %+v", p)
+		}
+
+		// Nothing reaches the phone of a person whose sign-in an admin
+		// disabled.
+		if err := n.svc.TakeAction(ctx, social.CommandLine, aliceAcct.ID, social.AccountAction{Type: social.ActionDisable}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := bob.PostStatus(ctx, &mastodon.Toot{Status: "@alice hello?"}); err != nil {
+			t.Fatal(err)
+		}
+		pr.none(t, "a mention of a disabled person")
+		if err := n.svc.Enable(ctx, social.CommandLine, aliceAcct.ID, ""); err != nil {
+			t.Fatal(err)
 		}
 
 		// A revoked token's subscription goes with it.
