@@ -82,7 +82,7 @@ type vapidCache struct {
 	key *webpush.Key
 }
 
-// VAPIDKey returns the server's VAPID key pair, making it the first time
+// vapidKey returns the server's VAPID key pair, making it the first time
 // (the first start of the server calls this); processes that race to make
 // it all use the one stored first.
 func (s *Service) vapidKey(ctx context.Context) (*webpush.Key, error) {
