@@ -39,6 +39,9 @@ func (s *Service) notify(ctx context.Context, tx storage.Tx, to, from *storage.A
 	if err := tx.InsertNotification(ctx, n); err != nil {
 		return err
 	}
+	if err := s.enqueuePush(ctx, tx, n); err != nil {
+		return err
+	}
 	s.emit(ctx, Event{Type: "notification", NotificationID: n.ID, AccountID: to.ID})
 	return nil
 }
