@@ -68,6 +68,7 @@ func (a *API) Routes(r chi.Router) {
 		h.searchRoutes(r)
 		h.adminRoutes(r)
 		h.deliveryRoutes(r)
+		h.pushRoutes(r)
 	})
 }
 

@@ -85,9 +85,8 @@ func (p *present) ScheduledStatus(ctx context.Context, ss *storage.ScheduledStat
 func (h *handler) scheduledStatusRoutes(r chi.Router) {
 	r.With(requireUser("read:statuses")).Get("/api/v1/scheduled_statuses", h.scheduledStatuses)
 	r.With(requireUser("read:statuses")).Get("/api/v1/scheduled_statuses/{id}", h.scheduledStatus)
-	// Rails routes PATCH and PUT alike; apps use either.
+	// PATCH reaches it too, as on Rails (cmd/rounds/http.go).
 	r.With(requireUser("write:statuses")).Put("/api/v1/scheduled_statuses/{id}", h.rescheduleStatus)
-	r.With(requireUser("write:statuses")).Patch("/api/v1/scheduled_statuses/{id}", h.rescheduleStatus)
 	r.With(requireUser("write:statuses")).Delete("/api/v1/scheduled_statuses/{id}", h.deleteScheduledStatus)
 }
 

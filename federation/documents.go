@@ -200,7 +200,7 @@ func (f *Federation) status(w http.ResponseWriter, r *http.Request) {
 		f.notFoundOr(w, r, err)
 		return
 	}
-	if !st.Local || st.Account.Username != chi.URLParam(r, "username") || !social.VisibleToPublic(st) || st.Account.Suspended() {
+	if !st.Local || st.Account.Username != chi.URLParam(r, "username") || st.ReblogOfID != nil || !f.social.MayView(r.Context(), nil, st) {
 		writeJSONError(w, http.StatusNotFound, "not found")
 		return
 	}
@@ -321,8 +321,10 @@ func (f *Federation) outbox(w http.ResponseWriter, r *http.Request) {
 			for _, st := range sts {
 				var act ActivityDoc
 				if st.ReblogOfID != nil {
+					// A boost of a post that may not be shown (its author
+					// suspended, the post not public) is left out.
 					orig, err := f.social.StatusByID(r.Context(), *st.ReblogOfID)
-					if err != nil {
+					if err != nil || !f.social.MayView(r.Context(), nil, st) {
 						continue
 					}
 					act = ActivityDoc{ID: st.URI, Type: "Announce", Actor: a.URI, Published: st.CreatedAt,

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"net/netip"
 	"time"
 
 	"rounds/storage"
@@ -28,6 +30,14 @@ type Options struct {
 	Now func() time.Time
 	// Mailer sends email; nil when the server sends none.
 	Mailer Mailer
+	// PushClient makes Web Push requests. It must dial only where
+	// federation's client may (federation.Client.HTTPClient); nil sends
+	// no pushes.
+	PushClient *http.Client
+	// PrivateNetworks are the loopback and private ranges that outgoing
+	// requests may reach (--allow-private-addresses): a Web Push endpoint
+	// there may be plain HTTP.
+	PrivateNetworks []netip.Prefix
 	// ScheduleMinOffset, when set, replaces Mastodon's five minutes as the
 	// least time ahead a post may be scheduled (tests only).
 	ScheduleMinOffset time.Duration
@@ -44,7 +54,10 @@ type Service struct {
 	dataDir string
 	mailer  Mailer
 
-	minSchedule time.Duration // scheduled.go
+	pushClient      *http.Client
+	privateNetworks []netip.Prefix
+	vapid           vapidCache
+	minSchedule     time.Duration // scheduled.go
 
 	resolver AccountResolver
 	renderer ActivityRenderer // archives (portability.go)
@@ -72,8 +85,11 @@ func New(opts Options) *Service {
 		dataDir: opts.DataDir,
 		mailer:  opts.Mailer,
 
+		pushClient:      opts.PushClient,
+		privateNetworks: opts.PrivateNetworks,
+		now:             func() time.Time { return opts.Now().UTC() },
+
 		minSchedule: opts.ScheduleMinOffset,
-		now:         func() time.Time { return opts.Now().UTC() },
 	}
 	return s
 }
@@ -89,6 +105,7 @@ func (s *Service) RegisterWorkers() {
 	storage.AddWorker(s.jobs, &importWorker{s: s})
 	storage.AddWorker(s.jobs, &closePollWorker{s: s})
 	storage.AddWorker(s.jobs, &pollUpdateWorker{s: s})
+	storage.AddWorker(s.jobs, &webPushWorker{s: s})
 	storage.AddWorker(s.jobs, &publishScheduledWorker{s: s})
 }
 

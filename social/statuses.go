@@ -425,7 +425,9 @@ func (s *Service) ReceiveDelete(ctx context.Context, actor *storage.Account, obj
 
 // HomeTimeline returns me's home timeline.
 func (s *Service) HomeTimeline(ctx context.Context, me *storage.Account, p storage.Page) ([]*storage.Status, error) {
-	return s.db.HomeTimeline(ctx, me.ID, p)
+	return s.visiblePage(ctx, me, p, func(p storage.Page) ([]*storage.Status, error) {
+		return s.db.HomeTimeline(ctx, me.ID, p)
+	})
 }
 
 // StatusTags returns the hashtags of a status.
