@@ -18,12 +18,15 @@ import (
 // names rows, not entities: each listener renders them for its own viewer.
 type Event struct {
 	// Type is Mastodon's streaming event: "update", "delete",
-	// "notification" or "status.update".
+	// "notification", "status.update" or "conversation".
 	Type           string `json:"t"`
 	StatusID       int64  `json:"s,omitempty"`
 	NotificationID int64  `json:"n,omitempty"`
-	// AccountID is the recipient of a notification.
+	// AccountID is the recipient of a notification, or the owner of a
+	// conversation.
 	AccountID int64 `json:"a,omitempty"`
+	// ConversationID is the conversation that got a new post.
+	ConversationID int64 `json:"c,omitempty"`
 }
 
 // Bus carries events to live listeners, after the change that caused them

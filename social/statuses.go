@@ -179,6 +179,11 @@ func (s *Service) PostStatus(ctx context.Context, author *storage.Account, in Ne
 			return err
 		}
 		if st.Pending() {
+			// Until it is released, a direct post is in its author's
+			// conversation only.
+			if err := s.fileDirect(ctx, tx, st, mentions, true); err != nil {
+				return err
+			}
 			return s.scheduleRelease(ctx, tx, st)
 		}
 		return s.afterPublish(ctx, tx, st)
@@ -311,6 +316,9 @@ func (s *Service) ReceiveStatus(ctx context.Context, st *storage.Status, mention
 			}
 		}
 		s.emit(ctx, Event{Type: "update", StatusID: st.ID})
+		if err := s.fileDirect(ctx, tx, st, mentions, false); err != nil {
+			return err
+		}
 		if len(mentions) > 0 {
 			author, err := tx.AccountByID(ctx, st.AccountID)
 			if err != nil {
