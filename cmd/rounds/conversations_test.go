@@ -210,6 +210,17 @@ func TestConversationsOfTwoLocalUsers(t *testing.T) {
 		if got := conversationsOf(t, cc); len(got) != 0 {
 			t.Fatalf("carol has %d conversations from the account she muted", len(got))
 		}
+
+		// dave blocks alice: the same.
+		n.user(t, "dave", false)
+		cd := signIn(t, n, "dave")
+		if _, err := cd.AccountBlock(ctx, aliceAcct.ID); err != nil {
+			t.Fatal(err)
+		}
+		direct(t, ca, "@dave are you on call?", "")
+		if got := conversationsOf(t, cd); len(got) != 0 {
+			t.Fatalf("dave has %d conversations from the account he blocked", len(got))
+		}
 	})
 }
 
