@@ -180,6 +180,9 @@ func (s *Service) MarkConversation(ctx context.Context, me *storage.Account, id 
 	if err := s.db.SetConversationUnread(ctx, me.ID, id, unread); err != nil {
 		return nil, err
 	}
+	// As on Mastodon, where every change of a conversation is pushed: the
+	// owner's other apps learn that it was read.
+	s.emit(ctx, Event{Type: "conversation", AccountID: me.ID, ConversationID: id})
 	return s.Conversation(ctx, me, id)
 }
 

@@ -353,6 +353,24 @@ func TestPendingDirectPostReachesConversationsAtRelease(t *testing.T) {
 		if c := conversationWith(t, "bob", conversationsOf(t, cb), st.ID); c.ID != conv.ID || !c.Unread {
 			t.Fatalf("bob's conversation after the release: %+v", c)
 		}
+
+		// Read on one app, the others hear of it.
+		if err := cb.MarkConversationAsRead(ctx, conv.ID); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			select {
+			case ev := <-events:
+				if e, ok := ev.(*mastodon.ConversationEvent); ok {
+					if e.Conversation.ID != conv.ID || e.Conversation.Unread {
+						t.Fatalf("the event after reading: %+v", e.Conversation)
+					}
+					return
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("no conversation event after bob read it")
+			}
+		}
 	})
 }
 
