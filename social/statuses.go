@@ -274,6 +274,10 @@ type ReceiveOptions struct {
 	Media []RemoteMedia
 	// Poll is the status's poll when it is a Question.
 	Poll *RemotePoll
+	// RemoteMentions are the accounts of other servers, known here, that
+	// the status mentions: with its author and the local accounts it
+	// mentions they are a direct post's participants.
+	RemoteMentions []int64
 }
 
 // ReceiveStatus stores a status that a remote server sent, whose content the
@@ -316,7 +320,7 @@ func (s *Service) ReceiveStatus(ctx context.Context, st *storage.Status, mention
 			}
 		}
 		s.emit(ctx, Event{Type: "update", StatusID: st.ID})
-		if err := s.fileDirect(ctx, tx, st, mentions, false); err != nil {
+		if err := s.fileDirect(ctx, tx, st, append(slices.Clip(mentions), opts.RemoteMentions...), false); err != nil {
 			return err
 		}
 		if len(mentions) > 0 {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -429,6 +430,57 @@ func TestDirectPostFromAnotherServerMakesConversation(t *testing.T) {
 		cs = conversationsOf(t, ca)
 		if len(cs) != 1 || cs[0].LastStatus == nil || !strings.Contains(cs[0].LastStatus.Content, "on my way") {
 			t.Fatalf("alice's conversation after she deleted her post: %+v", cs)
+		}
+	})
+}
+
+// A direct post to people on two servers lists every participant on each,
+// also those of a third party's server, and the answers stay in the one
+// conversation.
+func TestGroupDirectPostAcrossServersListsEveryParticipant(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, dialect storage.Dialect) {
+		ctx := context.Background()
+		a, b := startNode(t, dialect), startNode(t, dialect)
+		alice := a.user(t, "alice", false)
+		a.user(t, "dave", false)
+		bob := b.user(t, "bob", false)
+		// B knows dave (someone there looked him up before).
+		if _, err := b.fed.ResolveAccount(ctx, "dave@"+a.domain); err != nil {
+			t.Fatal(err)
+		}
+		_, err := a.svc.PostStatus(ctx, alice, social.NewStatus{Text: "@bob@" + b.domain + " @dave handover at 8?", Visibility: social.VisibilityDirect})
+		if err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "the conversation on B", func() bool {
+			cs, err := b.svc.Conversations(ctx, bob, storage.Page{})
+			return err == nil && len(cs) > 0
+		})
+		cb := signIn(t, b, "bob")
+		cs := conversationsOf(t, cb)
+		if len(cs) != 1 {
+			t.Fatalf("bob has %d conversations", len(cs))
+		}
+		var accts []string
+		for _, acc := range cs[0].Accounts {
+			accts = append(accts, acc.Acct)
+		}
+		sort.Strings(accts)
+		if want := fmt.Sprint([]string{"alice@" + a.domain, "dave@" + a.domain}); fmt.Sprint(accts) != want {
+			t.Fatalf("bob's conversation is with %v, want %s", accts, want)
+		}
+
+		// bob answers both: one conversation for each of alice and dave.
+		reply := direct(t, cb, "@alice@"+a.domain+" @dave@"+a.domain+" yes", cs[0].LastStatus.ID)
+		eventually(t, "bob's answer on A", func() bool {
+			_, err := a.svc.StatusByURI(ctx, reply.URI)
+			return err == nil
+		})
+		for _, name := range []string{"alice", "dave"} {
+			got := conversationsOf(t, signIn(t, a, name))
+			if len(got) != 1 || len(got[0].Accounts) != 2 {
+				t.Fatalf("%s's conversations after bob's answer: %d, %+v", name, len(got), got)
+			}
 		}
 	})
 }
