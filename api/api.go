@@ -63,6 +63,7 @@ func (a *API) Routes(r chi.Router) {
 		h.markRoutes(r)
 		h.listRoutes(r)
 		h.markerRoutes(r)
+		h.conversationRoutes(r)
 		h.streamingRoutes(r)
 		h.searchRoutes(r)
 		h.adminRoutes(r)

@@ -219,6 +219,23 @@ func (h *handler) route(ctx context.Context, viewer *storage.Account, notes bool
 				out = append(out, streamMessage{Stream: s.label(), Event: "notification", Payload: payload})
 			}
 		}
+	case "conversation":
+		// The direct stream carries the owner's conversations as they get
+		// new posts; Mastodon's apps refresh their Conversations list from
+		// these events.
+		if viewer == nil || ev.AccountID != viewer.ID || !slices.ContainsFunc(subs, func(s subscription) bool { return s.Name == "direct" }) {
+			return nil
+		}
+		c, err := h.social.Conversation(ctx, viewer, ev.ConversationID)
+		if err != nil {
+			return nil
+		}
+		payload := mustJSON(h.presenter(viewer).Conversation(ctx, c))
+		for _, s := range subs {
+			if s.Name == "direct" {
+				out = append(out, streamMessage{Stream: s.label(), Event: "conversation", Payload: payload})
+			}
+		}
 	case "delete":
 		for _, s := range subs {
 			if s.Name != "user:notification" {

@@ -221,8 +221,33 @@ func (f *Federation) receiveNote(ctx context.Context, actor *storage.Account, n 
 	if err != nil {
 		return err
 	}
-	_, err = f.social.ReceiveStatus(ctx, st, mentions, social.ReceiveOptions{Tags: hashtags(n), Media: remoteMedia(n), Poll: remotePoll(n)})
+	_, err = f.social.ReceiveStatus(ctx, st, mentions, social.ReceiveOptions{Tags: hashtags(n), Media: remoteMedia(n), Poll: remotePoll(n), RemoteMentions: f.remoteMentions(ctx, n)})
 	return err
+}
+
+// maxRemoteMentions bounds the mentions of other servers' accounts looked
+// up for one received note: its tags come from an untrusted server.
+const maxRemoteMentions = 50
+
+// remoteMentions returns the accounts of other servers, known here, that a
+// note mentions (none is fetched): the other participants of a direct
+// conversation, as Mastodon counts them.
+func (f *Federation) remoteMentions(ctx context.Context, n *NoteDoc) []int64 {
+	var ids []int64
+	base := f.social.BaseURL()
+	looked := 0
+	for _, t := range n.Tags {
+		if t.Type != "Mention" || t.Href == "" || sameHost(t.Href, base) {
+			continue
+		}
+		if looked++; looked > maxRemoteMentions {
+			break
+		}
+		if a, err := f.social.AccountByURI(ctx, t.Href); err == nil && !a.Local() {
+			ids = append(ids, a.ID)
+		}
+	}
+	return ids
 }
 
 // remotePoll is a Question's poll, or nil for other notes.

@@ -191,6 +191,13 @@ func (s *Service) afterPublish(ctx context.Context, tx storage.Tx, st *storage.S
 		return err
 	}
 	s.emit(ctx, Event{Type: "update", StatusID: st.ID})
+	mentionedIDs := make([]int64, len(mentioned))
+	for i, m := range mentioned {
+		mentionedIDs[i] = m.ID
+	}
+	if err := s.fileDirect(ctx, tx, st, mentionedIDs, false); err != nil {
+		return err
+	}
 	for _, m := range mentioned {
 		if m.ID == author.ID {
 			continue

@@ -196,6 +196,11 @@ func (s *Service) PostStatus(ctx context.Context, author *storage.Account, in Ne
 			return err
 		}
 		if st.Pending() {
+			// Until it is released, a direct post is in its author's
+			// conversation only.
+			if err := s.fileDirect(ctx, tx, st, mentions, true); err != nil {
+				return err
+			}
 			return s.scheduleRelease(ctx, tx, st)
 		}
 		return s.afterPublish(ctx, tx, st)
@@ -286,6 +291,10 @@ type ReceiveOptions struct {
 	Media []RemoteMedia
 	// Poll is the status's poll when it is a Question.
 	Poll *RemotePoll
+	// RemoteMentions are the accounts of other servers, known here, that
+	// the status mentions: with its author and the local accounts it
+	// mentions they are a direct post's participants.
+	RemoteMentions []int64
 }
 
 // ReceiveStatus stores a status that a remote server sent, whose content the
@@ -337,6 +346,9 @@ func (s *Service) ReceiveStatus(ctx context.Context, st *storage.Status, mention
 			}
 		}
 		s.emit(ctx, Event{Type: "update", StatusID: st.ID})
+		if err := s.fileDirect(ctx, tx, st, append(slices.Clip(mentions), opts.RemoteMentions...), false); err != nil {
+			return err
+		}
 		if len(mentions) > 0 {
 			author, err := tx.AccountByID(ctx, st.AccountID)
 			if err != nil {
