@@ -65,6 +65,7 @@ func (a *API) Routes(r chi.Router) {
 		h.markerRoutes(r)
 		h.streamingRoutes(r)
 		h.searchRoutes(r)
+		h.tagRoutes(r)
 		h.adminRoutes(r)
 		h.deliveryRoutes(r)
 	})

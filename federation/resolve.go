@@ -42,9 +42,18 @@ func (f *Federation) FetchActor(ctx context.Context, uri string) (*storage.Accou
 	if !sameHost(d.ID, uri) {
 		return nil, fmt.Errorf("actor %s: the document's id %s is on another host", uri, d.ID)
 	}
+	return f.storeActor(ctx, d)
+}
+
+// storeActor keeps a remote actor, fetched from its own server, and has
+// the hashtags it features read from its featuredTags.
+func (f *Federation) storeActor(ctx context.Context, d *ActorDoc) (*storage.Account, error) {
 	a := accountFromDoc(d)
 	if err := f.social.StoreRemoteAccount(ctx, a); err != nil {
-		return nil, fmt.Errorf("store actor %s: %w", uri, err)
+		return nil, fmt.Errorf("store actor %s: %w", d.ID, err)
+	}
+	if err := f.social.RemoteFeaturedTagsAt(ctx, a, d.FeaturedTags); err != nil {
+		f.log.Warn("featured tags of a remote actor", "actor", d.ID, "error", err)
 	}
 	return a, nil
 }

@@ -31,7 +31,7 @@ var publicAPIRoutes = map[string]bool{
 	"GET /api/v1/statuses/{id}": true, "GET /api/v1/statuses/{id}/context": true,
 	"GET /api/v1/statuses/{id}/favourited_by": true, "GET /api/v1/statuses/{id}/reblogged_by": true,
 	"GET /api/v1/statuses/{id}/history": true, "GET /api/v1/statuses/{id}/source": true,
-	"GET /api/v1/streaming/health": true, "GET /api/v1/streaming": true,
+	"GET /api/v1/streaming/health": true, "GET /api/v1/streaming": true, "GET /api/v1/tags/{name}": true,
 	"GET /api/v1/accounts/{id}/featured_tags": true,
 	"GET /api/v1/accounts/search":             true, "GET /api/v2/search": true,
 	"GET /api/v1/polls/{id}": true,
