@@ -303,10 +303,12 @@ type FetchFeaturedTagsArgs struct {
 // Kind names the job kind.
 func (FetchFeaturedTagsArgs) Kind() string { return "fetch_featured_tags" }
 
-// InsertOpts keeps one fetch per collection per hour, however often the
-// actor is fetched.
+// InsertOpts keeps one fetch per collection per minute, however many
+// times a burst of activities has the actor fetched; an Update of the
+// actor a minute later is read again, as its featured tags may have
+// changed.
 func (FetchFeaturedTagsArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: time.Hour}}
+	return river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: time.Minute}}
 }
 
 // RemoteFeaturedTagsAt records where remote account a lists its featured
