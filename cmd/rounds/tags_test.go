@@ -359,6 +359,12 @@ func TestFeaturedTagsCRUDLimitSuggestionsAndFederation(t *testing.T) {
 			t.Fatalf("own featured tags: %d %v", code, body)
 		}
 
+		// The page a featured tag links to shows the posts with the tag.
+		code, page := get(t, a.base+"/@alice/tagged/ecg")
+		if code != http.StatusOK || !strings.Contains(page, "three") || strings.Contains(page, "two</p>") {
+			t.Fatalf("the tagged profile page: %d\n%s", code, page)
+		}
+
 		// Federation: the actor names its collection, which lists Hashtags.
 		actor := fetchAS(t, a.base+"/users/alice")
 		if actor["featuredTags"] != a.base+"/users/alice/collections/tags" {
