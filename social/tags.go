@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"rounds/storage"
 )
@@ -130,7 +131,7 @@ func (s *Service) FeatureTag(ctx context.Context, me *storage.Account, name stri
 // UnfeatureTag stops featuring the hashtag name on me's profile.
 func (s *Service) UnfeatureTag(ctx context.Context, me *storage.Account, name string) (*TagInfo, error) {
 	return s.changeTag(ctx, me, name, func(tx storage.Tx, tag *storage.Tag) error {
-		return tx.UnfeatureTag(ctx, me.ID, tag.ID)
+		return s.unfeatureTag(ctx, tx, me, tag.ID)
 	})
 }
 
@@ -252,23 +253,46 @@ func (s *Service) FeatureTagByName(ctx context.Context, me *storage.Account, nam
 }
 
 // featureTag features tag on me's profile, within MaxFeaturedTags, and
-// returns the feature's id.
+// returns the feature's id. A new one is announced to other servers.
 func (s *Service) featureTag(ctx context.Context, tx storage.Tx, me *storage.Account, tag *storage.Tag) (int64, error) {
 	_, featuring, err := tx.TagFlags(ctx, me.ID, []int64{tag.ID})
 	if err != nil {
 		return 0, err
 	}
-	if !featuring[tag.ID] {
-		n, err := tx.CountFeaturedTags(ctx, me.ID)
-		if err != nil {
-			return 0, err
-		}
-		if n >= MaxFeaturedTags {
-			// Mastodon's words for its limit, 422 like any validation.
-			return 0, invalid("", "You have already featured the maximum number of hashtags")
-		}
+	if featuring[tag.ID] {
+		return tx.FeatureTag(ctx, me.ID, tag.ID, s.now())
 	}
-	return tx.FeatureTag(ctx, me.ID, tag.ID, s.now())
+	n, err := tx.CountFeaturedTags(ctx, me.ID)
+	if err != nil {
+		return 0, err
+	}
+	if n >= MaxFeaturedTags {
+		// Mastodon's words for its limit, 422 like any validation.
+		return 0, invalid("", "You have already featured the maximum number of hashtags")
+	}
+	id, err := tx.FeatureTag(ctx, me.ID, tag.ID, s.now())
+	if err != nil {
+		return 0, err
+	}
+	return id, s.announceFeaturedTags(ctx, tx, me)
+}
+
+// unfeatureTag stops featuring tagID on me's profile and, when it was
+// featured, tells other servers.
+func (s *Service) unfeatureTag(ctx context.Context, tx storage.Tx, me *storage.Account, tagID int64) error {
+	was, err := tx.UnfeatureTag(ctx, me.ID, tagID)
+	if err != nil || !was {
+		return err
+	}
+	return s.announceFeaturedTags(ctx, tx, me)
+}
+
+// announceFeaturedTags sends me's actor to its followers' servers again
+// when its featured tags change: Mastodon (and Rounds) read the featuredTags
+// collection again each time they process an actor, so an Update of the
+// actor is how they learn of the change.
+func (s *Service) announceFeaturedTags(ctx context.Context, tx storage.Tx, me *storage.Account) error {
+	return s.publish(ctx, tx, PublishArgs{Type: PublishUpdateProfile, AccountID: me.ID})
 }
 
 // UnfeatureTagByID stops featuring me's featured tag id (DELETE
@@ -279,7 +303,7 @@ func (s *Service) UnfeatureTagByID(ctx context.Context, me *storage.Account, id 
 		if err != nil {
 			return err
 		}
-		return tx.UnfeatureTag(ctx, me.ID, ft.TagID)
+		return s.unfeatureTag(ctx, tx, me, ft.TagID)
 	}))
 }
 
@@ -303,12 +327,13 @@ type FetchFeaturedTagsArgs struct {
 // Kind names the job kind.
 func (FetchFeaturedTagsArgs) Kind() string { return "fetch_featured_tags" }
 
-// InsertOpts keeps one fetch per collection per minute, however many
-// times a burst of activities has the actor fetched; an Update of the
-// actor a minute later is read again, as its featured tags may have
-// changed.
+// InsertOpts keeps one fetch of a collection waiting at a time, however
+// many times a burst of activities has the actor fetched; once it has run,
+// the next fetch of the actor (an Update after a change) reads it again.
 func (FetchFeaturedTagsArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: time.Minute}}
+	return river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
+		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateScheduled, rivertype.JobStateRetryable,
+	}}}
 }
 
 // RemoteFeaturedTagsAt records where remote account a lists its featured

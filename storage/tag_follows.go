@@ -234,10 +234,15 @@ func (q queries) FeatureTag(ctx context.Context, accountID, tagID int64, t time.
 	return id, err
 }
 
-// UnfeatureTag stops featuring tagID on accountID's profile.
-func (q queries) UnfeatureTag(ctx context.Context, accountID, tagID int64) error {
-	_, err := q.w.ExecContext(ctx, "DELETE FROM featured_tags WHERE account_id = ? AND tag_id = ?", accountID, tagID)
-	return err
+// UnfeatureTag stops featuring tagID on accountID's profile; it reports
+// whether the tag was featured.
+func (q queries) UnfeatureTag(ctx context.Context, accountID, tagID int64) (bool, error) {
+	res, err := q.w.ExecContext(ctx, "DELETE FROM featured_tags WHERE account_id = ? AND tag_id = ?", accountID, tagID)
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
 }
 
 // ReplaceFeaturedTags makes names (lower-case, existing or new) the

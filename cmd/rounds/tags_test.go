@@ -393,6 +393,26 @@ func TestFeaturedTagsCRUDLimitSuggestionsAndFederation(t *testing.T) {
 		if g := got[0].(map[string]any); g["name"] != "topic0" || g["url"] != a.base+"/@alice/tagged/topic0" {
 			t.Fatalf("a remote featured tag: %v", g)
 		}
+		// A change reaches the servers of alice's followers: the actor is
+		// sent again and its collection read again.
+		followAcross(t, b, b.user(t, "bob", false), a, "alice")
+		remoteNames := func() string {
+			_, body := call(t, b, "", "GET", fmt.Sprintf("/api/v1/accounts/%d/featured_tags", remote.ID), nil)
+			list, _ := body["list"].([]any)
+			var names []string
+			for _, it := range list {
+				names = append(names, fmt.Sprint(it.(map[string]any)["name"]))
+			}
+			return strings.Join(names, ",")
+		}
+		if code, _ := call(t, a, tok, "POST", "/api/v1/tags/handover/feature", nil); code != http.StatusOK {
+			t.Fatalf("feature handover: %d", code)
+		}
+		eventually(t, "the newly featured tag on the other server", func() bool { return strings.HasSuffix(remoteNames(), ",handover") })
+		if code, _ := call(t, a, tok, "POST", "/api/v1/tags/topic0/unfeature", nil); code != http.StatusOK {
+			t.Fatalf("unfeature topic0: %d", code)
+		}
+		eventually(t, "the unfeatured tag gone on the other server", func() bool { return !strings.Contains(remoteNames(), "topic0") })
 	})
 }
 
