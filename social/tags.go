@@ -103,6 +103,16 @@ func (s *Service) tagInfos(ctx context.Context, viewer *storage.Account, tags []
 	return out, nil
 }
 
+// FollowingTags tells which of the hashtags tagIDs viewer follows (none
+// for an anonymous viewer), for hashtags found by a search.
+func (s *Service) FollowingTags(ctx context.Context, viewer *storage.Account, tagIDs []int64) (map[int64]bool, error) {
+	if viewer == nil {
+		return map[int64]bool{}, nil
+	}
+	following, _, err := s.db.TagFlags(ctx, viewer.ID, tagIDs)
+	return following, err
+}
+
 // FollowTag makes me follow the hashtag name: public posts that carry it
 // from then on reach my home timeline. Following it again changes nothing.
 func (s *Service) FollowTag(ctx context.Context, me *storage.Account, name string) (*TagInfo, error) {

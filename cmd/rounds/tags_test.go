@@ -263,6 +263,11 @@ func TestTagEntityPagingAndScopes(t *testing.T) {
 		if len(second) != 1 || second[0].Name != "one" {
 			t.Fatalf("second page %+v", second)
 		}
+		// Search tells a signed-in person which hashtags they follow.
+		_, body = call(t, n, tok, "GET", "/api/v2/search?type=hashtags&q=%23one", nil)
+		if tags, _ := body["hashtags"].([]any); len(tags) != 1 || tags[0].(map[string]any)["following"] != true {
+			t.Fatalf("search for a followed tag: %v", body)
+		}
 		code, body = call(t, n, tok, "GET", "/api/v1/followed_tags?limit=500", nil)
 		if list, _ := body["list"].([]any); code != http.StatusOK || len(list) != 3 {
 			t.Fatalf("followed_tags over the limit: %d %v", code, body)
