@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"rounds/storage"
 )
@@ -337,13 +336,12 @@ type FetchFeaturedTagsArgs struct {
 // Kind names the job kind.
 func (FetchFeaturedTagsArgs) Kind() string { return "fetch_featured_tags" }
 
-// InsertOpts keeps one fetch of a collection waiting at a time, however
-// many times a burst of activities has the actor fetched; once it has run,
-// the next fetch of the actor (an Update after a change) reads it again.
+// InsertOpts tries a fetch three times. Fetches are not made unique: one
+// asked for while another runs (an Add arriving as the last fetch ends)
+// must still read the collection again, and each comes from an actor
+// fetch or an activity of that actor's server, which costs as much.
 func (FetchFeaturedTagsArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
-		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateScheduled, rivertype.JobStateRetryable,
-	}}}
+	return river.InsertOpts{MaxAttempts: 3}
 }
 
 // RemoteFeaturedTagsAt records where remote account a lists its featured
@@ -356,6 +354,10 @@ func (s *Service) RemoteFeaturedTagsAt(ctx context.Context, a *storage.Account, 
 		return nil
 	}
 	if collection == "" {
+		// Most actors have none: no write unless some were kept before.
+		if n, err := s.db.CountFeaturedTags(ctx, a.ID); err != nil || n == 0 {
+			return err
+		}
 		return s.SetRemoteFeaturedTags(ctx, a.ID, nil)
 	}
 	cu, err1 := url.Parse(collection)

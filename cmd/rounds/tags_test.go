@@ -13,6 +13,7 @@ import (
 
 	"github.com/mattn/go-mastodon"
 
+	"rounds/federation"
 	"rounds/social"
 	"rounds/storage"
 	"rounds/storage/storagetest"
@@ -442,4 +443,80 @@ func fetchAS(t *testing.T, u string) map[string]any {
 		t.Fatalf("GET %s: %d %s", u, resp.StatusCode, raw)
 	}
 	return m
+}
+
+// A Mastodon account's featured hashtags: read from its featuredTags when
+// its actor is fetched, and again when its server announces a change as
+// an Add or Remove of a Hashtag to that collection (Mastodon sends no
+// Update of the actor then).
+func TestRemoteFeaturedTagsFollowAddAndRemove(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, dialect storage.Dialect) {
+		ctx := context.Background()
+		n := startNode(t, dialect)
+		fake := newFakeRemote(t, fakeRemoteOptions{}, "mia")
+		mia := fake.actor("mia")
+		plain := mia.doc
+		var doc map[string]any
+		if err := json.Unmarshal(mia.doc, &doc); err != nil {
+			t.Fatal(err)
+		}
+		collection := mia.id + "/collections/tags"
+		doc["featuredTags"] = collection
+		withTags, _ := json.Marshal(doc)
+		fake.setActorDoc("mia", withTags)
+		setTags := func(names ...string) {
+			var tags []federation.Tag
+			for _, name := range names {
+				tags = append(tags, federation.Tag{Type: "Hashtag", Href: fake.base + "/tags/" + name, Name: "#" + name})
+			}
+			body, err := federation.MarshalHashtagCollection(collection, tags)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fake.setDoc("/users/mia/collections/tags", body)
+		}
+		setTags("Nephrology")
+		remote, err := n.fed.FetchActor(ctx, mia.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names := func() string {
+			_, body := call(t, n, "", "GET", fmt.Sprintf("/api/v1/accounts/%d/featured_tags", remote.ID), nil)
+			list, _ := body["list"].([]any)
+			var out []string
+			for _, it := range list {
+				out = append(out, fmt.Sprint(it.(map[string]any)["name"]))
+			}
+			return strings.Join(out, ",")
+		}
+		eventually(t, "mia's featured tag read", func() bool { return names() == "nephrology" })
+
+		announce := func(typ, name string) {
+			t.Helper()
+			body, _ := json.Marshal(map[string]any{
+				"@context": "https://www.w3.org/ns/activitystreams", "id": fake.nextID("mia", "featured_tags"),
+				"type": typ, "actor": mia.id, "target": collection,
+				"object": map[string]any{"type": "Hashtag", "href": fake.base + "/tags/" + name, "name": "#" + name},
+			})
+			resp := fake.post(t, n.base+"/inbox", "mia", body, nil)
+			if resp.StatusCode != http.StatusAccepted {
+				t.Fatalf("%s: %d", typ, resp.StatusCode)
+			}
+		}
+		setTags("Nephrology", "dialysis")
+		announce("Add", "dialysis")
+		eventually(t, "the added tag read", func() bool { return names() == "nephrology,dialysis" })
+		setTags("dialysis")
+		announce("Remove", "Nephrology")
+		eventually(t, "the removed tag gone", func() bool { return names() == "dialysis" })
+
+		// An actor that no longer names a collection features nothing.
+		fake.setActorDoc("mia", plain)
+		if _, err := n.fed.FetchActor(ctx, mia.id); err != nil {
+			t.Fatal(err)
+		}
+		if got := names(); got != "" {
+			t.Fatalf("featured tags of an actor without featuredTags: %q", got)
+		}
+	})
 }
