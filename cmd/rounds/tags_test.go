@@ -264,6 +264,17 @@ func TestTagEntityPagingAndScopes(t *testing.T) {
 		if len(second) != 1 || second[0].Name != "one" {
 			t.Fatalf("second page %+v", second)
 		}
+		// Without a send delay a post with a followed tag reaches the home
+		// timeline as it is written.
+		carol := n.user(t, "carol", false)
+		st, err := n.svc.PostStatus(ctx, carol, social.NewStatus{Text: "Shift swap? #one"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !inHomeOf(t, signIn(t, n, "alice"), mastodon.ID(fmt.Sprint(st.ID))) {
+			t.Fatal("a post with a followed tag, sent at once, is not in the home timeline")
+		}
+
 		// Search tells a signed-in person which hashtags they follow.
 		_, body = call(t, n, tok, "GET", "/api/v2/search?type=hashtags&q=%23one", nil)
 		if tags, _ := body["hashtags"].([]any); len(tags) != 1 || tags[0].(map[string]any)["following"] != true {
