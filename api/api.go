@@ -66,6 +66,7 @@ func (a *API) Routes(r chi.Router) {
 		h.conversationRoutes(r)
 		h.streamingRoutes(r)
 		h.searchRoutes(r)
+		h.tagRoutes(r)
 		h.adminRoutes(r)
 		h.deliveryRoutes(r)
 		h.pushRoutes(r)

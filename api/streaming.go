@@ -286,7 +286,9 @@ func (h *handler) wants(ctx context.Context, viewer *storage.Account, s subscrip
 		if st.Visibility == social.VisibilityDirect {
 			return h.social.Mentions(ctx, st, viewer)
 		}
-		return h.social.IsFollowing(ctx, viewer, author) || h.social.Mentions(ctx, st, viewer)
+		// InHomeFeed: a post that reached the home timeline by a followed
+		// hashtag comes live too, as on Mastodon.
+		return h.social.IsFollowing(ctx, viewer, author) || h.social.Mentions(ctx, st, viewer) || h.social.InHomeFeed(ctx, viewer, st)
 	case "direct":
 		return viewer != nil && st.Visibility == social.VisibilityDirect && (author.ID == viewer.ID || h.social.Mentions(ctx, st, viewer))
 	case "list":

@@ -211,6 +211,17 @@ func (f *Federation) apply(ctx context.Context, actor *storage.Account, act *Act
 			return nil
 		}
 		return f.social.ReceiveBlock(ctx, actor, target, act.ID)
+	case "Add", "Remove":
+		// Mastodon announces a featured hashtag, or its end, as an Add or
+		// Remove of a Hashtag (an object without an id) to the actor's
+		// featuredTags; the collection is read again (on the actor's own
+		// host, RemoteFeaturedTagsAt checks). Pins (a post added to the
+		// featured collection) are not kept yet.
+		if act.Note == nil && act.Activity == nil && act.Actor2 == nil && act.ObjectID == "" &&
+			act.Target != "" && act.Target != actor.FeaturedURL {
+			return f.social.RemoteFeaturedTagsAt(ctx, actor, act.Target)
+		}
+		return nil
 	}
 	return nil
 }

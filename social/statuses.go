@@ -337,6 +337,12 @@ func (s *Service) ReceiveStatus(ctx context.Context, st *storage.Status, mention
 		if err := tx.TagStatus(ctx, st.ID, opts.Tags, st.CreatedAt); err != nil {
 			return err
 		}
+		// A post kept for another reason (a follower here, a mention)
+		// also reaches those who follow its hashtags; like Mastodon, a post
+		// is not taken in for its hashtags alone.
+		if err := s.feedTagFollowers(ctx, tx, st); err != nil {
+			return err
+		}
 		if err := s.attachRemoteMedia(ctx, tx, st, opts.Media); err != nil {
 			return err
 		}
