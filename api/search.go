@@ -145,9 +145,20 @@ func (h *handler) search(w http.ResponseWriter, r *http.Request) {
 			h.writeError(w, r, err)
 			return
 		}
+		ids := make([]int64, len(tags))
+		for i, t := range tags {
+			ids[i] = t.ID
+		}
+		following, err := h.social.FollowingTags(ctx, q.Viewer, ids)
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
 		list := make([]Tag, 0, len(tags))
 		for _, t := range tags {
-			list = append(list, h.tagEntity(t))
+			e := h.tagEntity(t)
+			e.Following = following[t.ID]
+			list = append(list, e)
 		}
 		out["hashtags"] = list
 	}

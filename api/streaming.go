@@ -219,6 +219,23 @@ func (h *handler) route(ctx context.Context, viewer *storage.Account, notes bool
 				out = append(out, streamMessage{Stream: s.label(), Event: "notification", Payload: payload})
 			}
 		}
+	case "conversation":
+		// The direct stream carries the owner's conversations as they get
+		// new posts; Mastodon's apps refresh their Conversations list from
+		// these events.
+		if viewer == nil || ev.AccountID != viewer.ID || !slices.ContainsFunc(subs, func(s subscription) bool { return s.Name == "direct" }) {
+			return nil
+		}
+		c, err := h.social.Conversation(ctx, viewer, ev.ConversationID)
+		if err != nil {
+			return nil
+		}
+		payload := mustJSON(h.presenter(viewer).Conversation(ctx, c))
+		for _, s := range subs {
+			if s.Name == "direct" {
+				out = append(out, streamMessage{Stream: s.label(), Event: "conversation", Payload: payload})
+			}
+		}
 	case "delete":
 		for _, s := range subs {
 			if s.Name != "user:notification" {
@@ -269,7 +286,9 @@ func (h *handler) wants(ctx context.Context, viewer *storage.Account, s subscrip
 		if st.Visibility == social.VisibilityDirect {
 			return h.social.Mentions(ctx, st, viewer)
 		}
-		return h.social.IsFollowing(ctx, viewer, author) || h.social.Mentions(ctx, st, viewer)
+		// InHomeFeed: a post that reached the home timeline by a followed
+		// hashtag comes live too, as on Mastodon.
+		return h.social.IsFollowing(ctx, viewer, author) || h.social.Mentions(ctx, st, viewer) || h.social.InHomeFeed(ctx, viewer, st)
 	case "direct":
 		return viewer != nil && st.Visibility == social.VisibilityDirect && (author.ID == viewer.ID || h.social.Mentions(ctx, st, viewer))
 	case "list":

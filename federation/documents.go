@@ -34,6 +34,8 @@ func (f *Federation) actorDoc(a *storage.Account) ActorDoc {
 	}
 	if a.Username == social.InstanceActorUsername {
 		d.PreferredUsername = f.social.Domain()
+	} else {
+		d.FeaturedTags = social.FeaturedTagsURL(a)
 	}
 	for _, fl := range fields {
 		d.Fields = append(d.Fields, PropertyValue{Name: fl.Name, Value: fl.Value})
@@ -396,4 +398,30 @@ func (f *Federation) featured(w http.ResponseWriter, r *http.Request) {
 	doc["orderedItems"] = items
 	out, _ := json.Marshal(doc)
 	writeActivityJSON(w, http.StatusOK, out)
+}
+
+// featuredTags is the collection of the hashtags the account features,
+// read by Mastodon (and by Rounds) from the actor's featuredTags. Each
+// Hashtag links to the account's posts with it, as Mastodon's do.
+func (f *Federation) featuredTags(w http.ResponseWriter, r *http.Request) {
+	a, err := f.social.LocalAccount(r.Context(), chi.URLParam(r, "username"))
+	if err != nil || a.Username == social.InstanceActorUsername {
+		f.notFoundOr(w, r, social.ErrNotFound)
+		return
+	}
+	fts, err := f.social.FeaturedTags(r.Context(), a)
+	if err != nil {
+		f.serverError(w, r, err)
+		return
+	}
+	tags := make([]Tag, 0, len(fts))
+	for _, ft := range fts {
+		tags = append(tags, Tag{Type: "Hashtag", Href: f.social.FeaturedTagURL(a, ft.Name), Name: "#" + ft.Name})
+	}
+	body, err := MarshalHashtagCollection(social.FeaturedTagsURL(a), tags)
+	if err != nil {
+		f.serverError(w, r, err)
+		return
+	}
+	writeActivityJSON(w, http.StatusOK, body)
 }

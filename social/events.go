@@ -18,14 +18,18 @@ import (
 // names rows, not entities: each listener renders them for its own viewer.
 type Event struct {
 	// Type is Mastodon's streaming event: "update", "delete",
-	// "notification" or "status.update"; or EventAccess, the server's own.
+	// "notification", "status.update" or "conversation"; or EventAccess,
+	// the server's own.
 	Type           string `json:"t"`
 	StatusID       int64  `json:"s,omitempty"`
 	NotificationID int64  `json:"n,omitempty"`
-	// AccountID is the recipient of a notification.
+	// AccountID is the recipient of a notification, or the owner of a
+	// conversation.
 	AccountID int64 `json:"a,omitempty"`
 	// UserID is whose sign-in an EventAccess is about.
 	UserID int64 `json:"u,omitempty"`
+	// ConversationID is the conversation that got a new post.
+	ConversationID int64 `json:"c,omitempty"`
 }
 
 // EventAccess is an event for the server, never sent to clients: what

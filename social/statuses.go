@@ -211,6 +211,11 @@ func (s *Service) postStatus(ctx context.Context, author *storage.Account, in Ne
 			return err
 		}
 		if st.Pending() {
+			// Until it is released, a direct post is in its author's
+			// conversation only.
+			if err := s.fileDirect(ctx, tx, st, mentions, true); err != nil {
+				return err
+			}
 			return s.scheduleRelease(ctx, tx, st)
 		}
 		return s.afterPublish(ctx, tx, st)
@@ -301,6 +306,10 @@ type ReceiveOptions struct {
 	Media []RemoteMedia
 	// Poll is the status's poll when it is a Question.
 	Poll *RemotePoll
+	// RemoteMentions are the accounts of other servers, known here, that
+	// the status mentions: with its author and the local accounts it
+	// mentions they are a direct post's participants.
+	RemoteMentions []int64
 }
 
 // ReceiveStatus stores a status that a remote server sent, whose content the
@@ -343,6 +352,12 @@ func (s *Service) ReceiveStatus(ctx context.Context, st *storage.Status, mention
 		if err := tx.TagStatus(ctx, st.ID, opts.Tags, st.CreatedAt); err != nil {
 			return err
 		}
+		// A post kept for another reason (a follower here, a mention)
+		// also reaches those who follow its hashtags; like Mastodon, a post
+		// is not taken in for its hashtags alone.
+		if err := s.feedTagFollowers(ctx, tx, st); err != nil {
+			return err
+		}
 		if err := s.attachRemoteMedia(ctx, tx, st, opts.Media); err != nil {
 			return err
 		}
@@ -352,6 +367,9 @@ func (s *Service) ReceiveStatus(ctx context.Context, st *storage.Status, mention
 			}
 		}
 		s.emit(ctx, Event{Type: "update", StatusID: st.ID})
+		if err := s.fileDirect(ctx, tx, st, append(slices.Clip(mentions), opts.RemoteMentions...), false); err != nil {
+			return err
+		}
 		if len(mentions) > 0 {
 			author, err := tx.AccountByID(ctx, st.AccountID)
 			if err != nil {

@@ -316,9 +316,10 @@ func (q queries) AccountStatuses(ctx context.Context, accountID int64, visibilit
 	return sts, nil
 }
 
-// CountLocalStatuses counts statuses written on this server.
+// CountLocalStatuses counts statuses written on this server, less those
+// waiting out their send delay: a count that rose would tell that one waits.
 func (q queries) CountLocalStatuses(ctx context.Context) (int, error) {
-	n, err := q.r.NewSelect().Model((*Status)(nil)).Where("local = ?", true).Count(ctx)
+	n, err := q.r.NewSelect().Model((*Status)(nil)).Where("local = ?", true).Where("pending_until IS NULL").Count(ctx)
 	return int(n), err
 }
 

@@ -202,6 +202,14 @@ func TestPendingPostIsHiddenFromEveryReadPath(t *testing.T) {
 			{name: "outbox's total (anonymous)", of: thePost, read: object("/users/alice/outbox"), shows: func(code int, body string) bool {
 				return code == http.StatusOK && !strings.Contains(body, `"totalItems":1`)
 			}, after: true},
+			// Only alice's earlier post is sent: the instance's counts
+			// (v1 instance, NodeInfo) do not give the waiting ones away.
+			{name: "instance's status count (anonymous)", of: thePost, read: get("", "/api/v1/instance"), shows: func(code int, body string) bool {
+				return code == http.StatusOK && !strings.Contains(body, `"status_count":1,`)
+			}, after: true},
+			{name: "NodeInfo's local posts (anonymous)", of: thePost, read: get("", "/nodeinfo/2.0"), shows: func(code int, body string) bool {
+				return code == http.StatusOK && !strings.Contains(body, `"localPosts":1}`) && !strings.Contains(body, `"localPosts":1,`)
+			}, after: true},
 			{name: "search (bob)", of: thePost, read: get(bobTok, "/api/v2/search?type=statuses&q=zebrafish"), after: true},
 			{name: "search by URL (bob)", of: thePost, read: get(bobTok, "/api/v2/search?type=statuses&q="+url.QueryEscape(n.base+"/@alice/"+pending)), after: true},
 			{name: "notifications (bob)", of: thePost, read: get(bobTok, "/api/v1/notifications"), after: true},
