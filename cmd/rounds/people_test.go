@@ -180,9 +180,6 @@ func TestPeopleNotesEndorsementsAndLookupsByID(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if _, err := n.svc.Follow(ctx, dave, erin); err == nil {
-			t.Log("a suspended account followed") // not expected to matter: suspended accounts are left out below
-		}
 		code, ff := call(t, n, tok, "GET", "/api/v1/accounts/familiar_followers?id[]="+peopleID(erin)+"&id[]=987654321", nil)
 		list, _ := ff["list"].([]any)
 		if code != 200 || len(list) != 2 {
@@ -366,5 +363,29 @@ func TestRemoveFromFollowersAcrossServers(t *testing.T) {
 		if code, body := call(t, a, tok, "POST", "/api/v1/accounts/987654321/remove_from_followers", nil); code != 404 {
 			t.Fatalf("removing an unknown account: %d %v", code, body)
 		}
+
+		// The same Reject refuses a follow request of a locked account:
+		// bob's server forgets the request.
+		a.user(t, "lena", true)
+		lenaOnB, err := b.fed.ResolveAccount(ctx, "lena@"+a.domain)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.svc.Follow(ctx, bob, lenaOnB); err != nil {
+			t.Fatal(err)
+		}
+		lenaTok := signIn(t, a, "lena").Config.AccessToken
+		eventually(t, "bob's follow request reaching lena", func() bool {
+			code, body := call(t, a, lenaTok, "GET", "/api/v1/follow_requests", nil)
+			list, _ := body["list"].([]any)
+			return code == 200 && len(list) == 1
+		})
+		if code, rel := call(t, a, lenaTok, "POST", "/api/v1/follow_requests/"+peopleID(bobOnA)+"/reject", nil); code != 200 || rel["requested_by"] != false {
+			t.Fatalf("rejecting bob's request: %d %v", code, rel)
+		}
+		eventually(t, "bob's server dropping his follow request", func() bool {
+			rel, err := b.svc.RelationshipWith(ctx, bob, lenaOnB)
+			return err == nil && !rel.Requested && !rel.Following
+		})
 	})
 }
