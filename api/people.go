@@ -270,7 +270,7 @@ func (h *handler) directory(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, errorf(http.StatusBadRequest, "offset must not be negative"))
 		return
 	}
-	accts, err := h.social.Directory(r.Context(), o)
+	accts, err := h.social.Directory(r.Context(), me(r), o)
 	if err != nil {
 		h.writeError(w, r, err)
 		return

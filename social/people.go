@@ -202,9 +202,14 @@ type DirectoryOptions struct {
 }
 
 // Directory lists the accounts that chose to be discoverable (never those
-// who opted out), without suspended or limited ones.
-func (s *Service) Directory(ctx context.Context, o DirectoryOptions) ([]*storage.Account, error) {
-	return s.db.Directory(ctx, storage.DirectoryQuery{
+// who opted out), without suspended or limited ones, nor, for a signed-in
+// viewer (nil: anonymous), those they block or mute or who block them.
+func (s *Service) Directory(ctx context.Context, viewer *storage.Account, o DirectoryOptions) ([]*storage.Account, error) {
+	var viewerID int64
+	if viewer != nil {
+		viewerID = viewer.ID
+	}
+	return s.db.Directory(ctx, storage.DirectoryQuery{Viewer: viewerID,
 		Offset: o.Offset, Limit: o.Limit, Active: o.Active, Local: o.Local,
 		Verified: o.Verified, Profession: o.Profession, Organisation: o.Organisation, Now: s.now(),
 	})

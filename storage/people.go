@@ -205,6 +205,9 @@ type DirectoryQuery struct {
 	Verified                 bool
 	Profession, Organisation string
 	Now                      time.Time
+	// Viewer, when not 0, is the signed-in person: accounts they block or
+	// mute, or that block them, are left out for them.
+	Viewer int64
 }
 
 // Directory returns the listed accounts (see listedAccount) that d selects.
@@ -214,6 +217,10 @@ func (q queries) Directory(ctx context.Context, d DirectoryQuery) ([]*Account, e
 		Where(listedAccount, true, true)
 	if d.Local {
 		sel = sel.Where("a.domain = ''")
+	}
+	if d.Viewer != 0 {
+		sel = sel.Where(`NOT EXISTS (SELECT 1 FROM blocks AS b WHERE (b.account_id = ? AND b.target_account_id = a.id) OR (b.account_id = a.id AND b.target_account_id = ?))
+AND NOT EXISTS (SELECT 1 FROM mutes AS m WHERE m.account_id = ? AND m.target_account_id = a.id)`, d.Viewer, d.Viewer, d.Viewer)
 	}
 	if d.Verified || d.Profession != "" || d.Organisation != "" {
 		cond, args := currentVerification, []any{d.Now}

@@ -319,6 +319,12 @@ func TestSuggestionsAndDirectory(t *testing.T) {
 		if got := dir("?order=new&organisation=st+james%27s+hospital"); got != "vera,alice" {
 			t.Fatalf("directory of an organisation: %s", got)
 		}
+		// Signed in, alice does not see whom she mutes (mo) or who blocks
+		// her (bl).
+		code, body := call(t, n, tok, "GET", "/api/v1/directory?order=new&verified=true", nil)
+		if got := strings.Join(peopleNames(t, body), ","); code != 200 || got != "fol,vic,vera,alice" {
+			t.Fatalf("directory for alice: %d %s", code, got)
+		}
 		if code, body := call(t, n, "", "GET", "/api/v1/directory?offset=-1", nil); code != 400 || body["error"] == nil {
 			t.Fatalf("a negative offset: %d %v", code, body)
 		}
