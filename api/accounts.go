@@ -215,7 +215,7 @@ func (h *handler) relationship(ctx context.Context, mine, other *storage.Account
 	return &Relationship{
 		ID: idString(other.ID), Following: rel.Following, ShowingReblogs: rel.ShowingReblogs, Notifying: rel.Notifying,
 		Languages: nil, FollowedBy: rel.FollowedBy, Blocking: rel.Blocking, BlockedBy: rel.BlockedBy,
-		Requested: rel.Requested, RequestedBy: rel.RequestedBy, Note: "",
+		Requested: rel.Requested, RequestedBy: rel.RequestedBy, Note: rel.Note, Endorsed: rel.Endorsed,
 		Muting: rel.Muting, MutingNotifications: rel.MutingNotifications,
 	}, nil
 }

@@ -52,6 +52,7 @@ func (a *API) Routes(r chi.Router) {
 		h.oauthRoutes(r)
 		h.instanceRoutes(r)
 		h.accountRoutes(r)
+		h.peopleRoutes(r)
 		h.registrationRoutes(r)
 		h.statusRoutes(r)
 		h.scheduledStatusRoutes(r)

@@ -39,6 +39,8 @@ type Relationship struct {
 	Blocking, BlockedBy                  bool
 	Requested, RequestedBy               bool
 	Muting, MutingNotifications          bool
+	Endorsed                             bool
+	Note                                 string // me's private note on other
 }
 
 // RelationshipWith tells how me and other stand.
@@ -59,6 +61,12 @@ func (s *Service) RelationshipWith(ctx context.Context, me, other *storage.Accou
 	_, err = s.db.BlockBetween(ctx, other.ID, me.ID)
 	r.BlockedBy = err == nil
 	r.Muting, r.MutingNotifications = s.db.Muting(ctx, me.ID, other.ID)
+	if r.Endorsed, err = s.db.Endorsed(ctx, me.ID, other.ID); err != nil {
+		return r, err
+	}
+	if r.Note, err = s.db.AccountNote(ctx, me.ID, other.ID); err != nil {
+		return r, err
+	}
 	return r, nil
 }
 

@@ -43,7 +43,9 @@ var publicAPIRoutes = map[string]string{
 	"GET /api/v1/accounts/search": "read:accounts", "GET /api/v2/search": "read:search",
 	"GET /api/v1/polls/{id}": "read:statuses", "GET /api/v1/tags/{name}": "",
 	"GET /api/v1/accounts/{id}/featured_tags": "read:accounts",
-	"POST /api/v1/accounts":                   "write:accounts", // needs an app token: answered 401 without one too
+	"GET /api/v1/accounts":                    "read:accounts", "GET /api/v1/statuses": "read:statuses",
+	"GET /api/v1/accounts/{id}/endorsements": "read:accounts", "GET /api/v1/directory": "read:accounts",
+	"POST /api/v1/accounts": "write:accounts", // needs an app token: answered 401 without one too
 }
 
 // anyTokenRoutes accept any valid token, whatever its scopes (Mastodon 4.3).
