@@ -194,3 +194,13 @@ func (s *Service) PublicLocalStatus(ctx context.Context, rawURL string) (*storag
 	}
 	return st, author, nil
 }
+
+// InstanceDocumentSources returns what admins wrote for kind, every
+// version (terms of service have one per effective date, oldest first),
+// for editing. Admins only.
+func (s *Service) InstanceDocumentSources(ctx context.Context, a Actor, kind string) ([]*storage.InstanceDocument, error) {
+	if err := a.require(PermManageSettings); err != nil {
+		return nil, err
+	}
+	return s.db.InstanceDocumentVersions(ctx, kind)
+}
