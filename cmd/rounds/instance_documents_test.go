@@ -58,13 +58,18 @@ func TestInstanceDocumentsFromCLIAndAdminPageReachTheAPI(t *testing.T) {
 			}
 		}
 
-		// Terms of service by CLI: one in effect since 2026-01-01 and one to
-		// come in 2099.
-		for _, v := range []struct{ date, text string }{{"2026-01-01", "First *terms*."}, {"2099-01-01", "Later terms."}} {
+		// Terms of service by CLI: one to come in 2099, shown while none is
+		// in effect, then one in effect since 2026-01-01.
+		for _, v := range []struct{ date, text string }{{"2099-01-01", "Later terms."}, {"2026-01-01", "First *terms*."}} {
 			f := filepath.Join(dir, v.date+".md")
 			_ = os.WriteFile(f, []byte(v.text), 0o600)
 			if code, out, errs := runCLI(t, env, "admin", "instance", "set-document", "terms_of_service", f, "--effective-date", v.date); code != 0 {
 				t.Fatalf("set-document terms %s: exit %d %s%s", v.date, code, out, errs)
+			}
+			if v.date == "2099-01-01" {
+				if code, doc := call(t, n, "", "GET", "/api/v1/instance/terms_of_service", nil); code != 200 || doc["effective_date"] != "2099-01-01" || doc["effective"] != false {
+					t.Fatalf("terms to come, none in effect = %d %v", code, doc)
+				}
 			}
 		}
 		if code, _, errs := runCLI(t, env, "admin", "instance", "set-document", "privacy_policy", file, "--effective-date", "2026-01-01"); code == 0 || !strings.Contains(errs, "only for the terms of service") {
