@@ -53,7 +53,7 @@ const (
 // clientAuthenticatedPaths authenticate the app by its client credentials,
 // not a bearer token: a stale token that a client library sends along must
 // not stop it from revoking that very token (RFC 7009 section 2.1).
-var clientAuthenticatedPaths = map[string]bool{"/oauth/token": true, "/oauth/revoke": true}
+var clientAuthenticatedPaths = map[string]bool{"/oauth/token": true, "/oauth/revoke": true, "/oauth/introspect": true}
 
 // authenticate reads the access token from the Authorization header (or
 // the access_token query or form parameter, or for a WebSocket the

@@ -45,11 +45,16 @@ var publicAPIRoutes = map[string]string{
 	"GET /api/v1/accounts/{id}/featured_tags": "read:accounts",
 	"GET /api/v1/accounts":                    "read:accounts", "GET /api/v1/statuses": "read:statuses",
 	"GET /api/v1/accounts/{id}/endorsements": "read:accounts", "GET /api/v1/directory": "read:accounts",
-	"POST /api/v1/accounts": "write:accounts", // needs an app token: answered 401 without one too
+	"POST /api/v1/accounts":                     "write:accounts", // needs an app token: answered 401 without one too
+	"GET /api/v1/instance/extended_description": "", "GET /api/v1/instance/privacy_policy": "",
+	"GET /api/v1/instance/terms_of_service": "", "GET /api/v1/instance/terms_of_service/{date}": "",
+	"GET /api/v1/instance/languages": "", "GET /api/v1/instance/translation_languages": "",
+	"GET /api/v1/peers/search": "", "GET /api/oembed": "",
+	"POST /oauth/introspect": "", // the app authenticates with its client credentials: 401 without them
 }
 
 // anyTokenRoutes accept any valid token, whatever its scopes (Mastodon 4.3).
-var anyTokenRoutes = map[string]bool{"GET /api/v1/apps/verify_credentials": true}
+var anyTokenRoutes = map[string]bool{"GET /api/v1/apps/verify_credentials": true, "GET /oauth/token/info": true}
 
 // Every API route outside publicAPIRoutes refuses a request without a
 // token (401 with {"error": ...}), and one with an invalid token; public
@@ -89,7 +94,7 @@ func TestEveryAPIRouteNeedsATokenUnlessPublic(t *testing.T) {
 				t.Errorf("%s without a token: no {\"error\": ...}", rt)
 			case token != "" && code != http.StatusUnauthorized && !public:
 				t.Errorf("%s with an invalid token: %d, want 401", rt, code)
-			case token == "" && public && code == http.StatusUnauthorized && rt != "POST /api/v1/accounts" && rt != "POST /oauth/revoke" && rt != "POST /oauth/token":
+			case token == "" && public && code == http.StatusUnauthorized && rt != "POST /api/v1/accounts" && rt != "POST /oauth/revoke" && rt != "POST /oauth/token" && rt != "POST /oauth/introspect":
 				t.Errorf("%s is public but answered 401", rt)
 			}
 		}
