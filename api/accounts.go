@@ -16,11 +16,11 @@ func (h *handler) accountRoutes(r chi.Router) {
 	r.With(requireUser("profile")).Get("/api/v1/accounts/verify_credentials", h.verifyCredentials)
 	r.With(requireUser("write:accounts")).Patch("/api/v1/accounts/update_credentials", h.updateCredentials)
 	r.With(requireUser("read:follows")).Get("/api/v1/accounts/relationships", h.relationships)
-	r.Get("/api/v1/accounts/lookup", h.lookupAccount)
-	r.Get("/api/v1/accounts/{id}", h.getAccount)
-	r.Get("/api/v1/accounts/{id}/statuses", h.accountStatuses)
-	r.Get("/api/v1/accounts/{id}/followers", h.followersOf)
-	r.Get("/api/v1/accounts/{id}/following", h.followingOf)
+	r.With(publicRoute("read:accounts")).Get("/api/v1/accounts/lookup", h.lookupAccount)
+	r.With(publicRoute("read:accounts")).Get("/api/v1/accounts/{id}", h.getAccount)
+	r.With(publicRoute("read:statuses")).Get("/api/v1/accounts/{id}/statuses", h.accountStatuses)
+	r.With(publicRoute("read:accounts")).Get("/api/v1/accounts/{id}/followers", h.followersOf)
+	r.With(publicRoute("read:accounts")).Get("/api/v1/accounts/{id}/following", h.followingOf)
 	r.With(requireUser("write:follows")).Post("/api/v1/accounts/{id}/follow", h.follow)
 	r.With(requireUser("write:follows")).Post("/api/v1/accounts/{id}/unfollow", h.unfollow)
 	r.With(requireUser("write:blocks")).Post("/api/v1/accounts/{id}/block", h.block)
@@ -215,7 +215,7 @@ func (h *handler) relationship(ctx context.Context, mine, other *storage.Account
 	return &Relationship{
 		ID: idString(other.ID), Following: rel.Following, ShowingReblogs: rel.ShowingReblogs, Notifying: rel.Notifying,
 		Languages: nil, FollowedBy: rel.FollowedBy, Blocking: rel.Blocking, BlockedBy: rel.BlockedBy,
-		Requested: rel.Requested, RequestedBy: rel.RequestedBy, Note: "",
+		Requested: rel.Requested, RequestedBy: rel.RequestedBy, Note: rel.Note, Endorsed: rel.Endorsed,
 		Muting: rel.Muting, MutingNotifications: rel.MutingNotifications,
 	}, nil
 }

@@ -18,10 +18,15 @@ import (
 //     following, reading the home timeline): a token with a user and scope.
 //   - requireScope(scope) where an app's own token (client_credentials) may
 //     do it too.
-//   - neither for public routes, which read currentUser(r) (nil when
-//     anonymous) to tailor the answer.
+//   - publicRoute(scope) for routes that answer without a token too and
+//     tailor the answer to the person of a token when there is one (a
+//     status, an account's posts): a token present must allow scope.
 //
 // Checks run in Mastodon's order: no token 401, scope 403, no user 422.
+// A token's person is used only where the route declared one of these:
+// currentUser is nil on any other route, token or not, so a route added
+// without a declaration answers as to anyone rather than reading what the
+// token was never allowed to read.
 
 type authKey struct{}
 
@@ -30,6 +35,9 @@ type auth struct {
 	token  string
 	user   *storage.User // nil for an app's own token
 	scopes []string
+	// checked is set once the route's declared scope was checked; until
+	// then the token's person is not used.
+	checked bool
 }
 
 // The answers Mastodon gives, word for word: apps match on some of them.
@@ -45,7 +53,7 @@ const (
 // clientAuthenticatedPaths authenticate the app by its client credentials,
 // not a bearer token: a stale token that a client library sends along must
 // not stop it from revoking that very token (RFC 7009 section 2.1).
-var clientAuthenticatedPaths = map[string]bool{"/oauth/token": true, "/oauth/revoke": true}
+var clientAuthenticatedPaths = map[string]bool{"/oauth/token": true, "/oauth/revoke": true, "/oauth/introspect": true}
 
 // authenticate reads the access token from the Authorization header (or
 // the access_token query or form parameter, or for a WebSocket the
@@ -138,9 +146,9 @@ func authOf(r *http.Request) *auth {
 }
 
 // currentUser returns the person the request acts for: nil when it has no
-// token or an app's own token.
+// token, an app's own token, or its route declared no scope for it.
 func currentUser(r *http.Request) *storage.User {
-	if a := authOf(r); a != nil {
+	if a := authOf(r); a != nil && a.checked {
 		return a.user
 	}
 	return nil
@@ -160,11 +168,37 @@ func requireScope(scope string) func(http.Handler) http.Handler {
 			case !social.ScopeAllows(a.scopes, scope):
 				writeJSON(w, http.StatusForbidden, map[string]string{"error": msgOutsideScope})
 			default:
+				a.checked = true
 				next.ServeHTTP(w, r)
 			}
 		})
 	}
 }
+
+// publicRoute declares a route that answers without a token, as Mastodon's
+// public GETs do, and needs scope of a token that is present: otherwise
+// 403, as Mastodon refuses it, before the token's person is used. A token
+// with only `profile` or `write:media` must not read direct and
+// followers-only posts because such routes also answer anonymously.
+// anyScope is for routes that read nothing of the person (instance
+// information) or check scopes themselves (streaming, per stream).
+func publicRoute(scope string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if a := authOf(r); a != nil {
+				if scope != anyScope && !social.ScopeAllows(a.scopes, scope) {
+					writeJSON(w, http.StatusForbidden, map[string]string{"error": msgOutsideScope})
+					return
+				}
+				a.checked = true
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// anyScope, given to publicRoute, lets any valid token through.
+const anyScope = ""
 
 // requireUser is requireScope(scope) that also needs a person's token: an
 // app's own token gets 422, as Mastodon answers. Handlers behind it may
@@ -185,16 +219,19 @@ func requireUser(scope string) func(http.Handler) http.Handler {
 // GET /api/v1/apps/verify_credentials does since Mastodon 4.3.
 func requireToken(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if authOf(r) == nil {
+		a := authOf(r)
+		if a == nil {
 			invalidToken(w)
 			return
 		}
+		a.checked = true
 		next.ServeHTTP(w, r)
 	})
 }
 
-// hasScope reports whether the request's token allows scope.
+// hasScope reports whether the request's token allows scope, on a route
+// that declared what it needs.
 func hasScope(r *http.Request, scope string) bool {
 	a := authOf(r)
-	return a != nil && social.ScopeAllows(a.scopes, scope)
+	return a != nil && a.checked && social.ScopeAllows(a.scopes, scope)
 }

@@ -114,3 +114,54 @@ func TestRequestTokenReadsHeaderQueryFormAndWebSocketProtocol(t *testing.T) {
 		}
 	}
 }
+
+// publicRoute lets anonymous requests through, refuses a present token
+// without the route's scope (403), and only then lets handlers see the
+// token's person; a route that declared nothing never sees the person.
+func TestPublicRouteChecksAPresentTokenAndUndeclaredRoutesSeeNoPerson(t *testing.T) {
+	person := &storage.User{ID: 1, Account: &storage.Account{ID: 2, Username: "aoife"}}
+	none := func(http.Handler) http.Handler { return nil }
+	cases := []struct {
+		name     string
+		auth     *auth
+		guard    func(http.Handler) http.Handler
+		status   int
+		sawUser  bool
+		declared bool
+	}{
+		{"anonymous", nil, publicRoute("read:statuses"), 200, false, true},
+		{"profile only", &auth{user: person, scopes: []string{"profile"}}, publicRoute("read:statuses"), 403, false, true},
+		{"write:media only", &auth{user: person, scopes: []string{"write:media"}}, publicRoute("read:statuses"), 403, false, true},
+		{"granular scope", &auth{user: person, scopes: []string{"read:statuses"}}, publicRoute("read:statuses"), 200, true, true},
+		{"parent scope", &auth{user: person, scopes: []string{"read"}}, publicRoute("read:accounts"), 200, true, true},
+		{"any scope", &auth{user: person, scopes: []string{"profile"}}, publicRoute(anyScope), 200, true, true},
+		{"undeclared route", &auth{user: person, scopes: []string{"read"}}, none, 200, false, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			saw := false
+			handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				saw = currentUser(r) != nil || me(r) != nil || hasScope(r, "read:statuses")
+				writeJSON(w, http.StatusOK, nil)
+			}))
+			if c.declared {
+				handler = c.guard(handler)
+			}
+			req := httptest.NewRequest("GET", "/x", nil)
+			if c.auth != nil {
+				req = req.WithContext(context.WithValue(req.Context(), authKey{}, c.auth))
+			}
+			rec := httptest.NewRecorder()
+			handler.ServeHTTP(rec, req)
+			if rec.Code != c.status {
+				t.Fatalf("status %d, want %d (%s)", rec.Code, c.status, rec.Body)
+			}
+			if c.status == 403 && !strings.Contains(rec.Body.String(), msgOutsideScope) {
+				t.Fatalf("403 body %s", rec.Body)
+			}
+			if saw != c.sawUser {
+				t.Fatalf("handler saw the person: %v, want %v", saw, c.sawUser)
+			}
+		})
+	}
+}

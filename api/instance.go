@@ -52,6 +52,10 @@ func (h *handler) instanceV1(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	reg, err := h.registrations(r)
+	var vapidKey string
+	if err == nil {
+		vapidKey, err = h.social.VAPIDPublicKey(r.Context())
+	}
 	if err != nil {
 		h.writeError(w, r, err)
 		return
@@ -70,13 +74,15 @@ func (h *handler) instanceV1(w http.ResponseWriter, r *http.Request) {
 		"registrations":     reg.enabled,
 		"approval_required": reg.approvalRequired,
 		"invites_enabled":   reg.invitesEnabled,
-		"configuration":     h.configuration(),
+		"configuration":     h.configuration(vapidKey),
 		"contact_account":   nil,
 		"rules":             h.ruleEntities(r),
 	})
 }
 
-func (h *handler) configuration() map[string]any {
+// configuration is the instance's configuration; vapidKey is the server's
+// Web Push public key.
+func (h *handler) configuration(vapidKey string) map[string]any {
 	return map[string]any{
 		"urls":     map[string]string{"streaming": h.streamingBase()},
 		"accounts": map[string]int{"max_featured_tags": 10, "max_pinned_statuses": 5},
@@ -87,7 +93,7 @@ func (h *handler) configuration() map[string]any {
 		},
 		"polls":            map[string]int{"max_options": social.MaxPollOptions, "max_characters_per_option": social.MaxPollOptionCharacters, "min_expiration": social.MinPollExpiry, "max_expiration": social.MaxPollExpiry},
 		"translation":      map[string]bool{"enabled": false},
-		"vapid":            map[string]string{"public_key": ""},
+		"vapid":            map[string]string{"public_key": vapidKey},
 		"timelines_access": map[string]any{},
 	}
 }
@@ -99,6 +105,10 @@ func (h *handler) instanceV2(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	reg, err := h.registrations(r)
+	var vapidKey string
+	if err == nil {
+		vapidKey, err = h.social.VAPIDPublicKey(r.Context())
+	}
 	if err != nil {
 		h.writeError(w, r, err)
 		return
@@ -113,7 +123,7 @@ func (h *handler) instanceV2(w http.ResponseWriter, r *http.Request) {
 		"thumbnail":     map[string]any{"url": h.social.BaseURL() + "/static/header.png", "blurhash": nil, "versions": map[string]string{}},
 		"icon":          []any{},
 		"languages":     []string{"en"},
-		"configuration": h.configuration(),
+		"configuration": h.configuration(vapidKey),
 		"registrations": map[string]any{
 			"enabled": reg.enabled, "approval_required": reg.approvalRequired, "message": reg.message,
 			"url": nil, "min_age": nil, "reason_required": reg.approvalRequired,

@@ -22,8 +22,8 @@ func (h *handler) markRoutes(r chi.Router) {
 	r.With(requireUser("write:accounts")).Post("/api/v1/statuses/{id}/unpin", h.markStatus(func(ctx context.Context, me *storage.Account, st *storage.Status) error {
 		return h.social.Unpin(ctx, me, st)
 	}))
-	r.Get("/api/v1/statuses/{id}/favourited_by", h.statusActors(false))
-	r.Get("/api/v1/statuses/{id}/reblogged_by", h.statusActors(true))
+	r.With(publicRoute("read:accounts")).Get("/api/v1/statuses/{id}/favourited_by", h.statusActors(false))
+	r.With(publicRoute("read:accounts")).Get("/api/v1/statuses/{id}/reblogged_by", h.statusActors(true))
 	r.With(requireUser("read:bookmarks")).Get("/api/v1/bookmarks", h.markedStatuses(h.social.Bookmarks))
 	r.With(requireUser("read:favourites")).Get("/api/v1/favourites", h.markedStatuses(h.social.Favourites))
 	r.With(requireUser("read:blocks")).Get("/api/v1/blocks", h.markedAccounts(h.social.Blocks))

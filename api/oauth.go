@@ -32,7 +32,7 @@ type oauthApplication struct {
 	Scopes       []string `json:"scopes"`
 	RedirectURI  string   `json:"redirect_uri"` // deprecated in 4.3: the URIs, one per line
 	RedirectURIs []string `json:"redirect_uris"`
-	VapidKey     string   `json:"vapid_key"` // deprecated in 4.3; no Web Push yet
+	VapidKey     string   `json:"vapid_key"` // deprecated in 4.3, still sent: the instance's is configuration.vapid
 }
 
 // oauthCredentialApplication is Mastodon's CredentialApplication: the
@@ -44,7 +44,7 @@ type oauthCredentialApplication struct {
 	ClientSecretExpiresAt int64  `json:"client_secret_expires_at"` // 0: never
 }
 
-func applicationEntity(app *storage.OAuthApp) oauthApplication {
+func applicationEntity(app *storage.OAuthApp, vapidKey string) oauthApplication {
 	uris := app.RedirectURIList()
 	var website *string // null when none, as Mastodon
 	if app.Website != "" {
@@ -57,6 +57,7 @@ func applicationEntity(app *storage.OAuthApp) oauthApplication {
 		Scopes:       app.ScopeList(),
 		RedirectURI:  strings.Join(uris, "\n"),
 		RedirectURIs: uris,
+		VapidKey:     vapidKey,
 	}
 }
 
@@ -77,12 +78,16 @@ func (h *handler) createApp(w http.ResponseWriter, r *http.Request) {
 		RedirectURIs: uris,
 		Scopes:       strings.Join(p.list("scopes"), " "),
 	})
+	var vapidKey string
+	if err == nil {
+		vapidKey, err = h.social.VAPIDPublicKey(r.Context())
+	}
 	if err != nil {
 		h.writeError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, oauthCredentialApplication{
-		oauthApplication: applicationEntity(app),
+		oauthApplication: applicationEntity(app, vapidKey),
 		ClientID:         app.ClientID,
 		ClientSecret:     secret,
 	})
@@ -96,11 +101,15 @@ func (h *handler) verifyAppCredentials(w http.ResponseWriter, r *http.Request) {
 		invalidToken(w) // revoked since authenticate looked
 		return
 	}
+	var vapidKey string
+	if err == nil {
+		vapidKey, err = h.social.VAPIDPublicKey(r.Context())
+	}
 	if err != nil {
 		h.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, applicationEntity(app))
+	writeJSON(w, http.StatusOK, applicationEntity(app, vapidKey))
 }
 
 // oauthToken is the token response of RFC 6749 section 5.1, as Mastodon
@@ -241,18 +250,21 @@ func (h *handler) oauthMetadata(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{
 		// With the trailing slash, as Mastodon: it is what a browser's
 		// URL("https://host").href gives, which clients compare against.
-		"issuer":                                     base + "/",
-		"service_documentation":                      "https://docs.joinmastodon.org/",
-		"authorization_endpoint":                     base + "/oauth/authorize",
-		"token_endpoint":                             base + "/oauth/token",
-		"revocation_endpoint":                        base + "/oauth/revoke",
-		"app_registration_endpoint":                  base + "/api/v1/apps",
-		"scopes_supported":                           social.ScopesSupported(),
-		"response_types_supported":                   []string{"code"},
-		"response_modes_supported":                   []string{"query"},
-		"grant_types_supported":                      []string{"authorization_code", "password", "client_credentials"},
-		"code_challenge_methods_supported":           []string{"S256"},
-		"token_endpoint_auth_methods_supported":      authMethods,
-		"revocation_endpoint_auth_methods_supported": authMethods,
+		"issuer":                                        base + "/",
+		"service_documentation":                         "https://docs.joinmastodon.org/",
+		"authorization_endpoint":                        base + "/oauth/authorize",
+		"token_endpoint":                                base + "/oauth/token",
+		"revocation_endpoint":                           base + "/oauth/revoke",
+		"userinfo_endpoint":                             base + "/oauth/userinfo",
+		"introspection_endpoint":                        base + "/oauth/introspect",
+		"app_registration_endpoint":                     base + "/api/v1/apps",
+		"scopes_supported":                              social.ScopesSupported(),
+		"response_types_supported":                      []string{"code"},
+		"response_modes_supported":                      []string{"query"},
+		"grant_types_supported":                         []string{"authorization_code", "password", "client_credentials"},
+		"code_challenge_methods_supported":              []string{"S256"},
+		"token_endpoint_auth_methods_supported":         authMethods,
+		"revocation_endpoint_auth_methods_supported":    authMethods,
+		"introspection_endpoint_auth_methods_supported": authMethods,
 	})
 }

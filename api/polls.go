@@ -75,7 +75,7 @@ func (p *present) statusPoll(ctx context.Context, st *storage.Status) *Poll {
 }
 
 func (h *handler) pollRoutes(r chi.Router) {
-	r.Get("/api/v1/polls/{id}", h.idAction(func(r *http.Request, id int64, _ params) (any, error) {
+	r.With(publicRoute("read:statuses")).Get("/api/v1/polls/{id}", h.idAction(func(r *http.Request, id int64, _ params) (any, error) {
 		v, _, err := h.social.Poll(r.Context(), me(r), id)
 		if err != nil {
 			return nil, err

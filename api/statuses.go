@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -13,9 +14,9 @@ import (
 
 func (h *handler) statusRoutes(r chi.Router) {
 	r.With(requireUser("write:statuses")).Post("/api/v1/statuses", h.postStatus)
-	r.Get("/api/v1/statuses/{id}", h.getStatus)
-	r.Get("/api/v1/statuses/{id}/context", h.statusContext)
-	r.Get("/api/v1/statuses/{id}/history", h.statusHistory)
+	r.With(publicRoute("read:statuses")).Get("/api/v1/statuses/{id}", h.getStatus)
+	r.With(publicRoute("read:statuses")).Get("/api/v1/statuses/{id}/context", h.statusContext)
+	r.With(publicRoute("read:statuses")).Get("/api/v1/statuses/{id}/history", h.statusHistory)
 	r.With(requireUser("read:statuses")).Get("/api/v1/statuses/{id}/source", h.statusSource)
 	r.With(requireUser("write:statuses")).Put("/api/v1/statuses/{id}", h.editStatus)
 	r.With(requireUser("write:statuses")).Delete("/api/v1/statuses/{id}", h.deleteStatus)
@@ -66,24 +67,16 @@ func newStatusFrom(p params) (social.NewStatus, error) {
 	return in, err
 }
 
-// statusInput reads what a post or an edit says; on bad input it answers
-// the error itself and reports false.
-func (h *handler) statusInput(w http.ResponseWriter, r *http.Request) (social.NewStatus, bool) {
-	p, err := parseParams(r)
-	if err == nil {
-		var in social.NewStatus
-		if in, err = newStatusFrom(p); err == nil {
-			return in, true
-		}
-	}
-	h.writeError(w, r, err)
-	return social.NewStatus{}, false
-}
-
 func (h *handler) postStatus(w http.ResponseWriter, r *http.Request) {
 	u := currentUser(r) // requireUser on the route
-	in, ok := h.statusInput(w, r)
-	if !ok {
+	p, err := parseParams(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	in, err := newStatusFrom(p)
+	if err != nil {
+		h.writeError(w, r, err)
 		return
 	}
 	in.IdempotencyKey = r.Header.Get("Idempotency-Key")
@@ -97,6 +90,10 @@ func (h *handler) postStatus(w http.ResponseWriter, r *http.Request) {
 			h.writeError(w, r, errorf(http.StatusNotFound, "The status you are replying to does not exist"))
 			return
 		}
+	}
+	if at := p.str("scheduled_at"); at != "" {
+		h.scheduleStatus(w, r, u, in, at)
+		return
 	}
 	st, err := h.social.PostStatus(r.Context(), u.Account, in)
 	if err != nil {
@@ -240,6 +237,22 @@ func (h *handler) editStatus(w http.ResponseWriter, r *http.Request) {
 func (h *handler) deleteStatus(w http.ResponseWriter, r *http.Request) {
 	u := currentUser(r) // requireUser on the route
 	st, err := h.visibleStatus(r)
+	if errors.Is(err, social.ErrNotFound) {
+		// One's own boost of a post one may no longer see (its author
+		// suspended or blocking one) is hidden, but may still be deleted.
+		if id, perr := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64); perr == nil {
+			if own, oerr := h.social.StatusByID(r.Context(), id); oerr == nil && own.AccountID == u.Account.ID && own.ReblogOfID != nil {
+				out := h.presenter(u.Account).Status(r.Context(), own)
+				out.Reblog = nil // what it boosted stays hidden
+				if _, err := h.social.DeleteStatus(r.Context(), u.Account, own.ID); err != nil {
+					h.writeError(w, r, err)
+					return
+				}
+				writeJSON(w, http.StatusOK, out)
+				return
+			}
+		}
+	}
 	if err != nil {
 		h.writeError(w, r, err)
 		return

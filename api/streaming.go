@@ -3,9 +3,11 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -22,43 +24,104 @@ func (h *handler) streamingRoutes(r chi.Router) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("OK"))
 	})
-	r.Get("/api/v1/streaming", h.stream)
-	r.Get("/api/v1/streaming/{stream}", h.stream)
-	r.Get("/api/v1/streaming/{stream}/{sub}", h.stream)
+	// Scopes are checked per stream (checkStream).
+	r.With(publicRoute(anyScope)).Get("/api/v1/streaming", h.stream)
+	r.With(publicRoute(anyScope)).Get("/api/v1/streaming/{stream}", h.stream)
+	r.With(publicRoute(anyScope)).Get("/api/v1/streaming/{stream}/{sub}", h.stream)
 }
 
 // subscription is one stream a connection follows: "user",
 // "user:notification", "public", "public:local", "public:remote",
-// "hashtag" (with Tag), "hashtag:local", "direct".
+// "hashtag" (with Tag), "hashtag:local", "direct", "list" (with List, the
+// list's id).
 type subscription struct {
 	Name string
 	Tag  string
+	List string
 }
 
 func (s subscription) label() []string {
-	if s.Tag != "" {
+	switch {
+	case s.Tag != "":
 		return []string{s.Name, s.Tag}
+	case s.List != "":
+		return []string{s.Name, s.List}
 	}
 	return []string{s.Name}
 }
 
-var knownStreams = []string{"user", "user:notification", "public", "public:local", "public:remote", "public:media", "public:local:media", "hashtag", "hashtag:local", "direct"}
+var knownStreams = []string{"user", "user:notification", "public", "public:local", "public:remote", "public:media", "public:local:media", "hashtag", "hashtag:local", "direct", "list"}
+
+// streamScope is the scope a token must allow to follow a stream, as on
+// Mastodon: read (or read:statuses) for the home, direct and public
+// streams, read:notifications for the notifications alone. The public and
+// hashtag streams are open without a token, as the public timelines are;
+// a token sent along must allow read:statuses all the same, as for
+// GET /api/v1/timelines/public.
+func streamScope(name string) string {
+	if name == "user:notification" {
+		return "read:notifications"
+	}
+	return "read:statuses"
+}
 
 // checkStream says whether the requester may follow the stream.
-func checkStream(r *http.Request, s subscription) error {
+func (h *handler) checkStream(r *http.Request, s subscription) error {
 	if !slices.Contains(knownStreams, s.Name) {
 		return errorf(http.StatusBadRequest, "Unknown stream type")
 	}
 	if strings.HasPrefix(s.Name, "hashtag") && s.Tag == "" {
 		return errorf(http.StatusBadRequest, "A tag is needed for a hashtag stream")
 	}
-	if (strings.HasPrefix(s.Name, "user") || s.Name == "direct") && currentUser(r) == nil {
+	if (strings.HasPrefix(s.Name, "user") || s.Name == "direct" || s.Name == "list") && currentUser(r) == nil {
 		return errorf(http.StatusUnauthorized, "Missing access token")
 	}
-	if strings.HasPrefix(s.Name, "user") && !hasScope(r, "read:statuses") && !hasScope(r, "read:notifications") {
-		return errorf(http.StatusForbidden, "This action is outside the authorized scopes")
+	if authOf(r) != nil && !hasScope(r, streamScope(s.Name)) {
+		return errorf(http.StatusForbidden, msgOutsideScope)
+	}
+	if s.Name == "list" {
+		// Only the list's owner may follow it.
+		id, err := strconv.ParseInt(s.List, 10, 64)
+		if err != nil {
+			return errorf(http.StatusBadRequest, "A list id is needed for a list stream")
+		}
+		if _, err := h.social.List(r.Context(), me(r), id); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// tokenRecheck is how often a stream opened with a token checks it again
+// even when no event said its access changed: events between processes
+// can be lost, and slow listeners miss some.
+const tokenRecheck = time.Minute
+
+// accessEnded says whether a stream must close: its token was revoked or
+// no longer lets its person in (suspended, disabled, deleted...). It
+// checks the token again when ev (nil for the periodic check) says the
+// access of the stream's person may have changed. Any failure to confirm
+// the token closes the stream; the client reconnects if it still may.
+func (h *handler) accessEnded(ctx context.Context, a *auth, ev *social.Event) bool {
+	if a == nil {
+		return false // an anonymous stream holds no authorisation
+	}
+	if ev != nil {
+		var userID int64
+		if a.user != nil {
+			userID = a.user.ID
+		}
+		if ev.Type != social.EventAccess || ev.UserID != userID {
+			return false
+		}
+	}
+	if _, _, err := h.social.AuthenticateToken(ctx, a.token); err != nil {
+		if ctx.Err() == nil {
+			h.log.Info("streaming: closed a stream whose token no longer works", "error", err)
+		}
+		return true
+	}
+	return false
 }
 
 // stream serves a WebSocket when the request asks to upgrade, and
@@ -74,8 +137,8 @@ func (h *handler) stream(w http.ResponseWriter, r *http.Request) {
 	tag := strings.TrimPrefix(r.URL.Query().Get("tag"), "#")
 	var subs []subscription
 	if name != "" {
-		s := subscription{Name: name, Tag: strings.ToLower(tag)}
-		if err := checkStream(r, s); err != nil {
+		s := subscription{Name: name, Tag: strings.ToLower(tag), List: r.URL.Query().Get("list")}
+		if err := h.checkStream(r, s); err != nil {
 			h.writeError(w, r, err)
 			return
 		}
@@ -100,11 +163,11 @@ type streamMessage struct {
 }
 
 // streamFilterContext is the filter context whose filters apply to a
-// stream's statuses, as on Mastodon: home for the user stream, public for
-// the public and hashtag streams; none for direct messages.
+// stream's statuses, as on Mastodon: home for the user and list streams,
+// public for the public and hashtag streams; none for direct messages.
 func streamFilterContext(name string) string {
 	switch {
-	case name == "user":
+	case name == "user", name == "list":
 		return "home"
 	case strings.HasPrefix(name, "public"), strings.HasPrefix(name, "hashtag"):
 		return "public"
@@ -113,11 +176,13 @@ func streamFilterContext(name string) string {
 }
 
 // route turns a bus event into the messages this viewer's subscriptions
-// should see. The viewer's filters apply in each stream's context, loaded
-// afresh for each event sent (a filter changed takes effect at once): a
-// warn filter's match is in the status's `filtered`, a hide filter's drops
-// the event from that stream.
-func (h *handler) route(ctx context.Context, viewer *storage.Account, subs []subscription, ev social.Event) []streamMessage {
+// should see; notes says whether the viewer's token may read notifications
+// (the user stream carries them only then: a read:statuses token is not
+// one for notifications). The viewer's filters apply in each stream's
+// context, loaded afresh for each event sent (a filter changed takes
+// effect at once): a warn filter's match is in the status's `filtered`, a
+// hide filter's drops the event from that stream.
+func (h *handler) route(ctx context.Context, viewer *storage.Account, notes bool, subs []subscription, ev social.Event) []streamMessage {
 	var out []streamMessage
 	var filters *social.FilterSet
 	presenter := func(filterCtx string) *present {
@@ -137,7 +202,7 @@ func (h *handler) route(ctx context.Context, viewer *storage.Account, subs []sub
 	}
 	switch ev.Type {
 	case "notification":
-		if viewer == nil || ev.AccountID != viewer.ID {
+		if viewer == nil || ev.AccountID != viewer.ID || !notes {
 			return nil
 		}
 		n, err := h.social.Notification(ctx, viewer, ev.NotificationID)
@@ -152,6 +217,23 @@ func (h *handler) route(ctx context.Context, viewer *storage.Account, subs []sub
 		for _, s := range subs {
 			if s.Name == "user" || s.Name == "user:notification" {
 				out = append(out, streamMessage{Stream: s.label(), Event: "notification", Payload: payload})
+			}
+		}
+	case "conversation":
+		// The direct stream carries the owner's conversations as they get
+		// new posts; Mastodon's apps refresh their Conversations list from
+		// these events.
+		if viewer == nil || ev.AccountID != viewer.ID || !slices.ContainsFunc(subs, func(s subscription) bool { return s.Name == "direct" }) {
+			return nil
+		}
+		c, err := h.social.Conversation(ctx, viewer, ev.ConversationID)
+		if err != nil {
+			return nil
+		}
+		payload := mustJSON(h.presenter(viewer).Conversation(ctx, c))
+		for _, s := range subs {
+			if s.Name == "direct" {
+				out = append(out, streamMessage{Stream: s.label(), Event: "conversation", Payload: payload})
 			}
 		}
 	case "delete":
@@ -204,9 +286,14 @@ func (h *handler) wants(ctx context.Context, viewer *storage.Account, s subscrip
 		if st.Visibility == social.VisibilityDirect {
 			return h.social.Mentions(ctx, st, viewer)
 		}
-		return h.social.IsFollowing(ctx, viewer, author) || h.social.Mentions(ctx, st, viewer)
+		// InHomeFeed: a post that reached the home timeline by a followed
+		// hashtag comes live too, as on Mastodon.
+		return h.social.IsFollowing(ctx, viewer, author) || h.social.Mentions(ctx, st, viewer) || h.social.InHomeFeed(ctx, viewer, st)
 	case "direct":
 		return viewer != nil && st.Visibility == social.VisibilityDirect && (author.ID == viewer.ID || h.social.Mentions(ctx, st, viewer))
+	case "list":
+		id, _ := strconv.ParseInt(s.List, 10, 64) // checked on subscribing
+		return viewer != nil && h.social.InListTimeline(ctx, viewer, id, st)
 	case "public", "public:media":
 		return public
 	case "public:local", "public:local:media":
@@ -257,8 +344,12 @@ func (h *handler) streamSSE(w http.ResponseWriter, r *http.Request, subs []subsc
 	_, _ = fmt.Fprint(w, ":)\n\n")
 	flusher.Flush()
 	viewer := me(r)
+	a := authOf(r)
+	notes := hasScope(r, "read:notifications")
 	beat := time.NewTicker(15 * time.Second)
 	defer beat.Stop()
+	recheck := time.NewTicker(tokenRecheck)
+	defer recheck.Stop()
 	for {
 		select {
 		case <-r.Context().Done():
@@ -268,11 +359,18 @@ func (h *handler) streamSSE(w http.ResponseWriter, r *http.Request, subs []subsc
 				return
 			}
 			flusher.Flush()
+		case <-recheck.C:
+			if h.accessEnded(r.Context(), a, nil) {
+				return
+			}
 		case ev, ok := <-events:
 			if !ok {
 				return
 			}
-			for _, m := range h.route(r.Context(), viewer, subs, ev) {
+			if h.accessEnded(r.Context(), a, &ev) {
+				return
+			}
+			for _, m := range h.route(r.Context(), viewer, notes, subs, ev) {
 				if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", m.Event, m.Payload); err != nil {
 					return
 				}
@@ -297,6 +395,10 @@ func (h *handler) streamWebSocket(w http.ResponseWriter, r *http.Request, initia
 	}
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
 	_ = http.NewResponseController(w).SetReadDeadline(time.Time{})
+	// Listening starts before the handshake is answered, so that nothing
+	// that happens once the client holds an open socket is missed.
+	events, stop := h.social.Events().Subscribe()
+	defer stop()
 	conn, err := websocket.Accept(w, r, opts)
 	if err != nil {
 		return
@@ -308,9 +410,6 @@ func (h *handler) streamWebSocket(w http.ResponseWriter, r *http.Request, initia
 	var mu sync.Mutex
 	subs := append([]subscription(nil), initial...)
 	viewer := me(r)
-
-	events, stop := h.social.Events().Subscribe()
-	defer stop()
 
 	// Reader: subscribe and unsubscribe messages.
 	go func() {
@@ -324,17 +423,23 @@ func (h *handler) streamWebSocket(w http.ResponseWriter, r *http.Request, initia
 				Type   string `json:"type"`
 				Stream string `json:"stream"`
 				Tag    string `json:"tag"`
+				List   string `json:"list"`
 			}
 			if json.Unmarshal(data, &msg) != nil {
 				continue
 			}
-			s := subscription{Name: msg.Stream, Tag: strings.ToLower(strings.TrimPrefix(msg.Tag, "#"))}
+			s := subscription{Name: msg.Stream, Tag: strings.ToLower(strings.TrimPrefix(msg.Tag, "#")), List: msg.List}
 			mu.Lock()
 			switch msg.Type {
 			case "subscribe":
-				if err := checkStream(r, s); err != nil {
+				if err := h.checkStream(r, s); err != nil {
 					mu.Unlock()
-					_ = conn.Write(ctx, websocket.MessageText, []byte(mustJSON(map[string]any{"error": err.Error(), "status": 400})))
+					status := http.StatusBadRequest
+					var ae *apiError
+					if errors.As(err, &ae) {
+						status = ae.status // 401 or 403 as over HTTP
+					}
+					_ = conn.Write(ctx, websocket.MessageText, []byte(mustJSON(map[string]any{"error": err.Error(), "status": status})))
 					continue
 				}
 				if !slices.Contains(subs, s) {
@@ -347,13 +452,26 @@ func (h *handler) streamWebSocket(w http.ResponseWriter, r *http.Request, initia
 		}
 	}()
 
+	a := authOf(r)
+	notes := hasScope(r, "read:notifications")
+	ended := func() {
+		// 1008: the server's policy no longer lets this client listen.
+		conn.Close(websocket.StatusPolicyViolation, msgInvalidToken)
+	}
 	ping := time.NewTicker(30 * time.Second)
 	defer ping.Stop()
+	recheck := time.NewTicker(tokenRecheck)
+	defer recheck.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			conn.Close(websocket.StatusNormalClosure, "")
 			return
+		case <-recheck.C:
+			if h.accessEnded(ctx, a, nil) {
+				ended()
+				return
+			}
 		case <-ping.C:
 			pctx, pcancel := context.WithTimeout(ctx, 10*time.Second)
 			err := conn.Ping(pctx)
@@ -365,10 +483,14 @@ func (h *handler) streamWebSocket(w http.ResponseWriter, r *http.Request, initia
 			if !ok {
 				return
 			}
+			if h.accessEnded(ctx, a, &ev) {
+				ended()
+				return
+			}
 			mu.Lock()
 			current := append([]subscription(nil), subs...)
 			mu.Unlock()
-			for _, m := range h.route(ctx, viewer, current, ev) {
+			for _, m := range h.route(ctx, viewer, notes, current, ev) {
 				wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
 				err := conn.Write(wctx, websocket.MessageText, []byte(mustJSON(m)))
 				wcancel()

@@ -11,8 +11,8 @@ import (
 
 func (h *handler) timelineRoutes(r chi.Router) {
 	r.With(requireUser("read:statuses")).Get("/api/v1/timelines/home", h.homeTimeline)
-	r.Get("/api/v1/timelines/public", h.publicTimeline)
-	r.Get("/api/v1/timelines/tag/{hashtag}", h.tagTimeline)
+	r.With(publicRoute("read:statuses")).Get("/api/v1/timelines/public", h.publicTimeline)
+	r.With(publicRoute("read:statuses")).Get("/api/v1/timelines/tag/{hashtag}", h.tagTimeline)
 }
 
 func (h *handler) homeTimeline(w http.ResponseWriter, r *http.Request) {

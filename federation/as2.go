@@ -25,6 +25,7 @@ import (
 	"maps"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/go-fed/activity/streams"
@@ -63,6 +64,10 @@ type ActorDoc struct {
 	ManuallyApprovesFollowers, Discoverable, Indexable         bool
 	Published                                                  time.Time // zero = omit
 	Fields                                                     []PropertyValue
+
+	// FeaturedTags is Mastodon's featuredTags: the collection of the
+	// hashtags the account features, as Hashtag objects.
+	FeaturedTags string
 }
 
 // Tag is a Mention ("@user@host") or Hashtag ("#tag") attached to a note;
@@ -133,6 +138,7 @@ func as2Context() []interface{} {
 			"manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
 			"toot":                      "http://joinmastodon.org/ns#",
 			"featured":                  map[string]interface{}{"@id": "toot:featured", "@type": "@id"},
+			"featuredTags":              map[string]interface{}{"@id": "toot:featuredTags", "@type": "@id"},
 			"discoverable":              "toot:discoverable",
 			"indexable":                 "toot:indexable",
 			"sensitive":                 "as:sensitive",
@@ -505,6 +511,9 @@ func as2NewImage(b *as2Builder, field, href, mediaType string) vocab.ActivityStr
 func as2PatchActor(m map[string]interface{}, d ActorDoc) {
 	m["manuallyApprovesFollowers"] = d.ManuallyApprovesFollowers
 	m["indexable"] = d.Indexable
+	if d.FeaturedTags != "" {
+		m["featuredTags"] = d.FeaturedTags
+	}
 	if d.SharedInbox != "" {
 		m["endpoints"] = map[string]interface{}{"sharedInbox": d.SharedInbox}
 	}
@@ -1303,6 +1312,7 @@ func as2ActorFrom(a as2Actor, raw map[string]interface{}) *ActorDoc {
 	}
 	d.ManuallyApprovesFollowers, _ = raw["manuallyApprovesFollowers"].(bool)
 	d.Indexable, _ = raw["indexable"].(bool)
+	d.FeaturedTags = as2RawRef(raw["featuredTags"])
 	if ep, ok := raw["endpoints"].(map[string]interface{}); ok {
 		d.SharedInbox = as2RawRef(ep["sharedInbox"])
 	}
@@ -1994,4 +2004,60 @@ func as2RawInt(v interface{}) int {
 		return 0
 	}
 	return int(f)
+}
+
+// MarshalHashtagCollection renders an account's featured hashtags as
+// Mastodon serves its featuredTags: a Collection whose items are Hashtag
+// objects ({"type": "Hashtag", "href": ..., "name": "#tag"}), inline.
+func MarshalHashtagCollection(id string, tags []Tag) ([]byte, error) {
+	if _, err := as2AbsIRI(id); err != nil {
+		return nil, fmt.Errorf("federation: marshal hashtag collection: %w", err)
+	}
+	items := make([]interface{}, 0, len(tags))
+	for _, t := range tags {
+		items = append(items, map[string]interface{}{"type": "Hashtag", "href": t.Href, "name": t.Name})
+	}
+	return as2Finish(map[string]interface{}{"id": id, "type": "Collection", "totalItems": len(items), "items": items})
+}
+
+// ParseHashtagCollection reads the Hashtag names (without their #) of a
+// featuredTags collection: its items or orderedItems, or those of its
+// first page when that is embedded. first is the first page's IRI when
+// the collection only links to it. Items that are not Hashtags are
+// skipped; at most limit names are read.
+func ParseHashtagCollection(body []byte, limit int) (id string, names []string, first string, err error) {
+	var raw map[string]interface{}
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return "", nil, "", fmt.Errorf("hashtag collection: %w", err)
+	}
+	switch as2RawString(raw["type"]) {
+	case "Collection", "OrderedCollection", "CollectionPage", "OrderedCollectionPage":
+	default:
+		return "", nil, "", fmt.Errorf("hashtag collection: type %.64q is not a collection", as2RawString(raw["type"]))
+	}
+	id = as2RawRef(raw["id"])
+	items := append(as2List(raw["items"]), as2List(raw["orderedItems"])...)
+	if len(items) == 0 {
+		switch f := raw["first"].(type) {
+		case map[string]interface{}:
+			items = append(as2List(f["items"]), as2List(f["orderedItems"])...)
+		case string:
+			first = f
+		}
+	}
+	for _, it := range items {
+		m, ok := it.(map[string]interface{})
+		if !ok || as2RawString(m["type"]) != "Hashtag" {
+			continue
+		}
+		name := strings.TrimPrefix(strings.TrimSpace(as2RawString(m["name"])), "#")
+		if name == "" {
+			continue
+		}
+		names = append(names, name)
+		if len(names) == limit {
+			break
+		}
+	}
+	return id, names, first, nil
 }

@@ -136,6 +136,7 @@ func as2TestActor() ActorDoc {
 		Followers:                 "https://rounds.example/users/bob/followers",
 		Following:                 "https://rounds.example/users/bob/following",
 		Featured:                  "https://rounds.example/users/bob/collections/featured",
+		FeaturedTags:              "https://rounds.example/users/bob/collections/tags",
 		SharedInbox:               "https://rounds.example/inbox",
 		IconURL:                   "https://rounds.example/media/avatar.png",
 		IconMediaType:             "image/png",
@@ -213,8 +214,8 @@ func as2JSONEqual(t testing.TB, got interface{}, want string) bool {
 
 const as2WantContext = `["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1",
  {"manuallyApprovesFollowers": "as:manuallyApprovesFollowers", "toot": "http://joinmastodon.org/ns#",
-  "featured": {"@id": "toot:featured", "@type": "@id"}, "discoverable": "toot:discoverable",
-  "indexable": "toot:indexable", "sensitive": "as:sensitive", "Hashtag": "as:Hashtag",
+  "featured": {"@id": "toot:featured", "@type": "@id"}, "featuredTags": {"@id": "toot:featuredTags", "@type": "@id"},
+  "discoverable": "toot:discoverable", "indexable": "toot:indexable", "sensitive": "as:sensitive", "Hashtag": "as:Hashtag",
   "schema": "http://schema.org#", "PropertyValue": "schema:PropertyValue", "value": "schema:value",
   "blurhash": "toot:blurhash"}]`
 
@@ -266,6 +267,7 @@ func TestAS2MarshalActorMastodonKeys(t *testing.T) {
 		"followers":                 "https://rounds.example/users/bob/followers",
 		"following":                 "https://rounds.example/users/bob/following",
 		"featured":                  "https://rounds.example/users/bob/collections/featured",
+		"featuredTags":              "https://rounds.example/users/bob/collections/tags",
 		"preferredUsername":         "bob",
 		"url":                       "https://rounds.example/@bob",
 		"manuallyApprovesFollowers": true,
@@ -482,6 +484,7 @@ func TestAS2ParseMastodonActor(t *testing.T) {
 		Followers:                 "https://mastodon.example/users/alice/followers",
 		Following:                 "https://mastodon.example/users/alice/following",
 		Featured:                  "https://mastodon.example/users/alice/collections/featured",
+		FeaturedTags:              "https://mastodon.example/users/alice/collections/tags",
 		SharedInbox:               "https://mastodon.example/inbox",
 		IconURL:                   "https://files.mastodon.example/avatars/alice.png",
 		IconMediaType:             "image/png",
@@ -1161,5 +1164,36 @@ func BenchmarkParseCreateNote(b *testing.B) {
 		if _, err := ParseActivity(doc); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// The featuredTags collection reads back as it is written, Hashtag
+// objects only, within the limit; a collection that only links its first
+// page says so, and a document that is not a collection is refused.
+func TestAS2HashtagCollection(t *testing.T) {
+	body, err := MarshalHashtagCollection("https://rounds.example/users/bob/collections/tags", []Tag{
+		{Type: "Hashtag", Href: "https://rounds.example/@bob/tagged/cardiology", Name: "#cardiology"},
+		{Type: "Hashtag", Href: "https://rounds.example/@bob/tagged/ecg", Name: "#ecg"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, names, first, err := ParseHashtagCollection(body, 10)
+	if err != nil || id != "https://rounds.example/users/bob/collections/tags" || first != "" || strings.Join(names, ",") != "cardiology,ecg" {
+		t.Fatalf("read back %q %q %q %v from %s", id, names, first, err, body)
+	}
+	if _, names, _, _ = ParseHashtagCollection(body, 1); len(names) != 1 {
+		t.Fatalf("limit 1 read %q", names)
+	}
+	mixed := []byte(`{"id": "https://x.example/c", "type": "OrderedCollection", "orderedItems": [{"type": "Note", "name": "#no"}, "https://x.example/t", {"type": "Hashtag", "name": "#yes"}]}`)
+	if _, names, _, err = ParseHashtagCollection(mixed, 10); err != nil || strings.Join(names, ",") != "yes" {
+		t.Fatalf("mixed items read %q %v", names, err)
+	}
+	paged := []byte(`{"id": "https://x.example/c", "type": "Collection", "first": "https://x.example/c?page=1"}`)
+	if _, _, first, err = ParseHashtagCollection(paged, 10); err != nil || first != "https://x.example/c?page=1" {
+		t.Fatalf("first page %q %v", first, err)
+	}
+	if _, _, _, err = ParseHashtagCollection([]byte(`{"id": "https://x.example/c", "type": "Person"}`), 10); err == nil {
+		t.Fatal("a Person read as a collection")
 	}
 }

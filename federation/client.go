@@ -144,6 +144,11 @@ func NewClient(o ClientOptions) *Client {
 	return c
 }
 
+// HTTPClient is the client under c, for outgoing requests that are not
+// ActivityPub (Web Push): they dial only where federation may, and a POST
+// is never redirected.
+func (c *Client) HTTPClient() *http.Client { return c.hc }
+
 // checkRedirect limits redirects, never follows one for a POST (the
 // delivery must reach the inbox it was addressed to), follows one of an
 // ActivityPub fetch only on the same host (see ErrCrossHostRedirect), and

@@ -105,8 +105,13 @@ func (f *Federation) buildActivity(ctx context.Context, p social.PublishArgs) (s
 		if err != nil {
 			return out, nil, err
 		}
+		// The Reject's id is on our own host, under the rejecting actor:
+		// receivers (Rounds among them) refuse an activity whose id is on
+		// another host than its actor's, and the Follow's id is on the
+		// follower's. The follow's id keeps it unique per follow.
+		sum := sha256.Sum256([]byte(p.ActivityURI))
 		act = ActivityDoc{
-			ID: p.ActivityURI + "#reject", Type: "Reject", Actor: actor.URI, To: []string{follower.URI}, ObjectID: p.ActivityURI,
+			ID: fmt.Sprintf("%s#rejects/follows/%d-%x", actor.URI, p.FollowID, sum[:4]), Type: "Reject", Actor: actor.URI, To: []string{follower.URI}, ObjectID: p.ActivityURI,
 			Activity: &ActivityDoc{ID: p.ActivityURI, Type: "Follow", Actor: follower.URI, ObjectID: actor.URI},
 		}
 		inboxes = []string{follower.InboxURL}

@@ -34,6 +34,8 @@ func (f *Federation) actorDoc(a *storage.Account) ActorDoc {
 	}
 	if a.Username == social.InstanceActorUsername {
 		d.PreferredUsername = f.social.Domain()
+	} else {
+		d.FeaturedTags = social.FeaturedTagsURL(a)
 	}
 	for _, fl := range fields {
 		d.Fields = append(d.Fields, PropertyValue{Name: fl.Name, Value: fl.Value})
@@ -200,7 +202,7 @@ func (f *Federation) status(w http.ResponseWriter, r *http.Request) {
 		f.notFoundOr(w, r, err)
 		return
 	}
-	if !st.Local || st.Account.Username != chi.URLParam(r, "username") || !social.VisibleToPublic(st) || st.Account.Suspended() {
+	if !st.Local || st.Account.Username != chi.URLParam(r, "username") || st.ReblogOfID != nil || !f.social.MayView(r.Context(), nil, st) {
 		writeJSONError(w, http.StatusNotFound, "not found")
 		return
 	}
@@ -321,8 +323,10 @@ func (f *Federation) outbox(w http.ResponseWriter, r *http.Request) {
 			for _, st := range sts {
 				var act ActivityDoc
 				if st.ReblogOfID != nil {
+					// A boost of a post that may not be shown (its author
+					// suspended, the post not public) is left out.
 					orig, err := f.social.StatusByID(r.Context(), *st.ReblogOfID)
-					if err != nil {
+					if err != nil || !f.social.MayView(r.Context(), nil, st) {
 						continue
 					}
 					act = ActivityDoc{ID: st.URI, Type: "Announce", Actor: a.URI, Published: st.CreatedAt,
@@ -394,4 +398,30 @@ func (f *Federation) featured(w http.ResponseWriter, r *http.Request) {
 	doc["orderedItems"] = items
 	out, _ := json.Marshal(doc)
 	writeActivityJSON(w, http.StatusOK, out)
+}
+
+// featuredTags is the collection of the hashtags the account features,
+// read by Mastodon (and by Rounds) from the actor's featuredTags. Each
+// Hashtag links to the account's posts with it, as Mastodon's do.
+func (f *Federation) featuredTags(w http.ResponseWriter, r *http.Request) {
+	a, err := f.social.LocalAccount(r.Context(), chi.URLParam(r, "username"))
+	if err != nil || a.Username == social.InstanceActorUsername {
+		f.notFoundOr(w, r, social.ErrNotFound)
+		return
+	}
+	fts, err := f.social.FeaturedTags(r.Context(), a)
+	if err != nil {
+		f.serverError(w, r, err)
+		return
+	}
+	tags := make([]Tag, 0, len(fts))
+	for _, ft := range fts {
+		tags = append(tags, Tag{Type: "Hashtag", Href: f.social.FeaturedTagURL(a, ft.Name), Name: "#" + ft.Name})
+	}
+	body, err := MarshalHashtagCollection(social.FeaturedTagsURL(a), tags)
+	if err != nil {
+		f.serverError(w, r, err)
+		return
+	}
+	writeActivityJSON(w, http.StatusOK, body)
 }

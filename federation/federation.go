@@ -74,6 +74,7 @@ func New(o Options) *Federation {
 	storage.AddWorker(o.Jobs, &fetchStatusWorker{f: f})
 	storage.AddWorker(o.Jobs, &refreshAccountWorker{f: f})
 	storage.AddWorker(o.Jobs, &refreshPollWorker{f: f})
+	storage.AddWorker(o.Jobs, &fetchFeaturedTagsWorker{f: f})
 	return f
 }
 
@@ -100,6 +101,7 @@ func (f *Federation) Routes(r chi.Router) {
 		r.Get("/users/{username}/followers", f.followers)
 		r.Get("/users/{username}/following", f.following)
 		r.Get("/users/{username}/collections/featured", f.featured)
+		r.Get("/users/{username}/collections/tags", f.featuredTags)
 		r.Get("/users/{username}/statuses/{id}", f.status)
 	})
 }

@@ -86,7 +86,7 @@ func (f *Federation) keepNote(ctx context.Context, n *NoteDoc, depth int) (*stor
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errBadNote, err)
 	}
-	kept, err := f.social.ReceiveStatus(ctx, st, mentions, social.ReceiveOptions{Context: true, Depth: depth, Tags: hashtags(n), Media: remoteMedia(n), Poll: remotePoll(n)})
+	kept, err := f.social.ReceiveStatus(ctx, st, mentions, social.ReceiveOptions{Context: true, Depth: depth, Tags: hashtags(n), Media: remoteMedia(n), Poll: remotePoll(n), RemoteMentions: f.remoteMentions(ctx, n)})
 	if err != nil || kept != nil {
 		return kept, err
 	}
@@ -130,11 +130,8 @@ func (f *Federation) ResolveObject(ctx context.Context, uri string) (*storage.Ac
 			a, err := f.FetchActor(ctx, d.ID) // by its id, to be sure it is the actor's own
 			return a, nil, err
 		}
-		a := accountFromDoc(d)
-		if err := f.social.StoreRemoteAccount(ctx, a); err != nil {
-			return nil, nil, fmt.Errorf("store actor %s: %w", uri, err)
-		}
-		return a, nil, nil
+		a, err := f.storeActor(ctx, uri, body)
+		return a, nil, err
 	}
 	n, err := ParseNote(body)
 	if err != nil {
@@ -177,4 +174,53 @@ func (w *refreshAccountWorker) Work(ctx context.Context, job *river.Job[social.R
 		return river.JobCancel(err)
 	}
 	return err
+}
+
+// fetchFeaturedTagsWorker reads a remote actor's featuredTags collection
+// (on the actor's own host, RemoteFeaturedTagsAt checked) with a signed
+// GET, following one link to its first page, and keeps the hashtags.
+type fetchFeaturedTagsWorker struct {
+	river.WorkerDefaults[social.FetchFeaturedTagsArgs]
+	f *Federation
+}
+
+func (w *fetchFeaturedTagsWorker) Work(ctx context.Context, job *river.Job[social.FetchFeaturedTagsArgs]) error {
+	f, uri := w.f, job.Args.URL
+	get := func(uri string) ([]byte, error) {
+		if err := f.checkDomain(ctx, uri); err != nil {
+			return nil, river.JobCancel(fmt.Errorf("fetch %s: %w", uri, err))
+		}
+		signer, err := f.instanceSigner(ctx)
+		if err != nil {
+			return nil, err
+		}
+		body, err := f.client.Get(ctx, uri, signer)
+		var se *StatusError
+		if errors.As(err, &se) && se.StatusCode >= 400 && se.StatusCode < 500 && se.StatusCode != 429 {
+			return nil, river.JobCancel(fmt.Errorf("fetch %s: %w", uri, err))
+		}
+		return body, err
+	}
+	body, err := get(uri)
+	if err != nil {
+		return err
+	}
+	id, names, first, err := ParseHashtagCollection(body, social.MaxFeaturedTags)
+	if err != nil {
+		return river.JobCancel(err)
+	}
+	// The collection must be the one asked for, and its first page on the
+	// same host: a server speaks only for its own accounts.
+	if id != uri {
+		return river.JobCancel(fmt.Errorf("fetch %s: the server returned %.200q", uri, id))
+	}
+	if len(names) == 0 && first != "" && sameHost(first, uri) {
+		if body, err = get(first); err != nil {
+			return err
+		}
+		if _, names, _, err = ParseHashtagCollection(body, social.MaxFeaturedTags); err != nil {
+			return river.JobCancel(err)
+		}
+	}
+	return f.social.SetRemoteFeaturedTags(ctx, job.Args.AccountID, names)
 }

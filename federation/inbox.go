@@ -211,6 +211,17 @@ func (f *Federation) apply(ctx context.Context, actor *storage.Account, act *Act
 			return nil
 		}
 		return f.social.ReceiveBlock(ctx, actor, target, act.ID)
+	case "Add", "Remove":
+		// Mastodon announces a featured hashtag, or its end, as an Add or
+		// Remove of a Hashtag (an object without an id) to the actor's
+		// featuredTags; the collection is read again (on the actor's own
+		// host, RemoteFeaturedTagsAt checks). Pins (a post added to the
+		// featured collection) are not kept yet.
+		if act.Note == nil && act.Activity == nil && act.Actor2 == nil && act.ObjectID == "" &&
+			act.Target != "" && act.Target != actor.FeaturedURL {
+			return f.social.RemoteFeaturedTagsAt(ctx, actor, act.Target)
+		}
+		return nil
 	}
 	return nil
 }
@@ -221,8 +232,33 @@ func (f *Federation) receiveNote(ctx context.Context, actor *storage.Account, n 
 	if err != nil {
 		return err
 	}
-	_, err = f.social.ReceiveStatus(ctx, st, mentions, social.ReceiveOptions{Tags: hashtags(n), Media: remoteMedia(n), Poll: remotePoll(n)})
+	_, err = f.social.ReceiveStatus(ctx, st, mentions, social.ReceiveOptions{Tags: hashtags(n), Media: remoteMedia(n), Poll: remotePoll(n), RemoteMentions: f.remoteMentions(ctx, n)})
 	return err
+}
+
+// maxRemoteMentions bounds the mentions of other servers' accounts looked
+// up for one received note: its tags come from an untrusted server.
+const maxRemoteMentions = 50
+
+// remoteMentions returns the accounts of other servers, known here, that a
+// note mentions (none is fetched): the other participants of a direct
+// conversation, as Mastodon counts them.
+func (f *Federation) remoteMentions(ctx context.Context, n *NoteDoc) []int64 {
+	var ids []int64
+	base := f.social.BaseURL()
+	looked := 0
+	for _, t := range n.Tags {
+		if t.Type != "Mention" || t.Href == "" || sameHost(t.Href, base) {
+			continue
+		}
+		if looked++; looked > maxRemoteMentions {
+			break
+		}
+		if a, err := f.social.AccountByURI(ctx, t.Href); err == nil && !a.Local() {
+			ids = append(ids, a.ID)
+		}
+	}
+	return ids
 }
 
 // remotePoll is a Question's poll, or nil for other notes.

@@ -64,7 +64,10 @@ func (f *Federation) storeActor(ctx context.Context, uri string, body []byte) (*
 	}
 	a := accountFromDoc(d)
 	if err := f.social.StoreRemoteAccount(ctx, a); err != nil {
-		return nil, fmt.Errorf("store actor %s: %w", uri, err)
+		return nil, fmt.Errorf("store actor %s: %w", d.ID, err)
+	}
+	if err := f.social.RemoteFeaturedTagsAt(ctx, a, d.FeaturedTags); err != nil {
+		f.log.Warn("featured tags of a remote actor", "actor", d.ID, "error", err)
 	}
 	return a, nil
 }

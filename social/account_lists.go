@@ -182,6 +182,23 @@ func (s *Service) ListsContaining(ctx context.Context, me, a *storage.Account) (
 	return s.db.ListsContaining(ctx, me.ID, a.ID)
 }
 
+// InListTimeline reports whether st is in the timeline of me's list id,
+// for the list's live stream. It asks the list timeline's own query for
+// that one post, so the stream follows the same rules (members, replies
+// policy, mutes, blocks, visibility) as the timeline.
+func (s *Service) InListTimeline(ctx context.Context, me *storage.Account, id int64, st *storage.Status) bool {
+	l, err := s.List(ctx, me, id)
+	if err != nil {
+		return false
+	}
+	sts, err := s.db.ListTimeline(ctx, l, storage.Page{MaxID: st.ID + 1, SinceID: st.ID - 1, Limit: 1})
+	if err != nil {
+		s.log.Warn("could not check a post against a list", "list", id, "status", st.ID, "error", err)
+		return false
+	}
+	return len(sts) == 1 && sts[0].ID == st.ID
+}
+
 // ListTimeline returns the posts of the members of me's list id that me
 // may see, newest first.
 func (s *Service) ListTimeline(ctx context.Context, me *storage.Account, id int64, p storage.Page) ([]*storage.Status, error) {
@@ -189,5 +206,7 @@ func (s *Service) ListTimeline(ctx context.Context, me *storage.Account, id int6
 	if err != nil {
 		return nil, err
 	}
-	return s.db.ListTimeline(ctx, l, p)
+	return s.visiblePage(ctx, me, p, func(p storage.Page) ([]*storage.Status, error) {
+		return s.db.ListTimeline(ctx, l, p)
+	})
 }

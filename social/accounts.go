@@ -219,13 +219,17 @@ func (s *Service) ResetPassword(ctx context.Context, username, password string) 
 	if err != nil {
 		return nil, err
 	}
-	return s.changeUser(ctx, username, func(tx storage.Tx, u *storage.User) error {
+	u, err := s.changeUser(ctx, username, func(tx storage.Tx, u *storage.User) error {
 		u.PasswordHash = hash
 		if err := tx.UpdateUser(ctx, u, "password_hash"); err != nil {
 			return err
 		}
 		return tx.RevokeUserSignIns(ctx, u.ID, s.now())
 	})
+	if err == nil {
+		s.accessChanged(ctx, u.ID) // its open streams end with its tokens
+	}
+	return u, err
 }
 
 func (s *Service) changeUser(ctx context.Context, username string, fn func(tx storage.Tx, u *storage.User) error) (*storage.User, error) {

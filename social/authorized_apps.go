@@ -33,5 +33,6 @@ func (s *Service) RevokeApp(ctx context.Context, u *storage.User, appID int64) e
 	if n == 0 {
 		return ErrNotFound
 	}
+	s.accessChanged(ctx, u.ID)
 	return nil
 }

@@ -18,12 +18,33 @@ import (
 // names rows, not entities: each listener renders them for its own viewer.
 type Event struct {
 	// Type is Mastodon's streaming event: "update", "delete",
-	// "notification" or "status.update".
+	// "notification", "status.update" or "conversation"; or EventAccess,
+	// the server's own.
 	Type           string `json:"t"`
 	StatusID       int64  `json:"s,omitempty"`
 	NotificationID int64  `json:"n,omitempty"`
-	// AccountID is the recipient of a notification.
+	// AccountID is the recipient of a notification, or the owner of a
+	// conversation.
 	AccountID int64 `json:"a,omitempty"`
+	// UserID is whose sign-in an EventAccess is about.
+	UserID int64 `json:"u,omitempty"`
+	// ConversationID is the conversation that got a new post.
+	ConversationID int64 `json:"c,omitempty"`
+}
+
+// EventAccess is an event for the server, never sent to clients: what
+// UserID may do through their tokens changed (a token or an app's
+// authorisation was revoked, the password reset, the account suspended,
+// disabled, deleted, its role changed), or, with UserID 0, an app's own
+// token was revoked. Live streams of that person check their token again
+// and close when it no longer works: a stream must not outlive the
+// authorisation it was opened with.
+const EventAccess = "access"
+
+// accessChanged tells live streams that userID's tokens must be checked
+// again. Call it once the change has committed.
+func (s *Service) accessChanged(ctx context.Context, userID int64) {
+	s.emit(ctx, Event{Type: EventAccess, UserID: userID})
 }
 
 // Bus carries events to live listeners, after the change that caused them

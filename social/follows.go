@@ -221,7 +221,7 @@ func (s *Service) RejectFollow(ctx context.Context, me, follower *storage.Accoun
 			return err
 		}
 		if !follower.Local() {
-			return s.publish(ctx, tx, PublishArgs{Type: PublishReject, AccountID: me.ID, ActivityURI: f.URI, TargetAccountID: follower.ID})
+			return s.publish(ctx, tx, PublishArgs{Type: PublishReject, AccountID: me.ID, ActivityURI: f.URI, TargetAccountID: follower.ID, FollowID: f.ID})
 		}
 		return nil
 	})

@@ -13,6 +13,9 @@ import (
 
 // Favourite makes me like a status. Liking twice is not an error.
 func (s *Service) Favourite(ctx context.Context, me *storage.Account, statusID int64) (*storage.Status, error) {
+	if err := s.requireVisible(ctx, me, statusID); err != nil {
+		return nil, err
+	}
 	ctx, done := s.collect(ctx)
 	var st *storage.Status
 	err := s.db.InTx(ctx, func(tx storage.Tx) error {
@@ -68,6 +71,9 @@ func (s *Service) Unfavourite(ctx context.Context, me *storage.Account, statusID
 
 // Reblog boosts a public or unlisted status to me's followers.
 func (s *Service) Reblog(ctx context.Context, me *storage.Account, statusID int64) (*storage.Status, error) {
+	if err := s.requireVisible(ctx, me, statusID); err != nil {
+		return nil, err
+	}
 	ctx, done := s.collect(ctx)
 	var boost *storage.Status
 	err := s.db.InTx(ctx, func(tx storage.Tx) error {
@@ -355,6 +361,20 @@ func (s *Service) ReceiveAnnounce(ctx context.Context, actor *storage.Account, o
 	})
 	done(err == nil)
 	return domainErr(err)
+}
+
+// requireVisible answers ErrNotFound unless me may see status id
+// (MayView): nobody likes, boosts or bookmarks what they may not see, such
+// as a post still waiting out its send delay.
+func (s *Service) requireVisible(ctx context.Context, me *storage.Account, id int64) error {
+	st, err := s.db.StatusByID(ctx, id)
+	if err != nil {
+		return domainErr(err)
+	}
+	if !s.MayView(ctx, me, st) {
+		return ErrNotFound
+	}
+	return nil
 }
 
 // mayInteract reports whether a remote actor may like, boost, vote in or

@@ -12,6 +12,9 @@ const MaxPins = 5
 
 // Bookmark saves st for me privately; Unbookmark removes it.
 func (s *Service) Bookmark(ctx context.Context, me *storage.Account, st *storage.Status) error {
+	if err := s.requireVisible(ctx, me, st.ID); err != nil {
+		return err
+	}
 	return s.db.AddBookmark(ctx, me.ID, st.ID, s.now())
 }
 
@@ -66,12 +69,52 @@ func (s *Service) Unmute(ctx context.Context, me, target *storage.Account) error
 
 // Bookmarks and Favourites page the statuses me saved or liked.
 func (s *Service) Bookmarks(ctx context.Context, me *storage.Account, p storage.Page) ([]*storage.Status, []int64, error) {
-	return s.db.MarkedStatuses(ctx, "bookmarks", me.ID, p)
+	return s.markedStatuses(ctx, "bookmarks", me, p)
 }
 
 // Favourites pages the statuses me liked.
 func (s *Service) Favourites(ctx context.Context, me *storage.Account, p storage.Page) ([]*storage.Status, []int64, error) {
-	return s.db.MarkedStatuses(ctx, "favourites", me.ID, p)
+	return s.markedStatuses(ctx, "favourites", me, p)
+}
+
+// markedStatuses pages the statuses me marked, less those me may no longer
+// see (their author suspended or blocking me since, a boost's original
+// hidden), with the marks' ids as cursors; a thinned page is filled from
+// further on (fullPage).
+func (s *Service) markedStatuses(ctx context.Context, table string, me *storage.Account, p storage.Page) ([]*storage.Status, []int64, error) {
+	type mark struct {
+		st *storage.Status
+		id int64
+	}
+	load := func(p storage.Page) ([]mark, error) {
+		sts, ids, err := s.db.MarkedStatuses(ctx, table, me.ID, p)
+		if err != nil {
+			return nil, err
+		}
+		ms := make([]mark, len(sts))
+		for i := range sts {
+			ms[i] = mark{sts[i], ids[i]}
+		}
+		return ms, nil
+	}
+	keep := func(ms []mark) []mark {
+		out := ms[:0:0]
+		for _, m := range ms {
+			if s.MayView(ctx, me, m.st) {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+	ms, err := fullPage(p, load, keep, func(m mark) int64 { return m.id })
+	if err != nil {
+		return nil, nil, err
+	}
+	sts, ids := make([]*storage.Status, len(ms)), make([]int64, len(ms))
+	for i, m := range ms {
+		sts[i], ids[i] = m.st, m.id
+	}
+	return sts, ids, nil
 }
 
 // Blocks pages the accounts me blocks.

@@ -440,7 +440,9 @@ func (s *Service) attachMedia(ctx context.Context, tx storage.Tx, me *storage.Ac
 		if err != nil {
 			return err
 		}
-		if m.StatusID != nil && *m.StatusID != st.ID || m.RemovedFromStatusID != nil && *m.RemovedFromStatusID != st.ID {
+		// An image a scheduled post holds is that post's until it is
+		// published or deleted.
+		if m.StatusID != nil && *m.StatusID != st.ID || m.RemovedFromStatusID != nil && *m.RemovedFromStatusID != st.ID || m.ScheduledStatusID != nil {
 			return invalid("media_ids", fmt.Sprintf("names an attachment already used in another post (%d)", id))
 		}
 		if d := describedAs(id, m.Description, attrs); d != m.Description {

@@ -82,6 +82,7 @@ func (s *Service) moderate(ctx context.Context, a Actor, p Permission, accountID
 	if err := a.require(p); err != nil {
 		return err
 	}
+	var userID int64
 	err := s.db.InTx(ctx, func(tx storage.Tx) error {
 		acct, u, err := moderationTarget(ctx, tx, accountID)
 		if err != nil {
@@ -93,9 +94,20 @@ func (s *Service) moderate(ctx context.Context, a Actor, p Permission, accountID
 		if err := change(tx, acct, u); err != nil {
 			return err
 		}
+		if u != nil {
+			userID = u.ID
+		}
 		return s.appendAudit(ctx, tx, a, accountAudit(action, acct, reason))
 	})
-	return domainErr(err)
+	if err != nil {
+		return domainErr(err)
+	}
+	if userID != 0 {
+		// Suspended, disabled, deleted or rejected: the person's live
+		// streams must end with their access.
+		s.accessChanged(ctx, userID)
+	}
+	return nil
 }
 
 // TakeAction warns, disables, limits or suspends an account, as

@@ -39,6 +39,9 @@ func (s *Service) notify(ctx context.Context, tx storage.Tx, to, from *storage.A
 	if err := tx.InsertNotification(ctx, n); err != nil {
 		return err
 	}
+	if err := s.enqueuePush(ctx, tx, n); err != nil {
+		return err
+	}
 	s.emit(ctx, Event{Type: "notification", NotificationID: n.ID, AccountID: to.ID})
 	return nil
 }
@@ -52,15 +55,37 @@ func (s *Service) notifyByID(ctx context.Context, tx storage.Tx, toID int64, fro
 	return s.notify(ctx, tx, to, from, typ, statusID)
 }
 
-// Notifications pages me's notifications.
+// Notifications pages me's notifications, less those about a status me
+// may not see (MayView: its author suspended or blocking me, a post not
+// yet sent); a page thinned that way is filled from further on
+// (fullPage).
 func (s *Service) Notifications(ctx context.Context, me *storage.Account, types, exclude []string, p storage.Page) ([]*storage.Notification, error) {
-	return s.db.Notifications(ctx, me.ID, types, exclude, p)
+	load := func(p storage.Page) ([]*storage.Notification, error) {
+		return s.db.Notifications(ctx, me.ID, types, exclude, p)
+	}
+	keep := func(ns []*storage.Notification) []*storage.Notification {
+		out := ns[:0:0]
+		for _, n := range ns {
+			if n.Status == nil || s.MayView(ctx, me, n.Status) {
+				out = append(out, n)
+			}
+		}
+		return out
+	}
+	return fullPage(p, load, keep, func(n *storage.Notification) int64 { return n.ID })
 }
 
-// Notification returns one of me's notifications.
+// Notification returns one of me's notifications, not found when it is
+// about a status me may not see.
 func (s *Service) Notification(ctx context.Context, me *storage.Account, id int64) (*storage.Notification, error) {
 	n, err := s.db.NotificationByID(ctx, me.ID, id)
-	return n, domainErr(err)
+	if err != nil {
+		return nil, domainErr(err)
+	}
+	if n.Status != nil && !s.MayView(ctx, me, n.Status) {
+		return nil, ErrNotFound
+	}
+	return n, nil
 }
 
 // DismissNotifications removes one of me's notifications, or all (id 0).

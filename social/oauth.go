@@ -542,7 +542,7 @@ func (s *Service) ExchangeCode(ctx context.Context, app *storage.OAuthApp, code,
 	hash := hashToken(code)
 	now := s.now()
 	var issued *IssuedToken
-	replayed := false
+	replayed, replayedUser := false, int64(0)
 	err := s.db.InTx(ctx, func(tx storage.Tx) error {
 		c, err := tx.AuthorizationCodeByHash(ctx, hash)
 		if errors.Is(err, storage.ErrNotFound) {
@@ -555,7 +555,7 @@ func (s *Service) ExchangeCode(ctx context.Context, app *storage.OAuthApp, code,
 			return invalidGrant()
 		}
 		if c.UsedAt != nil {
-			replayed = true
+			replayed, replayedUser = true, c.UserID
 			if c.TokenID == nil {
 				return nil
 			}
@@ -596,6 +596,7 @@ func (s *Service) ExchangeCode(ctx context.Context, app *storage.OAuthApp, code,
 		return nil, err
 	}
 	if replayed {
+		s.accessChanged(ctx, replayedUser)
 		return nil, invalidGrant()
 	}
 	return issued, nil
@@ -698,7 +699,7 @@ func (s *Service) RevokeToken(ctx context.Context, app *storage.OAuthApp, token 
 	if t.AppID != app.ID {
 		return oauthErr(OAuthUnauthorizedClient, "You are not authorized to revoke this token")
 	}
-	return s.db.InTx(ctx, func(tx storage.Tx) error {
+	err = s.db.InTx(ctx, func(tx storage.Tx) error {
 		if err := tx.RevokeAccessToken(ctx, t.ID, s.now()); err != nil {
 			return err
 		}
@@ -710,6 +711,15 @@ func (s *Service) RevokeToken(ctx context.Context, app *storage.OAuthApp, token 
 		_, err := tx.DeleteUnusedAuthorizationCodes(ctx, *t.UserID, app.ID)
 		return err
 	})
+	if err != nil {
+		return err
+	}
+	var userID int64
+	if t.UserID != nil {
+		userID = *t.UserID
+	}
+	s.accessChanged(ctx, userID)
+	return nil
 }
 
 // AuthenticateToken returns the user an access token acts for (nil for an

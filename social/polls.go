@@ -491,6 +491,9 @@ func (s *Service) closePoll(ctx context.Context, tx storage.Tx, p *storage.Poll)
 		if err := tx.InsertNotification(ctx, n); err != nil {
 			return err
 		}
+		if err := s.enqueuePush(ctx, tx, n); err != nil {
+			return err
+		}
 		s.emit(ctx, Event{Type: "notification", NotificationID: n.ID, AccountID: author.ID})
 	}
 	voters, err := tx.PollVoterIDs(ctx, p.ID)

@@ -673,6 +673,7 @@ func (s *Service) ResetPasswordWithToken(ctx context.Context, token, newPassword
 	if err != nil {
 		return err
 	}
+	var userID int64
 	err = s.db.InTx(ctx, func(tx storage.Tx) error {
 		now := s.now()
 		id, err := tx.UsePasswordReset(ctx, hashToken(token), now)
@@ -690,7 +691,12 @@ func (s *Service) ResetPasswordWithToken(ctx context.Context, token, newPassword
 		if err := tx.UpdateUser(ctx, u, "password_hash"); err != nil {
 			return err
 		}
+		userID = u.ID
 		return tx.RevokeUserSignIns(ctx, u.ID, now)
 	})
-	return domainErr(err)
+	if err != nil {
+		return domainErr(err)
+	}
+	s.accessChanged(ctx, userID)
+	return nil
 }

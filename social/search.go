@@ -425,12 +425,31 @@ func (s *Service) FindTags(ctx context.Context, q SearchQuery) ([]FoundTag, erro
 	if !tagNameRE.MatchString(name) {
 		return nil, nil
 	}
-	now := s.now().UTC()
-	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
-	since := today.AddDate(0, 0, -(TagHistoryDays - 1))
+	today, since := tagHistoryDays(s.now())
 	tags, err := s.db.SearchTags(ctx, name, since, q.Limit, q.Offset)
 	if err != nil || len(tags) == 0 {
 		return nil, err
+	}
+	found := make([]FoundTag, len(tags))
+	for i, t := range tags {
+		found[i] = FoundTag{ID: t.ID, Name: t.Name}
+	}
+	return found, s.addTagHistory(ctx, found, today, since)
+}
+
+// tagHistoryDays returns the first hour of today (UTC) and of the first
+// day of a tag's history.
+func tagHistoryDays(now time.Time) (today, since time.Time) {
+	now = now.UTC()
+	today = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	return today, today.AddDate(0, 0, -(TagHistoryDays - 1))
+}
+
+// addTagHistory fills in the History of each of tags: TagHistoryDays days,
+// today first.
+func (s *Service) addTagHistory(ctx context.Context, tags []FoundTag, today, since time.Time) error {
+	if len(tags) == 0 {
+		return nil
 	}
 	ids := make([]int64, len(tags))
 	for i, t := range tags {
@@ -438,7 +457,7 @@ func (s *Service) FindTags(ctx context.Context, q SearchQuery) ([]FoundTag, erro
 	}
 	days, err := s.db.TagHistory(ctx, ids, since)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	type key struct {
 		tag int64
@@ -448,14 +467,13 @@ func (s *Service) FindTags(ctx context.Context, q SearchQuery) ([]FoundTag, erro
 	for _, d := range days {
 		byDay[key{d.TagID, d.Day}] = d
 	}
-	out := make([]FoundTag, len(tags))
 	for i, t := range tags {
-		out[i] = FoundTag{ID: t.ID, Name: t.Name, History: make([]TagDay, TagHistoryDays)}
+		tags[i].History = make([]TagDay, TagHistoryDays)
 		for j := range TagHistoryDays {
 			day := today.AddDate(0, 0, -j)
 			d := byDay[key{t.ID, day}]
-			out[i].History[j] = TagDay{Day: day, Uses: d.Uses, Accounts: d.Accounts}
+			tags[i].History[j] = TagDay{Day: day, Uses: d.Uses, Accounts: d.Accounts}
 		}
 	}
-	return out, nil
+	return nil
 }

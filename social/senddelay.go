@@ -190,7 +190,18 @@ func (s *Service) afterPublish(ctx context.Context, tx storage.Tx, st *storage.S
 	if err != nil {
 		return err
 	}
+	// Its hashtags are stored by now (PostStatus tags it before this).
+	if err := s.feedTagFollowers(ctx, tx, st); err != nil {
+		return err
+	}
 	s.emit(ctx, Event{Type: "update", StatusID: st.ID})
+	mentionedIDs := make([]int64, len(mentioned))
+	for i, m := range mentioned {
+		mentionedIDs[i] = m.ID
+	}
+	if err := s.fileDirect(ctx, tx, st, mentionedIDs, false); err != nil {
+		return err
+	}
 	for _, m := range mentioned {
 		if m.ID == author.ID {
 			continue

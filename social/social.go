@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"net/netip"
 	"time"
 
 	"rounds/storage"
@@ -28,6 +30,17 @@ type Options struct {
 	Now func() time.Time
 	// Mailer sends email; nil when the server sends none.
 	Mailer Mailer
+	// PushClient makes Web Push requests. It must dial only where
+	// federation's client may (federation.Client.HTTPClient); nil sends
+	// no pushes.
+	PushClient *http.Client
+	// PrivateNetworks are the loopback and private ranges that outgoing
+	// requests may reach (--allow-private-addresses): a Web Push endpoint
+	// there may be plain HTTP.
+	PrivateNetworks []netip.Prefix
+	// ScheduleMinOffset, when set, replaces Mastodon's five minutes as the
+	// least time ahead a post may be scheduled (tests only).
+	ScheduleMinOffset time.Duration
 }
 
 // Service is the domain layer that every front end calls.
@@ -40,6 +53,11 @@ type Service struct {
 	now     func() time.Time
 	dataDir string
 	mailer  Mailer
+
+	pushClient      *http.Client
+	privateNetworks []netip.Prefix
+	vapid           vapidCache
+	minSchedule     time.Duration // scheduled.go
 
 	resolver AccountResolver
 	renderer ActivityRenderer // archives (portability.go)
@@ -66,7 +84,12 @@ func New(opts Options) *Service {
 		log:     opts.Logger,
 		dataDir: opts.DataDir,
 		mailer:  opts.Mailer,
-		now:     func() time.Time { return opts.Now().UTC() },
+
+		pushClient:      opts.PushClient,
+		privateNetworks: opts.PrivateNetworks,
+		now:             func() time.Time { return opts.Now().UTC() },
+
+		minSchedule: opts.ScheduleMinOffset,
 	}
 	return s
 }
@@ -82,6 +105,8 @@ func (s *Service) RegisterWorkers() {
 	storage.AddWorker(s.jobs, &importWorker{s: s})
 	storage.AddWorker(s.jobs, &closePollWorker{s: s})
 	storage.AddWorker(s.jobs, &pollUpdateWorker{s: s})
+	storage.AddWorker(s.jobs, &webPushWorker{s: s})
+	storage.AddWorker(s.jobs, &publishScheduledWorker{s: s})
 }
 
 // BaseURL is the server's public origin, such as "https://rounds.example".

@@ -59,6 +59,45 @@ var errDuplicatePost = errors.New("posted already with this idempotency key")
 
 // PostStatus publishes a local status and queues its delivery.
 func (s *Service) PostStatus(ctx context.Context, author *storage.Account, in NewStatus) (*storage.Status, error) {
+	return s.postStatus(ctx, author, in, nil)
+}
+
+// checkNewStatus checks what author wrote as a post made now would be
+// checked (also when it is scheduled, so the author learns at once), and
+// fills in the default visibility. It returns the text to post.
+func (s *Service) checkNewStatus(ctx context.Context, author *storage.Account, in *NewStatus) (string, error) {
+	if !author.Local() || author.Suspended() {
+		return "", ErrForbidden
+	}
+	text := strings.TrimSpace(in.Text)
+	if text == "" && len(in.MediaIDs) == 0 {
+		return "", invalid("text", "can't be blank")
+	}
+	if n := utf8.RuneCountInString(text) + utf8.RuneCountInString(in.SpoilerText); n > MaxStatusCharacters {
+		return "", invalid("text", fmt.Sprintf("is too long (%d characters; the limit is %d)", n, MaxStatusCharacters))
+	}
+	switch in.Visibility {
+	case "":
+		in.Visibility = VisibilityPublic
+	case VisibilityPublic, VisibilityUnlisted, VisibilityPrivate, VisibilityDirect:
+	default:
+		return "", invalid("visibility", "must be public, unlisted, private or direct")
+	}
+	if in.Poll != nil {
+		if err := validatePoll(in.Poll, len(in.MediaIDs) > 0); err != nil {
+			return "", err
+		}
+	}
+	if err := s.checkForIdentifiers(ctx, author, *in, in.PostDespiteWarning); err != nil {
+		return "", err
+	}
+	return text, nil
+}
+
+// postStatus is PostStatus; within, when set, runs first in the post's
+// transaction (publishing a scheduled post deletes its row there), and an
+// error from it stores nothing.
+func (s *Service) postStatus(ctx context.Context, author *storage.Account, in NewStatus, within func(tx storage.Tx) error) (*storage.Status, error) {
 	ctx, done := s.collect(ctx)
 	if !author.Local() || author.Suspended() {
 		return nil, ErrForbidden
@@ -68,26 +107,8 @@ func (s *Service) PostStatus(ctx context.Context, author *storage.Account, in Ne
 			return st, nil
 		}
 	}
-	text := strings.TrimSpace(in.Text)
-	if text == "" && len(in.MediaIDs) == 0 {
-		return nil, invalid("text", "can't be blank")
-	}
-	if n := utf8.RuneCountInString(text) + utf8.RuneCountInString(in.SpoilerText); n > MaxStatusCharacters {
-		return nil, invalid("text", fmt.Sprintf("is too long (%d characters; the limit is %d)", n, MaxStatusCharacters))
-	}
-	switch in.Visibility {
-	case "":
-		in.Visibility = VisibilityPublic
-	case VisibilityPublic, VisibilityUnlisted, VisibilityPrivate, VisibilityDirect:
-	default:
-		return nil, invalid("visibility", "must be public, unlisted, private or direct")
-	}
-	if in.Poll != nil {
-		if err := validatePoll(in.Poll, len(in.MediaIDs) > 0); err != nil {
-			return nil, err
-		}
-	}
-	if err := s.checkForIdentifiers(ctx, author, in, in.PostDespiteWarning); err != nil {
+	text, err := s.checkNewStatus(ctx, author, &in)
+	if err != nil {
 		return nil, err
 	}
 	delay, err := s.sendDelay(ctx, author)
@@ -136,6 +157,11 @@ func (s *Service) PostStatus(ctx context.Context, author *storage.Account, in Ne
 		}
 	}
 	err = s.db.InTx(ctx, func(tx storage.Tx) error {
+		if within != nil {
+			if err := within(tx); err != nil {
+				return err
+			}
+		}
 		if in.InReplyToID != 0 {
 			parent, err := tx.StatusByID(ctx, in.InReplyToID)
 			if err != nil {
@@ -185,6 +211,11 @@ func (s *Service) PostStatus(ctx context.Context, author *storage.Account, in Ne
 			return err
 		}
 		if st.Pending() {
+			// Until it is released, a direct post is in its author's
+			// conversation only.
+			if err := s.fileDirect(ctx, tx, st, mentions, true); err != nil {
+				return err
+			}
 			return s.scheduleRelease(ctx, tx, st)
 		}
 		return s.afterPublish(ctx, tx, st)
@@ -275,6 +306,10 @@ type ReceiveOptions struct {
 	Media []RemoteMedia
 	// Poll is the status's poll when it is a Question.
 	Poll *RemotePoll
+	// RemoteMentions are the accounts of other servers, known here, that
+	// the status mentions: with its author and the local accounts it
+	// mentions they are a direct post's participants.
+	RemoteMentions []int64
 }
 
 // ReceiveStatus stores a status that a remote server sent, whose content the
@@ -317,6 +352,12 @@ func (s *Service) ReceiveStatus(ctx context.Context, st *storage.Status, mention
 		if err := tx.TagStatus(ctx, st.ID, opts.Tags, st.CreatedAt); err != nil {
 			return err
 		}
+		// A post kept for another reason (a follower here, a mention)
+		// also reaches those who follow its hashtags; like Mastodon, a post
+		// is not taken in for its hashtags alone.
+		if err := s.feedTagFollowers(ctx, tx, st); err != nil {
+			return err
+		}
 		if err := s.attachRemoteMedia(ctx, tx, st, opts.Media); err != nil {
 			return err
 		}
@@ -326,6 +367,9 @@ func (s *Service) ReceiveStatus(ctx context.Context, st *storage.Status, mention
 			}
 		}
 		s.emit(ctx, Event{Type: "update", StatusID: st.ID})
+		if err := s.fileDirect(ctx, tx, st, append(slices.Clip(mentions), opts.RemoteMentions...), false); err != nil {
+			return err
+		}
 		if len(mentions) > 0 {
 			author, err := tx.AccountByID(ctx, st.AccountID)
 			if err != nil {
@@ -399,7 +443,9 @@ func (s *Service) ReceiveDelete(ctx context.Context, actor *storage.Account, obj
 
 // HomeTimeline returns me's home timeline.
 func (s *Service) HomeTimeline(ctx context.Context, me *storage.Account, p storage.Page) ([]*storage.Status, error) {
-	return s.db.HomeTimeline(ctx, me.ID, p)
+	return s.visiblePage(ctx, me, p, func(p storage.Page) ([]*storage.Status, error) {
+		return s.db.HomeTimeline(ctx, me.ID, p)
+	})
 }
 
 // StatusTags returns the hashtags of a status.

@@ -39,6 +39,8 @@ type Relationship struct {
 	Blocking, BlockedBy                  bool
 	Requested, RequestedBy               bool
 	Muting, MutingNotifications          bool
+	Endorsed                             bool
+	Note                                 string // me's private note on other
 }
 
 // RelationshipWith tells how me and other stand.
@@ -59,13 +61,22 @@ func (s *Service) RelationshipWith(ctx context.Context, me, other *storage.Accou
 	_, err = s.db.BlockBetween(ctx, other.ID, me.ID)
 	r.BlockedBy = err == nil
 	r.Muting, r.MutingNotifications = s.db.Muting(ctx, me.ID, other.ID)
+	if r.Endorsed, err = s.db.Endorsed(ctx, me.ID, other.ID); err != nil {
+		return r, err
+	}
+	if r.Note, err = s.db.AccountNote(ctx, me.ID, other.ID); err != nil {
+		return r, err
+	}
 	return r, nil
 }
 
 // MayView reports whether viewer (nil: anonymous) may see st: public and
 // unlisted posts are for everyone; followers-only ones for accepted
 // followers, the author and those mentioned; direct ones for the author and
-// those mentioned. Nobody sees the posts of someone who blocks them.
+// those mentioned. Nobody sees the posts of someone who blocks them, of a
+// suspended account, or a post still waiting out its send delay (but its
+// author). A boost is seen only by those who may see both the boost and
+// the post it boosts: a boost must not carry a post past these rules.
 func (s *Service) MayView(ctx context.Context, viewer *storage.Account, st *storage.Status) bool {
 	return mayView(ctx, s.db, viewer, st)
 }
@@ -76,17 +87,110 @@ type viewQueries interface {
 	BlockBetween(ctx context.Context, accountID, targetID int64) (*storage.Block, error)
 	MentionedAccounts(ctx context.Context, statusID int64) ([]*storage.Account, error)
 	FollowBetween(ctx context.Context, accountID, targetID int64) (*storage.Follow, error)
+	StatusByID(ctx context.Context, id int64) (*storage.Status, error)
+	AccountByID(ctx context.Context, id int64) (*storage.Account, error)
 }
 
 // mayView is MayView reading through q.
 func mayView(ctx context.Context, q viewQueries, viewer *storage.Account, st *storage.Status) bool {
-	if st.Account != nil && st.Account.Suspended() {
+	if !mayViewPost(ctx, q, viewer, st) {
+		return false
+	}
+	if st.ReblogOfID == nil {
+		return true
+	}
+	orig, err := q.StatusByID(ctx, *st.ReblogOfID)
+	return err == nil && orig.ReblogOfID == nil && mayViewPost(ctx, q, viewer, orig)
+}
+
+// maxRefills bounds how many more reads fullPage makes to fill a page.
+const maxRefills = 3
+
+// visiblePage reads page p of a timeline with load, whose query keeps only
+// posts viewer may see, and drops the boosts of posts viewer may not see
+// (withoutHiddenBoosts), filling the page from further on (fullPage).
+func (s *Service) visiblePage(ctx context.Context, viewer *storage.Account, p storage.Page, load func(storage.Page) ([]*storage.Status, error)) ([]*storage.Status, error) {
+	return fullPage(p, load, func(sts []*storage.Status) []*storage.Status { return s.withoutHiddenBoosts(ctx, viewer, sts) },
+		func(st *storage.Status) int64 { return st.ID })
+}
+
+// fullPage reads page p with load (newest first) and keeps what keep
+// keeps. A page thinned that way is filled from further on, so that a short
+// page still means the end of the list to the apps and pages that read it
+// so.
+func fullPage[T any](p storage.Page, load func(storage.Page) ([]T, error), keep func([]T) []T, id func(T) int64) ([]T, error) {
+	limit := p.Limit
+	if limit <= 0 {
+		limit = 20
+	}
+	limit = min(limit, 80) // as storage pages
+	var out []T
+	for round := 0; ; round++ {
+		raw, err := load(p)
+		if err != nil {
+			return nil, err
+		}
+		kept := keep(raw)
+		if p.MinID > 0 {
+			// Pages after min_id are read upwards from it: the next read
+			// goes on above this one, and the page keeps the items nearest
+			// min_id, newest first.
+			out = append(kept, out...)
+			if len(out) > limit {
+				out = out[len(out)-limit:]
+			}
+		} else {
+			out = append(out, kept...)
+			if len(out) > limit {
+				out = out[:limit]
+			}
+		}
+		if len(raw) < limit || len(out) == limit || round == maxRefills {
+			return out, nil
+		}
+		if p.MinID > 0 {
+			p.MinID = id(raw[0]) // the newest read
+		} else {
+			p.MaxID = id(raw[len(raw)-1])
+		}
+	}
+}
+
+// withoutHiddenBoosts drops from a timeline, whose query already kept only
+// posts viewer may see, the boosts of posts viewer may not see (as
+// MayView does); the rest pass without another look.
+func (s *Service) withoutHiddenBoosts(ctx context.Context, viewer *storage.Account, sts []*storage.Status) []*storage.Status {
+	out := sts[:0:0]
+	for _, st := range sts {
+		if st.ReblogOfID == nil {
+			out = append(out, st)
+			continue
+		}
+		orig, err := s.db.StatusByID(ctx, *st.ReblogOfID)
+		if err == nil && orig.ReblogOfID == nil && mayViewPost(ctx, s.db, viewer, orig) {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+// mayViewPost is MayView of one status, leaving aside what it boosts.
+func mayViewPost(ctx context.Context, q viewQueries, viewer *storage.Account, st *storage.Status) bool {
+	if viewer != nil && viewer.ID == st.AccountID {
+		return !viewer.Suspended()
+	}
+	author := st.Account
+	if author == nil {
+		a, err := q.AccountByID(ctx, st.AccountID)
+		if err != nil {
+			return false
+		}
+		author = a
+	}
+	if author.Suspended() {
 		return false
 	}
 	if viewer != nil {
-		if viewer.ID == st.AccountID {
-			return true
-		}
 		if st.Pending() {
 			return false // only its author sees a post waiting to be sent
 		}
@@ -151,10 +255,13 @@ func (s *Service) AccountTimeline(ctx context.Context, viewer, a *storage.Accoun
 			return nil, nil
 		}
 	}
-	return s.db.AccountStatusesFiltered(ctx, a.ID, storage.StatusFilter{
+	f := storage.StatusFilter{
 		Visibilities: vis, ExcludeReplies: o.ExcludeReplies, ExcludeReblogs: o.ExcludeReblogs, Tag: o.Tagged,
 		Own: viewer != nil && viewer.ID == a.ID,
-	}, o.Page)
+	}
+	return s.visiblePage(ctx, viewer, o.Page, func(p storage.Page) ([]*storage.Status, error) {
+		return s.db.AccountStatusesFiltered(ctx, a.ID, f, p)
+	})
 }
 
 // FollowAccounts pages a's followers (or the accounts a follows), newest

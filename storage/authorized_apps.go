@@ -91,7 +91,7 @@ func (q queries) RevokeAppTokens(ctx context.Context, userID, appID int64, now t
 		return 0, fmt.Errorf("revoke app tokens: %w", err)
 	}
 	n, _ := res.RowsAffected()
-	return int(n), nil
+	return int(n), q.deleteRevokedWebPush(ctx)
 }
 
 // EndOtherSessions ends every live browser session of userID except the

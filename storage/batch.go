@@ -107,7 +107,8 @@ func (q queries) loadCountsAndMarks(ctx context.Context, x *StatusExtras, ids, a
 }
 
 var (
-	stmtPageCounts = prepareRead(`SELECT 1 AS k, in_reply_to_id AS id, count(*) AS n FROM statuses WHERE in_reply_to_id {ids} GROUP BY in_reply_to_id
+	// Replies still waiting out their send delay are not counted yet.
+	stmtPageCounts = prepareRead(`SELECT 1 AS k, in_reply_to_id AS id, count(*) AS n FROM statuses WHERE in_reply_to_id {ids} AND pending_until IS NULL GROUP BY in_reply_to_id
 UNION ALL SELECT 2, reblog_of_id, count(*) FROM statuses WHERE reblog_of_id {ids} GROUP BY reblog_of_id
 UNION ALL SELECT 3, status_id, count(*) FROM favourites WHERE status_id {ids} GROUP BY status_id
 UNION ALL SELECT 4, status_id, 1 FROM favourites WHERE account_id = ? AND status_id {ids}
@@ -123,10 +124,16 @@ WHERE st.status_id {ids} ORDER BY t.name`)
 	stmtAccountCounts = prepareRead(`SELECT 1 AS k, target_account_id AS id, count(*) AS n FROM follows WHERE target_account_id {ids} AND accepted_at IS NOT NULL GROUP BY target_account_id
 UNION ALL SELECT 2, account_id, count(*) FROM follows WHERE account_id {ids} AND accepted_at IS NOT NULL GROUP BY account_id
 UNION ALL SELECT 3, account_id, count(*) FROM statuses WHERE account_id {ids} GROUP BY account_id
-UNION ALL SELECT 4, account_id, max(id) FROM statuses WHERE account_id {ids} GROUP BY account_id`)
+UNION ALL SELECT 4, account_id, max(id) FROM statuses WHERE account_id {ids} AND id <= ? GROUP BY account_id
+UNION ALL SELECT 5, account_id, count(*) FROM statuses WHERE account_id {ids} AND id > ? AND pending_until IS NOT NULL GROUP BY account_id
+UNION ALL SELECT 6, account_id, max(id) FROM statuses WHERE account_id {ids} AND id > ? AND pending_until IS NULL GROUP BY account_id`)
 )
 
-// LoadAccountExtras loads the counts of the accounts ids.
+// LoadAccountExtras loads the counts of the accounts ids. Posts waiting out
+// their send delay are neither counted nor the last post yet: their
+// existence is not to show before they are sent. Their ids are the times
+// they will be sent, so only recent ids are looked at for them
+// (recentPostsFrom), and the rest of the counting stays in the index.
 func (q queries) LoadAccountExtras(ctx context.Context, ids []int64) (*AccountExtras, error) {
 	x := &AccountExtras{Followers: map[int64]int{}, Following: map[int64]int{}, Statuses: map[int64]int{}, LastStatusID: map[int64]int64{}}
 	if len(ids) == 0 {
@@ -138,9 +145,11 @@ func (q queries) LoadAccountExtras(ctx context.Context, ids []int64) (*AccountEx
 		N  int64 `bun:"n"`
 	}
 	list := IDs(ids)
-	if err := q.scanAllP(ctx, stmtAccountCounts, &rows, list, list, list, list); err != nil {
+	recent := recentPostsFrom()
+	if err := q.scanAllP(ctx, stmtAccountCounts, &rows, list, list, list, list, recent, list, recent, list, recent); err != nil {
 		return nil, err
 	}
+	pending := map[int64]int{}
 	for _, r := range rows {
 		switch r.K {
 		case 1:
@@ -149,9 +158,14 @@ func (q queries) LoadAccountExtras(ctx context.Context, ids []int64) (*AccountEx
 			x.Following[r.ID] = int(r.N)
 		case 3:
 			x.Statuses[r.ID] = int(r.N)
-		case 4:
-			x.LastStatusID[r.ID] = r.N
+		case 4, 6:
+			x.LastStatusID[r.ID] = max(x.LastStatusID[r.ID], r.N)
+		case 5:
+			pending[r.ID] = int(r.N)
 		}
+	}
+	for id, n := range pending {
+		x.Statuses[id] -= n
 	}
 	return x, nil
 }

@@ -82,6 +82,11 @@ func (q queries) DeleteFollow(ctx context.Context, f *Follow) error {
 	if err := q.dropFromLists(ctx, f.AccountID, f.TargetAccountID); err != nil {
 		return err
 	}
+	// Only followed accounts are endorsed: the endorsement ends with the
+	// follow rather than coming back with a later one.
+	if err := q.Unendorse(ctx, f.AccountID, f.TargetAccountID); err != nil {
+		return err
+	}
 	return q.dropFromFeed(ctx, f.AccountID, f.TargetAccountID)
 }
 

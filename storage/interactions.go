@@ -77,9 +77,10 @@ func (q queries) CountReblogs(ctx context.Context, statusID int64) (int, error) 
 	return int(n), err
 }
 
-// CountReplies counts a status's direct replies.
+// CountReplies counts a status's direct replies, less those still waiting
+// out their send delay (their existence is not to show yet).
 func (q queries) CountReplies(ctx context.Context, statusID int64) (int, error) {
-	n, err := q.r.NewSelect().Model((*Status)(nil)).Where("in_reply_to_id = ?", statusID).Count(ctx)
+	n, err := q.r.NewSelect().Model((*Status)(nil)).Where("in_reply_to_id = ?", statusID).Where("pending_until IS NULL").Count(ctx)
 	return int(n), err
 }
 
@@ -251,10 +252,12 @@ func (q queries) DeleteStatusRow(ctx context.Context, st *Status) error {
 	return err
 }
 
-// LastStatusAt returns when accountID last posted (zero when never).
+// LastStatusAt returns when accountID last posted (zero when never); a
+// post waiting out its send delay is not posted yet.
 func (q queries) LastStatusAt(ctx context.Context, accountID int64) (time.Time, error) {
 	var ids []int64
 	err := q.r.NewSelect().Model((*Status)(nil)).Column("id").Where("account_id = ?", accountID).
+		Where("(id <= ? OR pending_until IS NULL)", recentPostsFrom()).
 		OrderExpr("id DESC").Limit(1).Scan(ctx, &ids)
 	if err != nil || len(ids) == 0 {
 		return time.Time{}, err

@@ -106,6 +106,7 @@ func (q queries) MarkedStatuses(ctx context.Context, table string, accountID int
 	if err := p.apply(sel, "m.id").Scan(ctx, &rows); err != nil {
 		return nil, nil, err
 	}
+	reverseIfMin(rows, p)
 	var sts []*Status
 	var ids []int64
 	for _, r := range rows {

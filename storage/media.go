@@ -34,6 +34,9 @@ type Media struct {
 	// RemovedFromStatusID is the post an edit removed the image from: it
 	// stays for that post's history, and is not attached elsewhere.
 	RemovedFromStatusID *int64
+	// ScheduledStatusID is the scheduled post holding the image until it is
+	// published: it is not attached to any other post meanwhile.
+	ScheduledStatusID *int64
 }
 
 // InsertMedia stores m.

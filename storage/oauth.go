@@ -180,7 +180,7 @@ func (q queries) RevokeAccessToken(ctx context.Context, id int64, now time.Time)
 	if err != nil {
 		return fmt.Errorf("revoke access token: %w", err)
 	}
-	return nil
+	return q.deleteRevokedWebPush(ctx)
 }
 
 // InsertAuthorizationCode stores a new authorization code.

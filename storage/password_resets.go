@@ -92,7 +92,7 @@ func (q queries) RevokeUserSignIns(ctx context.Context, userID int64, now time.T
 	if err != nil {
 		return fmt.Errorf("revoke access tokens: %w", err)
 	}
-	return nil
+	return q.deleteRevokedWebPush(ctx)
 }
 
 // EmailConfirmation is a one-time link that confirms an email address,

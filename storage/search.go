@@ -84,12 +84,13 @@ type TagUse struct {
 }
 
 // SearchTags finds hashtags whose name starts with prefix (lower-case):
-// the exact name first, then the most used since since, then by name.
+// the exact name first, then the most used since since (posts in their
+// send delay not counted), then by name.
 func (q queries) SearchTags(ctx context.Context, prefix string, since time.Time, limit, offset int) ([]TagUse, error) {
 	var out []TagUse
 	err := q.r.NewSelect().TableExpr("tags AS t").
 		ColumnExpr("t.id, t.name, t.created_at").
-		ColumnExpr("(SELECT count(*) FROM status_tags AS st JOIN statuses AS s ON s.id = st.status_id WHERE st.tag_id = t.id AND s.created_at >= ?) AS uses", since).
+		ColumnExpr("(SELECT count(*) FROM status_tags AS st JOIN statuses AS s ON s.id = st.status_id WHERE st.tag_id = t.id AND s.created_at >= ? AND s.pending_until IS NULL) AS uses", since).
 		Where(`t.name LIKE ? ESCAPE '\'`, escapeLike(prefix)+"%").
 		OrderExpr("CASE WHEN t.name = ? THEN 0 ELSE 1 END, uses DESC, t.name", strings.ToLower(prefix)).
 		Limit(int64(limit)).Offset(int64(offset)).Scan(ctx, &out)
@@ -121,6 +122,7 @@ func (q queries) TagHistory(ctx context.Context, tagIDs []int64, since time.Time
 		ColumnExpr("st.tag_id, s.account_id, s.created_at").
 		Join("JOIN statuses AS s ON s.id = st.status_id").
 		Where("st.tag_id IN (?)", bun.In(tagIDs)).Where("s.created_at >= ?", since).
+		Where("s.pending_until IS NULL"). // a post in its send delay is not used yet
 		Scan(ctx, &rows)
 	if err != nil {
 		return nil, err

@@ -149,11 +149,25 @@ func (q queries) fanOut(ctx context.Context, st *Status) error {
 }
 
 // backfillFeed puts the recent posts of targetID (not direct ones) into
-// accountID's home feed, as a follow begins.
+// accountID's home feed, as a follow begins. Posts still waiting out their
+// send delay stay out: only their author may see them, and the release
+// puts them into the feeds of the followers of that moment (fanOut).
 func (q queries) backfillFeed(ctx context.Context, accountID, targetID int64) error {
+	if q.ps.dialect == Postgres {
+		// A release of targetID's post at this very moment (ReleaseStatus)
+		// fans out to the followers it sees, which are not yet this one,
+		// while this statement would see the post still pending: both
+		// would leave it out. Waiting for the release's row lock lets the
+		// statement below see the post released. (SQLite writes one
+		// transaction at a time.) A waiting post's id is the time of its
+		// release, so only recent ids need a look.
+		if _, err := q.w.ExecContext(ctx, `SELECT id FROM statuses WHERE account_id = ? AND id > ? AND pending_until IS NOT NULL FOR UPDATE`, targetID, recentPostsFrom()); err != nil {
+			return fmt.Errorf("backfill feed: %w", err)
+		}
+	}
 	_, err := q.w.ExecContext(ctx, `INSERT INTO home_feed (account_id, status_id, author_id)
 SELECT a.id, s.id, s.account_id FROM accounts AS a JOIN statuses AS s ON s.account_id = ?
-WHERE a.id = ? AND a.domain = '' AND s.visibility <> 'direct'
+WHERE a.id = ? AND a.domain = '' AND s.visibility <> 'direct' AND s.pending_until IS NULL
 AND s.id IN (SELECT id FROM statuses WHERE account_id = ? ORDER BY id DESC LIMIT 100)
 ON CONFLICT DO NOTHING`, targetID, accountID, targetID)
 	return err
@@ -236,7 +250,7 @@ func (q queries) HomeTimeline(ctx context.Context, accountID int64, p Page) ([]*
 	}
 	upper, lower, limit := p.bounds()
 	var sts []*Status
-	if err := q.scanAllP(ctx, stmt, &sts, accountID, upper, lower, accountID, accountID, true, limit); err != nil {
+	if err := q.scanAllP(ctx, stmt, &sts, accountID, upper, lower, accountID, accountID, true, limit, accountID); err != nil {
 		return nil, fmt.Errorf("home timeline: %w", err)
 	}
 	return sts, nil
@@ -261,7 +275,8 @@ func (p Page) bounds() (upper, lower int64, limit int) {
 // after min_id), less muted authors and members of the reader's exclusive
 // lists (read in those lists instead), with the authors but without their
 // keys: a timeline never needs them, and reading them for 40 rows costs
-// more than the rest of each row.
+// more than the rest of each row. A post waiting out its send delay shows
+// only to its author, whatever the feed holds.
 func homeSQL(order string) string {
 	return `SELECT ` + statusColumns("PublicKeyPEM", "PrivateKeyPEM") + `
 FROM statuses AS s JOIN accounts AS account ON account.id = s.account_id
@@ -271,7 +286,7 @@ WHERE s.id IN (
 	AND hf.author_id NOT IN (SELECT target_account_id FROM mutes WHERE account_id = ?)
 	AND hf.author_id NOT IN (SELECT la.account_id FROM list_accounts AS la JOIN lists AS l ON l.id = la.list_id WHERE l.account_id = ? AND l.exclusive = ?)
 	ORDER BY hf.status_id ` + order + ` LIMIT ?)
-AND account.suspended_at IS NULL
+AND account.suspended_at IS NULL AND (s.pending_until IS NULL OR s.account_id = ?)
 ORDER BY s.id DESC`
 }
 
@@ -301,16 +316,28 @@ func (q queries) AccountStatuses(ctx context.Context, accountID int64, visibilit
 	return sts, nil
 }
 
-// CountLocalStatuses counts statuses written on this server.
+// CountLocalStatuses counts statuses written on this server, less those
+// waiting out their send delay: a count that rose would tell that one waits.
 func (q queries) CountLocalStatuses(ctx context.Context) (int, error) {
-	n, err := q.r.NewSelect().Model((*Status)(nil)).Where("local = ?", true).Count(ctx)
+	n, err := q.r.NewSelect().Model((*Status)(nil)).Where("local = ?", true).Where("pending_until IS NULL").Count(ctx)
 	return int(n), err
 }
 
-// CountAccountStatuses counts an account's statuses.
+// CountAccountStatuses counts an account's statuses, less those waiting
+// out their send delay (see LoadAccountExtras).
 func (q queries) CountAccountStatuses(ctx context.Context, accountID int64) (int, error) {
-	n, err := q.r.NewSelect().Model((*Status)(nil)).Where("account_id = ?", accountID).Count(ctx)
-	return int(n), err
+	var n int
+	err := q.r.NewRaw(`SELECT (SELECT count(*) FROM statuses WHERE account_id = ?)
+- (SELECT count(*) FROM statuses WHERE account_id = ? AND id > ? AND pending_until IS NOT NULL)`,
+		accountID, accountID, recentPostsFrom()).Scan(ctx, &n)
+	return n, err
+}
+
+// recentPostsFrom is an id below those of every post still waiting out its
+// send delay: their ids are the times they will be sent (a little after
+// now), so a day back leaves room for a release job that runs late.
+func recentPostsFrom() int64 {
+	return time.Now().Add(-24*time.Hour).UnixMilli() << 16
 }
 
 // DeleteStatus removes st and leaves a tombstone for its URI.

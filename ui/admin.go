@@ -64,6 +64,7 @@ func (h *handler) adminPageRoutes(r chi.Router) {
 
 		r.Get("/admin/settings", h.adminSettings)
 		r.Post("/admin/settings", h.adminSettingsSave)
+		r.Post("/admin/settings/documents", h.staffForm("admin: instance document", "/admin/settings", "document", h.adminDocumentSave))
 	})
 }
 
@@ -136,6 +137,7 @@ var adminNotices = map[string]string{
 	"disallowed":       "The domain was taken off the allowed list.",
 	"federation_mode":  "The federation mode was changed.",
 	"settings":         "The settings were saved.",
+	"document":         "The document was saved.",
 	"already_resolved": "The report was already resolved.",
 }
 

@@ -2,10 +2,12 @@ package ui
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
 	"rounds/social"
+	"rounds/storage"
 )
 
 // adminSettings is GET /admin/settings: registration mode, the
@@ -24,8 +26,24 @@ func (h *handler) adminSettings(w http.ResponseWriter, r *http.Request) {
 	if st.SendDelay != nil {
 		delay = time.Duration(*st.SendDelay)
 	}
+	docs := map[string]string{}
+	var terms []*storage.InstanceDocument
+	for _, kind := range social.InstanceDocumentKinds {
+		versions, err := h.social.InstanceDocumentSources(r.Context(), social.StaffActor(sess.User), kind)
+		if err != nil {
+			h.adminFailed(w, r, "admin settings", err)
+			return
+		}
+		if kind == social.DocTermsOfService {
+			terms = versions
+		}
+		if len(versions) > 0 {
+			docs[kind] = versions[len(versions)-1].Body
+		}
+	}
 	h.renderAdmin(w, r, sess, "admin_settings", "/admin/settings", map[string]any{
 		"Settings": st, "SendDelay": delay.String(), "Rules": strings.Join(st.ServerRules(), "\n"),
+		"Documents": docs, "Terms": terms, "Today": time.Now().UTC().Format(time.DateOnly),
 	})
 }
 
@@ -62,4 +80,16 @@ func (h *handler) adminSettingsSave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	redirectDone(w, r, "/admin/settings", "settings")
+}
+
+// adminDocumentSave is POST /admin/settings/documents: the extended
+// description, privacy policy or a version of the terms of service, in
+// Markdown.
+func (h *handler) adminDocumentSave(r *http.Request, actor social.Actor, form url.Values) error {
+	kind := form.Get("kind")
+	var date string
+	if kind == social.DocTermsOfService {
+		date = form.Get("effective_date")
+	}
+	return h.social.SetInstanceDocument(r.Context(), actor, kind, strings.ReplaceAll(form.Get("text"), "\r\n", "\n"), date)
 }

@@ -53,6 +53,25 @@ func (h *handler) profileOrFeed(w http.ResponseWriter, r *http.Request) {
 	h.renderProfile(w, r, a, http.StatusOK, nil)
 }
 
+// taggedProfile is GET /@name/tagged/tag: the profile with only its posts
+// that carry the hashtag, the page a featured tag links to.
+func (h *handler) taggedProfile(w http.ResponseWriter, r *http.Request) {
+	a, err := h.accountFor(r.Context(), chi.URLParam(r, "username"))
+	if err != nil || len(chi.URLParam(r, "tag")) > 100 {
+		h.notFound(w, r)
+		return
+	}
+	h.renderProfile(w, r, a, http.StatusOK, nil)
+}
+
+// taggedPath is the end of a tagged profile page's path ("" for none).
+func taggedPath(tag string) string {
+	if tag == "" {
+		return ""
+	}
+	return "/tagged/" + url.PathEscape(tag)
+}
+
 // wantsActivity reports whether r asks for ActivityPub JSON rather than
 // a page: servers resolving a profile or post link do.
 func wantsActivity(r *http.Request) bool {
@@ -82,7 +101,9 @@ func (h *handler) accountFor(ctx context.Context, name string) (*storage.Account
 func (h *handler) renderProfile(w http.ResponseWriter, r *http.Request, a *storage.Account, status int, extra map[string]any) {
 	ctx := r.Context()
 	page := pageFrom(r)
-	sts, err := h.social.AccountTimeline(ctx, nil, a, social.AccountTimelineOptions{Page: page})
+	// /@name/tagged/tag, where a featured tag links: the posts with it.
+	tagged := strings.ToLower(strings.TrimPrefix(chi.URLParam(r, "tag"), "#"))
+	sts, err := h.social.AccountTimeline(ctx, nil, a, social.AccountTimelineOptions{Page: page, Tagged: tagged})
 	if err != nil {
 		h.log.Error("profile: statuses", "account", a.ID, "error", err)
 	}
@@ -121,7 +142,7 @@ func (h *handler) renderProfile(w http.ResponseWriter, r *http.Request, a *stora
 		"Verified": badge, "Counts": counts, "Remote": !a.Local(), "HomeURL": home,
 		"Pinned":   h.statusCards(ctx, nil, "", pinned),
 		"Statuses": h.statusCards(ctx, nil, "", sts),
-		"Older":    olderLink(h.profilePath(a), sts),
+		"Older":    olderLink(h.profilePath(a)+taggedPath(tagged), sts),
 		"Path":     h.profilePath(a),
 		"OG": openGraph{
 			Title: displayName(a) + " (" + h.handle(a) + ")", Description: plainText(a.Note, 200),

@@ -20,6 +20,7 @@ func (h *handler) publicRoutes(r chi.Router) {
 	// cannot split a suffix from a parameter.
 	r.Get("/@{username}", h.profileOrFeed)
 	r.Get("/@{username}/{id}", h.post)
+	r.Get("/@{username}/tagged/{tag}", h.taggedProfile)
 	r.Get("/@{username}/remote_follow", h.remoteFollow)
 	r.Post("/@{username}/follow", h.followFromPage)
 	r.Get("/tags/{tag}", h.tagTimeline)

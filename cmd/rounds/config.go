@@ -34,6 +34,10 @@ type config struct {
 	// KeyDocuments publishes keyIds as documents of their own, like
 	// GoToSocial (ROUNDS_KEY_DOCUMENTS=1; for interoperability tests).
 	KeyDocuments bool
+	// ScheduleMinOffset replaces the five minutes a post must be scheduled
+	// ahead (ROUNDS_TEST_SCHEDULE_MIN_OFFSET; for tests that see a
+	// scheduled post published); zero keeps Mastodon's five minutes.
+	ScheduleMinOffset time.Duration
 	// SMTP is where email goes; its Host is empty when the server sends
 	// none.
 	SMTP smtpConfig
@@ -52,6 +56,7 @@ type rawConfig struct {
 	jobWorkers                                                             string
 	jobTimeout, shutdownGrace                                              string
 	authorizedFetch, keyDocuments                                          bool
+	scheduleMinOffset                                                      string
 	smtpHost, smtpPort, smtpUsername, smtpPassword, smtpFrom               string
 }
 
@@ -223,6 +228,11 @@ func (rc *rawConfig) validate(serve bool) (*config, error) {
 	}
 	c.AuthorizedFetch = rc.authorizedFetch
 	c.KeyDocuments = rc.keyDocuments
+	if rc.scheduleMinOffset != "" {
+		if c.ScheduleMinOffset, err = positiveDuration(rc.scheduleMinOffset); err != nil {
+			return nil, fmt.Errorf("invalid ROUNDS_TEST_SCHEDULE_MIN_OFFSET %q: %w", rc.scheduleMinOffset, err)
+		}
+	}
 	if c.SMTP, err = rc.smtp(c.Domain); err != nil {
 		return nil, err
 	}

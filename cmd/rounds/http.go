@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -38,6 +39,9 @@ func newHTTPHandler(o httpOptions) http.Handler {
 	r.Use(middleware.RequestID)
 	r.Use(requestLog(o.Log))
 	r.Use(recoverPanics(o.Log))
+	// Before anything that looks at the path or method: /oauth/token/
+	// must meet the same limits as /oauth/token.
+	r.Use(railsRouting(r))
 	r.Use(limitBody(maxRequestBody))
 	r.Use(limitSignIn())
 
@@ -65,6 +69,47 @@ func newHTTPHandler(o httpOptions) http.Handler {
 	}
 	r.Mount("/", o.UI)
 	return r
+}
+
+// railsPrefixes are the paths whose routes accept a trailing slash.
+var railsPrefixes = []string{"/api/", "/oauth/", "/.well-known/", "/nodeinfo/"}
+
+// railsRouting routes API requests the way Mastodon's Rails router does,
+// which clients rely on: a trailing slash is ignored (Mastodon.py asks for
+// /api/v1/instance/ and opens streams as /api/v1/streaming/), and PATCH
+// reaches a route that only PUT is registered for (Rails' resources answer
+// both for an update). Web pages keep their own paths; / is untouched.
+func railsRouting(mux *chi.Mux) func(http.Handler) http.Handler {
+	routed := func(method, path string) bool {
+		p := mux.Find(chi.NewRouteContext(), method, path)
+		return p != "" && !strings.HasSuffix(p, "/*") // not the JSON 404 for unknown API paths
+	}
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if path := r.URL.Path; len(path) > 1 && strings.HasSuffix(path, "/") && hasAnyPrefix(path, railsPrefixes) {
+				u := *r.URL
+				u.Path = strings.TrimRight(path, "/")
+				u.RawPath = strings.TrimRight(u.RawPath, "/")
+				r = r.WithContext(r.Context())
+				r.URL = &u
+			}
+			if r.Method == http.MethodPatch && strings.HasPrefix(r.URL.Path, "/api/") &&
+				!routed(http.MethodPatch, r.URL.Path) && routed(http.MethodPut, r.URL.Path) {
+				r = r.WithContext(r.Context())
+				r.Method = http.MethodPut
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+func hasAnyPrefix(s string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
 }
 
 func writeStatus(w http.ResponseWriter, code int, body string) {

@@ -43,6 +43,7 @@ Usage:
   rounds admin invite create|list|revoke ...
   rounds admin registrations [closed|invite|approval]
   rounds admin settings [show | set KEY VALUE | guard-pattern add LABEL REGEXP | guard-pattern remove LABEL]
+  rounds admin instance set-document extended_description|privacy_policy|terms_of_service FILE [--effective-date YYYY-MM-DD]
   rounds version              print the version
 
 Every flag can also be set with the environment variable ROUNDS_<FLAG>, for
@@ -134,6 +135,9 @@ func parseCommand(name string, args []string, stderr io.Writer, getenv func(stri
 		// document of its own with a keyId without a fragment, the way
 		// GoToSocial does.
 		rc.keyDocuments = getenv("ROUNDS_KEY_DOCUMENTS") == "1"
+		// Undocumented, for tests: how far ahead a post may be scheduled
+		// at the earliest, instead of Mastodon's five minutes.
+		rc.scheduleMinOffset = getenv("ROUNDS_TEST_SCHEDULE_MIN_OFFSET")
 	}
 	return rc.validate(serve)
 }

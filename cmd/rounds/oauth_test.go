@@ -361,13 +361,17 @@ func TestPasswordGrantScopesRevocationAndAppRegistrationOverHTTP(t *testing.T) {
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("register app: %d %s", resp.StatusCode, body)
 		}
+		vapidKey, err := n.svc.VAPIDPublicKey(ctx)
+		if err != nil || vapidKey == "" {
+			t.Fatalf("VAPID key %q: %v", vapidKey, err)
+		}
 		for _, k := range []string{"id", "name", "website", "scopes", "redirect_uri", "redirect_uris", "client_id", "client_secret", "client_secret_expires_at", "vapid_key"} {
 			if _, ok := reg[k]; !ok {
 				t.Errorf("registered app lacks %q: %s", k, body)
 			}
 		}
 		if _, isString := reg["id"].(string); !isString || reg["redirect_uri"] != "https://phanpy.social/\nurn:ietf:wg:oauth:2.0:oob" ||
-			reg["client_secret_expires_at"] != float64(0) || reg["website"] != nil || reg["vapid_key"] != "" {
+			reg["client_secret_expires_at"] != float64(0) || reg["website"] != nil || reg["vapid_key"] != vapidKey {
 			t.Fatalf("registered app = %s", body)
 		}
 		resp, body = oauthSendJSON(t, n.base+"/api/v1/apps", `{"client_name":"bad","redirect_uris":"/relative"}`)

@@ -44,6 +44,7 @@ type fakeRemote struct {
 	nodeKeys map[string]fakeNodeKey          // keyId -> key, as fetched from the node
 	nodeDocs map[string]*federation.ActorDoc // node actor id -> its document
 	accepted map[string]bool                 // Follow ids we already answered
+	docs     map[string][]byte               // other documents served, by path (setDoc)
 	seq      int
 }
 
@@ -101,12 +102,13 @@ func newFakeRemote(tb testing.TB, opts fakeRemoteOptions, names ...string) *fake
 		tb: tb, opts: opts,
 		actors: map[string]*fakeActor{}, counts: map[string]int{}, bodies: map[string][][]byte{},
 		byObject: map[string]map[string]int{}, nodeKeys: map[string]fakeNodeKey{},
-		nodeDocs: map[string]*federation.ActorDoc{}, accepted: map[string]bool{},
+		nodeDocs: map[string]*federation.ActorDoc{}, accepted: map[string]bool{}, docs: map[string][]byte{},
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /users/{name}", r.serveActor)
 	mux.HandleFunc("POST /users/{name}/inbox", r.serveInbox)
 	mux.HandleFunc("POST /inbox", r.serveInbox)
+	mux.HandleFunc("GET /", r.serveDoc)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
@@ -194,6 +196,32 @@ func (r *fakeRemote) serveActor(w http.ResponseWriter, req *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/activity+json")
 	_, _ = w.Write(a.doc)
+}
+
+// setDoc serves body as an ActivityPub document at path; setActorDoc
+// replaces an actor's own document.
+func (r *fakeRemote) setDoc(path string, body []byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.docs[path] = body
+}
+
+func (r *fakeRemote) setActorDoc(name string, body []byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.actors[name].doc = body
+}
+
+func (r *fakeRemote) serveDoc(w http.ResponseWriter, req *http.Request) {
+	r.mu.Lock()
+	body, ok := r.docs[req.URL.Path]
+	r.mu.Unlock()
+	if !ok {
+		http.NotFound(w, req)
+		return
+	}
+	w.Header().Set("Content-Type", "application/activity+json")
+	_, _ = w.Write(body)
 }
 
 func (r *fakeRemote) serveInbox(w http.ResponseWriter, req *http.Request) {

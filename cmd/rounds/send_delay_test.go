@@ -38,6 +38,10 @@ func TestSendDelayKeepsPostsHomeUntilTheyLeave(t *testing.T) {
 			}
 			return st
 		}
+		// The delay counts from each post's own time: sentAt is before the
+		// kept post was made, so "not before sentAt+delay" cannot fail on a
+		// slow machine by the time the next two posts took.
+		sentAt := time.Now()
 		kept := post("Journal club moved to Thursday")
 		deleted := post("Oops, wrong account")
 		edited := post("Teaching at 2pm in teh seminar room")
@@ -78,8 +82,8 @@ func TestSendDelayKeepsPostsHomeUntilTheyLeave(t *testing.T) {
 		// After the delay: the kept and edited posts arrive, the edit with
 		// its final text and no Update; the deleted one never.
 		got := waitInHome(t, b, bob, kept.URI, "the kept post on B")
-		if time.Since(posted) < delay {
-			t.Fatalf("the post arrived %v after posting, before its %v delay", time.Since(posted), delay)
+		if time.Since(sentAt) < delay {
+			t.Fatalf("the post arrived %v after posting, before its %v delay", time.Since(sentAt), delay)
 		}
 		_ = got
 		ed := waitInHome(t, b, bob, edited.URI, "the edited post on B")

@@ -66,14 +66,24 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, hooks serveHooks)
 	if err != nil {
 		return err
 	}
-	svc := social.New(social.Options{DB: db, Jobs: jobs, Domain: cfg.Domain, Protocol: cfg.Protocol, DataDir: cfg.DataDir, Logger: log, Mailer: mailer})
+	client := federation.NewClient(federation.ClientOptions{
+		AllowPrivate: cfg.AllowPrivate,
+		UserAgent:    fmt.Sprintf("Rounds/%s (+%s://%s/)", version, cfg.Protocol, cfg.Domain),
+	})
+	svc := social.New(social.Options{
+		DB: db, Jobs: jobs, Domain: cfg.Domain, Protocol: cfg.Protocol, DataDir: cfg.DataDir, Logger: log, Mailer: mailer,
+		PushClient: client.HTTPClient(), PrivateNetworks: cfg.AllowPrivate,
+		ScheduleMinOffset: cfg.ScheduleMinOffset,
+	})
+	// The Web Push key is made at the first start, so that the instance
+	// advertises it from the first request on.
+	if _, err := svc.VAPIDPublicKey(ctx); err != nil {
+		return fmt.Errorf("web push key: %w", err)
+	}
 	fed := federation.New(federation.Options{
-		Social: svc,
-		Jobs:   jobs,
-		Client: federation.NewClient(federation.ClientOptions{
-			AllowPrivate: cfg.AllowPrivate,
-			UserAgent:    fmt.Sprintf("Rounds/%s (+%s/)", version, svc.BaseURL()),
-		}),
+		Social:          svc,
+		Jobs:            jobs,
+		Client:          client,
 		Logger:          log,
 		Version:         version,
 		AuthorizedFetch: cfg.AuthorizedFetch,
