@@ -50,7 +50,23 @@ func (s subscription) label() []string {
 	return []string{s.Name}
 }
 
-var knownStreams = []string{"user", "user:notification", "public", "public:local", "public:remote", "public:media", "public:local:media", "hashtag", "hashtag:local", "direct", "list"}
+var knownStreams = []string{"user", "user:notification", "public", "public:local", "public:remote", "public:media", "public:local:media", "public:remote:media", "hashtag", "hashtag:local", "direct", "list"}
+
+// withOnlyMedia names the media-only variant of a public stream when the
+// client asks for only_media, as Mastodon's streaming server does
+// (`/api/v1/streaming/public?only_media=true` is `public:media`).
+func withOnlyMedia(name, onlyMedia string) string {
+	switch onlyMedia {
+	case "true", "1", "True":
+	default:
+		return name
+	}
+	switch name {
+	case "public", "public:local", "public:remote":
+		return name + ":media"
+	}
+	return name
+}
 
 // streamScope is the scope a token must allow to follow a stream, as on
 // Mastodon: read (or read:statuses) for the home, direct and public
@@ -134,6 +150,7 @@ func (h *handler) stream(w http.ResponseWriter, r *http.Request) {
 			name += ":" + sub
 		}
 	}
+	name = withOnlyMedia(name, r.URL.Query().Get("only_media"))
 	tag := strings.TrimPrefix(r.URL.Query().Get("tag"), "#")
 	var subs []subscription
 	if name != "" {
@@ -294,12 +311,18 @@ func (h *handler) wants(ctx context.Context, viewer *storage.Account, s subscrip
 	case "list":
 		id, _ := strconv.ParseInt(s.List, 10, 64) // checked on subscribing
 		return viewer != nil && h.social.InListTimeline(ctx, viewer, id, st)
-	case "public", "public:media":
+	case "public":
 		return public
-	case "public:local", "public:local:media":
+	case "public:local":
 		return public && st.Local
 	case "public:remote":
 		return public && !st.Local
+	case "public:media", "public:local:media", "public:remote:media":
+		if !public || s.Name == "public:local:media" && !st.Local || s.Name == "public:remote:media" && st.Local {
+			return false
+		}
+		media, err := h.social.StatusMedia(ctx, st)
+		return err == nil && len(media) > 0
 	case "hashtag", "hashtag:local":
 		if !public || (s.Name == "hashtag:local" && !st.Local) {
 			return false
@@ -420,15 +443,16 @@ func (h *handler) streamWebSocket(w http.ResponseWriter, r *http.Request, initia
 				return
 			}
 			var msg struct {
-				Type   string `json:"type"`
-				Stream string `json:"stream"`
-				Tag    string `json:"tag"`
-				List   string `json:"list"`
+				Type      string `json:"type"`
+				Stream    string `json:"stream"`
+				Tag       string `json:"tag"`
+				List      string `json:"list"`
+				OnlyMedia any    `json:"only_media"`
 			}
 			if json.Unmarshal(data, &msg) != nil {
 				continue
 			}
-			s := subscription{Name: msg.Stream, Tag: strings.ToLower(strings.TrimPrefix(msg.Tag, "#")), List: msg.List}
+			s := subscription{Name: withOnlyMedia(msg.Stream, fmt.Sprint(msg.OnlyMedia)), Tag: strings.ToLower(strings.TrimPrefix(msg.Tag, "#")), List: msg.List}
 			mu.Lock()
 			switch msg.Type {
 			case "subscribe":
