@@ -18,7 +18,8 @@ const (
 
 // notify records, inside tx, that from did something to local account to;
 // nothing is recorded for remote recipients, for oneself, or when the
-// recipient blocks the sender.
+// recipient blocks the sender, and the recipient's notification policy may
+// filter or drop it.
 func (s *Service) notify(ctx context.Context, tx storage.Tx, to, from *storage.Account, typ string, statusID *int64) error {
 	if to == nil || !to.Local() || to.ID == from.ID || to.Username == InstanceActorUsername {
 		return nil
@@ -26,18 +27,23 @@ func (s *Service) notify(ctx context.Context, tx storage.Tx, to, from *storage.A
 	if _, err := tx.BlockBetween(ctx, to.ID, from.ID); err == nil {
 		return nil
 	}
-	if from.SilencedAt != nil && typ != NotifyFollow && typ != NotifyFollowRequest {
-		// A limited account's posts, likes and boosts reach only those
-		// who follow it, as on Mastodon; its follows still show.
-		if f, err := tx.FollowBetween(ctx, to.ID, from.ID); err != nil || f.AcceptedAt == nil {
-			return nil
-		}
+	// The recipient's notification policy (Mastodon 4.3): a filtered
+	// notification waits in a request from its sender, unseen on the
+	// streams and by Web Push; a dropped one is not recorded. Limited
+	// accounts are covered by the policy's for_limited_accounts.
+	verdict, err := s.notificationVerdict(ctx, tx, to, from, typ, statusID)
+	if err != nil || verdict == PolicyDrop {
+		return err
 	}
 	n := &storage.Notification{
 		ID: storage.NewID(), AccountID: to.ID, FromAccountID: from.ID, Type: typ, StatusID: statusID, CreatedAt: s.now(),
+		Filtered: verdict == PolicyFilter,
 	}
 	if err := tx.InsertNotification(ctx, n); err != nil {
 		return err
+	}
+	if n.Filtered {
+		return tx.FileNotificationRequest(ctx, to.ID, from.ID, statusID, n.CreatedAt)
 	}
 	if err := s.enqueuePush(ctx, tx, n); err != nil {
 		return err

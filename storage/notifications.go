@@ -18,6 +18,9 @@ type Notification struct {
 	Type          string `bun:",notnull"`
 	StatusID      *int64
 	CreatedAt     time.Time `bun:",notnull"`
+	// Filtered notifications wait in a notification request, out of the
+	// list, the streams and Web Push, until the request is accepted.
+	Filtered bool `bun:",notnull"`
 
 	FromAccount *Account `bun:"rel:belongs-to,join:from_account_id=id"`
 	Status      *Status  `bun:"rel:belongs-to,join:status_id=id"`
@@ -44,7 +47,7 @@ var (
 func (q queries) Notifications(ctx context.Context, accountID int64, types, exclude []string, p Page) ([]*Notification, error) {
 	var ns []*Notification
 	sel := q.r.NewSelect().Model(&ns).Relation("FromAccount").Relation("Status").
-		Where("n.account_id = ?", accountID).Where("from_account.suspended_at IS NULL").
+		Where("n.account_id = ?", accountID).Where("from_account.suspended_at IS NULL").Where("n.filtered = ?", false).
 		Where("n.from_account_id NOT IN (SELECT target_account_id FROM mutes WHERE account_id = ? AND notifications = ?)", accountID, true)
 	if len(types) > 0 {
 		sel = sel.Where("n.type IN (?)", bun.In(types))

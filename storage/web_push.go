@@ -123,7 +123,7 @@ func (q queries) PushableNotification(ctx context.Context, accountID, id int64) 
 	n := new(Notification)
 	err := q.r.NewSelect().Model(n).Relation("FromAccount").Relation("Status").
 		Where("n.account_id = ? AND n.id = ?", accountID, id).
-		Where("from_account.suspended_at IS NULL").
+		Where("from_account.suspended_at IS NULL").Where("n.filtered = ?", false).
 		Where("n.from_account_id NOT IN (SELECT target_account_id FROM mutes WHERE account_id = ? AND notifications = ?)", accountID, true).
 		Scan(ctx)
 	if err != nil {
