@@ -2,11 +2,15 @@ package main
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"fmt"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mattn/go-mastodon"
 
 	"rounds/storage"
 	"rounds/storage/storagetest"
@@ -282,5 +286,47 @@ func TestNotificationsUnreadCountDismissAndClear(t *testing.T) {
 		if got := nrStatusIDs(t, n, ana); strings.TrimSpace(got) != "" {
 			t.Fatalf("after clear = %s", got)
 		}
+	})
+}
+
+// A filtered notification is not pushed: of a stranger's private mention
+// and a colleague's, only the colleague's reaches the push service.
+func TestFilteredNotificationsAreNotPushed(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, dialect storage.Dialect) {
+		ctx := context.Background()
+		n := startNode(t, dialect)
+		n.user(t, "alice", false)
+		n.user(t, "bob", false)
+		carol := n.user(t, "carol", false)
+		aliceTok := tokenFor(t, n, "alice", "read write follow push")
+		alice := mastodon.NewClient(&mastodon.Config{Server: n.base, AccessToken: aliceTok})
+		if _, err := alice.AccountFollow(ctx, mastodon.ID(fmt.Sprint(carol.ID))); err != nil {
+			t.Fatal(err)
+		}
+		pr := newPushReceiver(t, false)
+		var inst struct {
+			Configuration struct {
+				Vapid struct {
+					PublicKey string `json:"public_key"`
+				} `json:"vapid"`
+			} `json:"configuration"`
+		}
+		rawGet(t, n, nil, "/api/v2/instance", &inst)
+		dev := newPushDevice(t)
+		uaKey, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), dev.key.PublicKey().Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		on := mastodon.Sbool(true)
+		if _, err := alice.AddPushSubscription(ctx, pr.srv.URL+"/push/alice", *uaKey, dev.auth, mastodon.PushAlerts{Mention: &on}); err != nil {
+			t.Fatalf("subscribe: %v", err)
+		}
+		nrMention(t, n, tokenFor(t, n, "bob", "read write"), "@alice a question from a stranger", "direct")
+		nrMention(t, n, tokenFor(t, n, "carol", "read write"), "@alice from your colleague", "direct")
+		p := openPush(t, pr.next(t, "the colleague's mention"), dev, pr.srv.URL, inst.Configuration.Vapid.PublicKey)
+		if !strings.Contains(p.Body, "from your colleague") {
+			t.Fatalf("first push = %+v, want the colleague's mention", p)
+		}
+		pr.none(t, "a filtered mention")
 	})
 }
