@@ -63,11 +63,20 @@ func (s *Service) notifyByID(ctx context.Context, tx storage.Tx, toID int64, fro
 
 // Notifications pages me's notifications, less those about a status me
 // may not see (MayView: its author suspended or blocking me, a post not
-// yet sent); a page thinned that way is filled from further on
-// (fullPage).
+// yet sent) and those filtered into notification requests; a page thinned
+// that way is filled from further on (fullPage).
 func (s *Service) Notifications(ctx context.Context, me *storage.Account, types, exclude []string, p storage.Page) ([]*storage.Notification, error) {
+	return s.NotificationsFrom(ctx, me, 0, false, types, exclude, p)
+}
+
+// NotificationsFrom is Notifications from fromID alone (when not 0). As in
+// Mastodon 4.3, filtered notifications are included when includeFiltered
+// is set or when fromID is given: that is how apps show what a
+// notification request holds.
+func (s *Service) NotificationsFrom(ctx context.Context, me *storage.Account, fromID int64, includeFiltered bool, types, exclude []string, p storage.Page) ([]*storage.Notification, error) {
+	includeFiltered = includeFiltered || fromID != 0
 	load := func(p storage.Page) ([]*storage.Notification, error) {
-		return s.db.Notifications(ctx, me.ID, types, exclude, p)
+		return s.db.NotificationsFrom(ctx, me.ID, fromID, includeFiltered, types, exclude, p)
 	}
 	keep := func(ns []*storage.Notification) []*storage.Notification {
 		out := ns[:0:0]

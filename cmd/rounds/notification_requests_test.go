@@ -26,11 +26,12 @@ func nrMention(t *testing.T, n *node, token, text, visibility string) string {
 	return st["id"].(string)
 }
 
-// nrStatusIDs lists the status ids of token's v1 notifications.
-func nrStatusIDs(t *testing.T, n *node, token string) string {
+// nrStatusIDs lists the status ids of token's v1 notifications, with
+// query's further parameters.
+func nrStatusIDs(t *testing.T, n *node, token string, query ...string) string {
 	t.Helper()
 	var ns []map[string]any
-	if code, _ := nv2Get(t, n, token, "/api/v1/notifications?limit=80", &ns); code != 200 {
+	if code, _ := nv2Get(t, n, token, "/api/v1/notifications?limit=80&"+strings.Join(query, "&"), &ns); code != 200 {
 		t.Fatalf("notifications: %d", code)
 	}
 	var ids []string
@@ -128,6 +129,18 @@ func TestNotificationRequestsFilterAcceptDismissAndDrop(t *testing.T) {
 			t.Fatalf("request = %v", req)
 		}
 		benReq := req["id"].(string)
+		// What a request holds is read as apps do, by account_id (or with
+		// include_filtered), in v1 and v2.
+		if got := nrStatusIDs(t, n, ana, "account_id="+ids["ben"]); strings.TrimSpace(got) != benDM {
+			t.Fatalf("notifications from the sender = %s, want %s", got, benDM)
+		}
+		if got := nrStatusIDs(t, n, ana, "include_filtered=true"); !strings.Contains(got, benDM) || !strings.Contains(got, caraDM) {
+			t.Fatalf("notifications with include_filtered = %s", got)
+		}
+		var g grouped
+		if nv2Get(t, n, ana, "/api/v2/notifications?account_id="+ids["ben"], &g); g.summary() != "mention:1" {
+			t.Fatalf("v2 notifications from the sender = %s", g.summary())
+		}
 		benDM2 := nrMention(t, n, toks["ben"], "@ana it is about bed 9", "direct")
 		code, one := call(t, n, ana, "GET", "/api/v1/notifications/requests/"+benReq, nil)
 		if code != 200 || one["notifications_count"] != "2" || one["last_status"].(map[string]any)["id"] != benDM2 {
