@@ -13,8 +13,9 @@ import (
 
 // The policy's rules as Mastodon 4.3 states them: a follower counts only
 // after three days, an account is new for 30 days, limited accounts are
-// filtered unless followed, drop records nothing, and the rules apply to
-// follows as to mentions.
+// filtered unless followed, drop records nothing, a private mention is
+// filtered unless it answers one's post, and the rules apply to follows as
+// to mentions.
 func TestNotificationPolicyRules(t *testing.T) {
 	storagetest.Run(t, func(t *testing.T, dialect storage.Dialect) {
 		ctx := context.Background()
@@ -115,6 +116,22 @@ func TestNotificationPolicyRules(t *testing.T) {
 		}
 		mention(loud)
 		expect(loud, "listed 2, held 1", "a followed limited account")
+
+		// Private mentions (filtered by default) from someone not
+		// followed: a reply to one's own post goes through, others wait.
+		mine, err := s.PostStatus(ctx, me.Account, social.NewStatus{Text: "Who has the keys to the drug cupboard?", Visibility: social.VisibilityPublic})
+		if err != nil {
+			t.Fatal(err)
+		}
+		strAcct, _ := s.AccountByID(ctx, str.AccountID)
+		if _, err := s.PostStatus(ctx, strAcct, social.NewStatus{Text: "@me I do", Visibility: social.VisibilityDirect, InReplyToID: mine.ID}); err != nil {
+			t.Fatal(err)
+		}
+		expect(str, "listed 2, held 2", "a private reply to one's post")
+		if _, err := s.PostStatus(ctx, strAcct, social.NewStatus{Text: "@me a private word", Visibility: social.VisibilityDirect}); err != nil {
+			t.Fatal(err)
+		}
+		expect(str, "listed 2, held 3", "a private mention")
 
 		if _, err := s.ChangeNotificationPolicy(ctx, me.Account, social.NotificationPolicyChange{ForNewAccounts: v("never")}); err == nil {
 			t.Fatal("an unknown policy value was taken")
