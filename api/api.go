@@ -64,6 +64,7 @@ func (a *API) Routes(r chi.Router) {
 		h.filterRoutes(r)
 		h.notificationRoutes(r)
 		h.notificationV2Routes(r)
+		h.notificationRequestRoutes(r)
 		h.mediaRoutes(r)
 		h.markRoutes(r)
 		h.listRoutes(r)

@@ -36,7 +36,12 @@ func (h *handler) notifications(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	ns, err := h.social.Notifications(r.Context(), u.Account, p.list("types"), p.list("exclude_types"), pg)
+	from, err := p.id("account_id")
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	ns, err := h.social.NotificationsFrom(r.Context(), u.Account, from, p.boolean("include_filtered"), p.list("types"), p.list("exclude_types"), pg)
 	if err != nil {
 		h.writeError(w, r, err)
 		return

@@ -53,10 +53,12 @@ const sampleAccounts = 8
 type groupFilter struct {
 	types, exclude, grouped []string
 	accountID               int64
+	includeFiltered         bool
 }
 
 func groupFilterFrom(p params) (groupFilter, error) {
-	f := groupFilter{types: p.list("types"), exclude: p.list("exclude_types"), grouped: social.GroupableNotificationTypes}
+	f := groupFilter{types: p.list("types"), exclude: p.list("exclude_types"), grouped: social.GroupableNotificationTypes,
+		includeFiltered: p.boolean("include_filtered")}
 	if p.has("grouped_types[]") || p.has("grouped_types") {
 		f.grouped = p.list("grouped_types")
 	}
@@ -80,7 +82,7 @@ func (h *handler) scanNotifications(ctx context.Context, me *storage.Account, f 
 	chunk := storage.Page{MaxID: pg.MaxID, SinceID: pg.SinceID, MinID: pg.MinID, Limit: 80}
 	var rows []*storage.Notification
 	for len(rows) < max {
-		ns, err := h.social.Notifications(ctx, me, f.types, f.exclude, chunk)
+		ns, err := h.social.NotificationsFrom(ctx, me, f.accountID, f.includeFiltered, f.types, f.exclude, chunk)
 		if err != nil {
 			return nil, err
 		}

@@ -18,7 +18,8 @@ const (
 
 // notify records, inside tx, that from did something to local account to;
 // nothing is recorded for remote recipients, for oneself, or when the
-// recipient blocks the sender.
+// recipient blocks the sender, and the recipient's notification policy may
+// filter or drop it.
 func (s *Service) notify(ctx context.Context, tx storage.Tx, to, from *storage.Account, typ string, statusID *int64) error {
 	if to == nil || !to.Local() || to.ID == from.ID || to.Username == InstanceActorUsername {
 		return nil
@@ -26,18 +27,23 @@ func (s *Service) notify(ctx context.Context, tx storage.Tx, to, from *storage.A
 	if _, err := tx.BlockBetween(ctx, to.ID, from.ID); err == nil {
 		return nil
 	}
-	if from.SilencedAt != nil && typ != NotifyFollow && typ != NotifyFollowRequest {
-		// A limited account's posts, likes and boosts reach only those
-		// who follow it, as on Mastodon; its follows still show.
-		if f, err := tx.FollowBetween(ctx, to.ID, from.ID); err != nil || f.AcceptedAt == nil {
-			return nil
-		}
+	// The recipient's notification policy (Mastodon 4.3): a filtered
+	// notification waits in a request from its sender, unseen on the
+	// streams and by Web Push; a dropped one is not recorded. Limited
+	// accounts are covered by the policy's for_limited_accounts.
+	verdict, err := s.notificationVerdict(ctx, tx, to, from, typ, statusID)
+	if err != nil || verdict == PolicyDrop {
+		return err
 	}
 	n := &storage.Notification{
 		ID: storage.NewID(), AccountID: to.ID, FromAccountID: from.ID, Type: typ, StatusID: statusID, CreatedAt: s.now(),
+		Filtered: verdict == PolicyFilter,
 	}
 	if err := tx.InsertNotification(ctx, n); err != nil {
 		return err
+	}
+	if n.Filtered {
+		return tx.FileNotificationRequest(ctx, to.ID, from.ID, statusID, n.CreatedAt)
 	}
 	if err := s.enqueuePush(ctx, tx, n); err != nil {
 		return err
@@ -57,11 +63,20 @@ func (s *Service) notifyByID(ctx context.Context, tx storage.Tx, toID int64, fro
 
 // Notifications pages me's notifications, less those about a status me
 // may not see (MayView: its author suspended or blocking me, a post not
-// yet sent); a page thinned that way is filled from further on
-// (fullPage).
+// yet sent) and those filtered into notification requests; a page thinned
+// that way is filled from further on (fullPage).
 func (s *Service) Notifications(ctx context.Context, me *storage.Account, types, exclude []string, p storage.Page) ([]*storage.Notification, error) {
+	return s.NotificationsFrom(ctx, me, 0, false, types, exclude, p)
+}
+
+// NotificationsFrom is Notifications from fromID alone (when not 0). As in
+// Mastodon 4.3, filtered notifications are included when includeFiltered
+// is set or when fromID is given: that is how apps show what a
+// notification request holds.
+func (s *Service) NotificationsFrom(ctx context.Context, me *storage.Account, fromID int64, includeFiltered bool, types, exclude []string, p storage.Page) ([]*storage.Notification, error) {
+	includeFiltered = includeFiltered || fromID != 0
 	load := func(p storage.Page) ([]*storage.Notification, error) {
-		return s.db.Notifications(ctx, me.ID, types, exclude, p)
+		return s.db.NotificationsFrom(ctx, me.ID, fromID, includeFiltered, types, exclude, p)
 	}
 	keep := func(ns []*storage.Notification) []*storage.Notification {
 		out := ns[:0:0]

@@ -337,6 +337,9 @@ func (s *Service) pushSealer(ctx context.Context) (cipher.AEAD, error) {
 // the recipient that wants this type of notification; the policy is judged
 // when the job runs.
 func (s *Service) enqueuePush(ctx context.Context, tx storage.Tx, n *storage.Notification) error {
+	if n.Filtered {
+		return nil // waits in a notification request, unannounced
+	}
 	subs, err := tx.AccountWebPushSubscriptions(ctx, n.AccountID)
 	if err != nil || len(subs) == 0 {
 		return err

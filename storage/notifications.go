@@ -18,6 +18,9 @@ type Notification struct {
 	Type          string `bun:",notnull"`
 	StatusID      *int64
 	CreatedAt     time.Time `bun:",notnull"`
+	// Filtered notifications wait in a notification request, out of the
+	// list, the streams and Web Push, until the request is accepted.
+	Filtered bool `bun:",notnull"`
 
 	FromAccount *Account `bun:"rel:belongs-to,join:from_account_id=id"`
 	Status      *Status  `bun:"rel:belongs-to,join:status_id=id"`
@@ -41,11 +44,24 @@ var (
 
 // Notifications pages accountID's notifications, newest first, keeping only
 // the given types when types is not empty and dropping excluded ones.
+// Filtered notifications (those in notification requests) are left out.
 func (q queries) Notifications(ctx context.Context, accountID int64, types, exclude []string, p Page) ([]*Notification, error) {
+	return q.NotificationsFrom(ctx, accountID, 0, false, types, exclude, p)
+}
+
+// NotificationsFrom is Notifications of fromID alone (when not 0), with
+// filtered ones too when includeFiltered.
+func (q queries) NotificationsFrom(ctx context.Context, accountID, fromID int64, includeFiltered bool, types, exclude []string, p Page) ([]*Notification, error) {
 	var ns []*Notification
 	sel := q.r.NewSelect().Model(&ns).Relation("FromAccount").Relation("Status").
 		Where("n.account_id = ?", accountID).Where("from_account.suspended_at IS NULL").
 		Where("n.from_account_id NOT IN (SELECT target_account_id FROM mutes WHERE account_id = ? AND notifications = ?)", accountID, true)
+	if !includeFiltered {
+		sel = sel.Where("n.filtered = ?", false)
+	}
+	if fromID != 0 {
+		sel = sel.Where("n.from_account_id = ?", fromID)
+	}
 	if len(types) > 0 {
 		sel = sel.Where("n.type IN (?)", bun.In(types))
 	}

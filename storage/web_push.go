@@ -118,12 +118,13 @@ func (q queries) deleteRevokedWebPush(ctx context.Context) error {
 
 // PushableNotification returns accountID's notification id, with its
 // sender and status, unless the list of notifications would hide it (a
-// suspended sender, or one muted with their notifications).
+// suspended sender, one muted with their notifications, or a notification
+// filtered into a notification request).
 func (q queries) PushableNotification(ctx context.Context, accountID, id int64) (*Notification, error) {
 	n := new(Notification)
 	err := q.r.NewSelect().Model(n).Relation("FromAccount").Relation("Status").
 		Where("n.account_id = ? AND n.id = ?", accountID, id).
-		Where("from_account.suspended_at IS NULL").
+		Where("from_account.suspended_at IS NULL").Where("n.filtered = ?", false).
 		Where("n.from_account_id NOT IN (SELECT target_account_id FROM mutes WHERE account_id = ? AND notifications = ?)", accountID, true).
 		Scan(ctx)
 	if err != nil {
