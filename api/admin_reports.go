@@ -18,6 +18,20 @@ func (h *handler) adminReportRoutes(r chi.Router) {
 	write := requireStaff("admin:write:reports", social.PermModerate)
 	r.With(read).Get("/api/v1/admin/reports", h.adminReports)
 	r.With(read).Get("/api/v1/admin/reports/{id}", h.idAction(h.adminReport))
+	r.With(write).Put("/api/v1/admin/reports/{id}", h.idAction(func(r *http.Request, id int64, p params) (any, error) {
+		var rules []string
+		if p.has("rule_ids[]") || p.has("rule_ids") {
+			rules = p.list("rule_ids")
+			if rules == nil {
+				rules = []string{}
+			}
+		}
+		rep, err := h.social.UpdateReport(r.Context(), staffActor(r), id, p.str("category"), rules)
+		if err != nil {
+			return nil, err
+		}
+		return h.presenter(me(r)).AdminReport(r.Context(), rep), nil
+	}))
 	r.With(write).Post("/api/v1/admin/reports/{id}/assign_to_self", h.reportChange(func(ctx context.Context, a social.Actor, id int64) (*storage.Report, error) {
 		return h.social.AssignReport(ctx, a, id, true)
 	}))

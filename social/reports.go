@@ -248,6 +248,32 @@ func (s *Service) AssignReport(ctx context.Context, a Actor, id int64, toSelf bo
 	})
 }
 
+// UpdateReport changes what report id is about, as Mastodon's PUT
+// /api/v1/admin/reports/:id does: its category, and the rules it names
+// (ruleIDs nil leaves them; a violation must name at least one rule, as
+// when a report is filed with rules).
+func (s *Service) UpdateReport(ctx context.Context, a Actor, id int64, category string, ruleIDs []string) (*storage.Report, error) {
+	return s.changeReport(ctx, a, id, "update_report", "", func(r *storage.Report) ([]string, error) {
+		var cols []string
+		if category != "" {
+			if !slices.Contains(reportCategories, category) {
+				return nil, invalid("category", "must be spam, legal, violation or other")
+			}
+			r.Category = category
+			cols = append(cols, "category")
+		}
+		if ruleIDs != nil {
+			rj, _ := json.Marshal(ruleIDs)
+			r.RuleIDs = string(rj)
+			cols = append(cols, "rule_ids")
+		}
+		if len(cols) == 0 {
+			return nil, invalid("category", "give a category or rule_ids to change")
+		}
+		return cols, nil
+	})
+}
+
 // ResolveReport closes report id without further action.
 func (s *Service) ResolveReport(ctx context.Context, a Actor, id int64, reason string) (*storage.Report, error) {
 	return s.changeReport(ctx, a, id, "resolve_report", reason, func(r *storage.Report) ([]string, error) {

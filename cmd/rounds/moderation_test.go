@@ -169,6 +169,7 @@ func TestAdminAPIEnforcesRolesOnEveryEndpoint(t *testing.T) {
 			{"POST", "/api/v1/admin/reports/" + report(false) + "/unassign", nil, true, "unassign_report"},
 			{"POST", "/api/v1/admin/reports/" + report(false) + "/resolve", nil, true, "resolve_report"},
 			{"POST", "/api/v1/admin/reports/" + report(true) + "/reopen", nil, true, "reopen_report"},
+			{"PUT", "/api/v1/admin/reports/" + report(false), url.Values{"category": {"violation"}, "rule_ids[]": {"1"}}, true, "update_report"},
 		}
 		for _, e := range endpoints {
 			what := e.method + " " + e.path
@@ -214,6 +215,19 @@ func TestAdminAPIEnforcesRolesOnEveryEndpoint(t *testing.T) {
 					t.Errorf("%s: audit entry by %q", what, who)
 				}
 			}
+		}
+
+		// PUT /api/v1/admin/reports/:id changes the category and the rules,
+		// and refuses a category Mastodon does not have.
+		updated := report(false)
+		if code, body := call(t, n, mod, "PUT", "/api/v1/admin/reports/"+updated, url.Values{"category": {"spam"}, "rule_ids[]": {"2", "3"}}); code != http.StatusOK || body["category"] != "spam" {
+			t.Errorf("PUT a report's category: %d %v", code, body)
+		}
+		if code, body := call(t, n, mod, "PUT", "/api/v1/admin/reports/"+updated, url.Values{"category": {"rudeness"}}); code != http.StatusUnprocessableEntity || body["error"] == nil {
+			t.Errorf("PUT a report with an unknown category: %d %v, want 422", code, body)
+		}
+		if rep, err := n.svc.ReportByID(ctx, social.CommandLine, mustInt(t, updated)); err != nil || rep.Category != "spam" || rep.RuleIDs != `["2","3"]` {
+			t.Errorf("the report after PUT: %+v %v", rep, err)
 		}
 
 		// The audit log as CSV, for admins: every action above is in it.
