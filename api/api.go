@@ -61,6 +61,7 @@ func (a *API) Routes(r chi.Router) {
 		h.notificationV2Routes(r)
 		h.mediaRoutes(r)
 		h.markRoutes(r)
+		h.hidingRoutes(r)
 		h.listRoutes(r)
 		h.markerRoutes(r)
 		h.conversationRoutes(r)

@@ -26,6 +26,16 @@ func (s *Service) notify(ctx context.Context, tx storage.Tx, to, from *storage.A
 	if _, err := tx.BlockBetween(ctx, to.ID, from.ID); err == nil {
 		return nil
 	}
+	if !from.Local() && tx.BlocksDomain(ctx, to.ID, from.Domain) {
+		// A blocked domain notifies nobody who blocked it, unless they
+		// follow that very account (as Mastodon's NotifyService).
+		if f, err := tx.FollowBetween(ctx, to.ID, from.ID); err != nil || f.AcceptedAt == nil {
+			return nil
+		}
+	}
+	if statusID != nil && s.inMutedThread(ctx, tx, to, *statusID) {
+		return nil
+	}
 	if from.SilencedAt != nil && typ != NotifyFollow && typ != NotifyFollowRequest {
 		// A limited account's posts, likes and boosts reach only those
 		// who follow it, as on Mastodon; its follows still show.
