@@ -105,8 +105,12 @@ func (f *Federation) buildActivity(ctx context.Context, p social.PublishArgs) (s
 		if err != nil {
 			return out, nil, err
 		}
+		// The Reject's id is on our host, under the rejecting actor: the
+		// Follow's id is on the follower's server, and a receiving inbox
+		// (ours too) drops an activity whose id is not on its actor's host.
+		sum := sha256.Sum256([]byte(p.ActivityURI))
 		act = ActivityDoc{
-			ID: p.ActivityURI + "#reject", Type: "Reject", Actor: actor.URI, To: []string{follower.URI}, ObjectID: p.ActivityURI,
+			ID: fmt.Sprintf("%s#rejects/follows/%x", actor.URI, sum[:8]), Type: "Reject", Actor: actor.URI, To: []string{follower.URI}, ObjectID: p.ActivityURI,
 			Activity: &ActivityDoc{ID: p.ActivityURI, Type: "Follow", Actor: follower.URI, ObjectID: actor.URI},
 		}
 		inboxes = []string{follower.InboxURL}
