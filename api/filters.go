@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"regexp"
 	"sort"
@@ -332,6 +333,9 @@ func (h *handler) filterV1(r *http.Request, id int64, _ params) (any, error) {
 
 func (h *handler) updateFilterV1(r *http.Request, id int64, p params) (any, error) {
 	f, k, err := h.social.UpdateV1Filter(r.Context(), me(r), id, v1FilterInput(p, false))
+	if errors.Is(err, social.ErrV1FilterShared) {
+		return nil, errorf(http.StatusUnprocessableEntity, "%s", err.Error())
+	}
 	if err != nil {
 		return nil, err
 	}

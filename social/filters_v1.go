@@ -2,6 +2,7 @@ package social
 
 import (
 	"context"
+	"errors"
 	"slices"
 
 	"rounds/storage"
@@ -28,7 +29,7 @@ type V1FilterInput struct {
 // ErrV1FilterShared refuses a v1 change to a filter that holds several
 // keywords: its context, action and expiry belong to all of them. The words
 // are Mastodon's.
-var ErrV1FilterShared = invalid("", "These parameters cannot be changed from this application because they apply to more than one filter keyword. Use a more recent application or the web interface.")
+var ErrV1FilterShared = errors.New("These parameters cannot be changed from this application because they apply to more than one filter keyword. Use a more recent application or the web interface.")
 
 // V1Filter returns me's v1 filter id: a keyword and its filter.
 func (s *Service) V1Filter(ctx context.Context, me *storage.Account, id int64) (*storage.Filter, *storage.FilterKeyword, error) {
