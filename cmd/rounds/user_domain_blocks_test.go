@@ -7,6 +7,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/mattn/go-mastodon"
 
 	"rounds/social"
 	"rounds/storage"
@@ -143,8 +146,15 @@ func TestUserDomainBlockHidesServerAndEndsFollows(t *testing.T) {
 			return !b.svc.IsFollowing(ctx, bob, aliceOnB) && !b.svc.IsFollowing(ctx, aliceOnB, bob)
 		})
 
-		// A new mention from there makes no notification, and a new follow
-		// from there is refused.
+		// A new mention from there makes no notification nor comes on
+		// alice's public stream, and a new follow from there is refused.
+		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		events, err := mastodon.NewClient(&mastodon.Config{Server: a.base, AccessToken: aliceTok}).NewWSClient().StreamingWSPublic(sctx, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(300 * time.Millisecond) // let the socket subscribe
 		later, err := b.svc.PostStatus(ctx, bob, social.NewStatus{Text: "Are you coming @alice@" + a.domain, Visibility: social.VisibilityPublic})
 		if err != nil {
 			t.Fatal(err)
@@ -155,6 +165,25 @@ func TestUserDomainBlockHidesServerAndEndsFollows(t *testing.T) {
 		})
 		if _, ns := call(t, a, aliceTok, "GET", "/api/v1/notifications", nil); anyContains(contentsOf(ns), "Are you coming") {
 			t.Error("a mention from the blocked domain notified alice")
+		}
+		if code, st := call(t, a, carolTok, "POST", "/api/v1/statuses", url.Values{"status": {"Carol on the ward"}}); code != 200 {
+			t.Fatalf("carol's post: %d %v", code, st)
+		}
+	stream:
+		for {
+			select {
+			case ev := <-events:
+				if ue, ok := ev.(*mastodon.UpdateEvent); ok {
+					if strings.Contains(ue.Status.Content, "Are you coming") {
+						t.Error("the blocked domain's post came on alice's public stream")
+					}
+					if strings.Contains(ue.Status.Content, "Carol on the ward") {
+						break stream
+					}
+				}
+			case <-sctx.Done():
+				t.Fatal("carol's post did not come on alice's public stream")
+			}
 		}
 		if _, err := b.svc.Follow(ctx, bob, aliceOnB); err != nil {
 			t.Fatal(err)
