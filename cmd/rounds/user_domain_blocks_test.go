@@ -166,6 +166,17 @@ func TestUserDomainBlockHidesServerAndEndsFollows(t *testing.T) {
 		if _, ns := call(t, a, aliceTok, "GET", "/api/v1/notifications", nil); anyContains(contentsOf(ns), "Are you coming") {
 			t.Error("a mention from the blocked domain notified alice")
 		}
+		dm, err := b.svc.PostStatus(ctx, bob, social.NewStatus{Text: "Privately @alice@" + a.domain, Visibility: social.VisibilityDirect})
+		if err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "bob's direct post reaching A", func() bool {
+			_, err := a.svc.StatusByURI(ctx, dm.URI)
+			return err == nil
+		})
+		if _, convs := call(t, a, aliceTok, "GET", "/api/v1/conversations", nil); len(convs["list"].([]any)) != 0 {
+			t.Errorf("a direct post from the blocked domain opened a conversation: %v", convs["list"])
+		}
 		if code, st := call(t, a, carolTok, "POST", "/api/v1/statuses", url.Values{"status": {"Carol on the ward"}}); code != 200 {
 			t.Fatalf("carol's post: %d %v", code, st)
 		}
