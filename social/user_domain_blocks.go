@@ -121,9 +121,8 @@ func (s *Service) fromBlockedDomain(ctx context.Context, blocked map[string]bool
 }
 
 // withoutBlockedDomains drops the posts of (and boosts of posts from) the
-// domains viewer blocks.
-func (s *Service) withoutBlockedDomains(ctx context.Context, viewer *storage.Account, sts []*storage.Status) []*storage.Status {
-	blocked := s.blockedDomainSet(ctx, viewer)
+// domains in blocked (blockedDomainSet).
+func (s *Service) withoutBlockedDomains(ctx context.Context, blocked map[string]bool, sts []*storage.Status) []*storage.Status {
 	if blocked == nil {
 		return sts
 	}

@@ -105,8 +105,9 @@ const maxRefills = 3
 // posts viewer may see, and drops the boosts of posts viewer may not see
 // (withoutHiddenBoosts), filling the page from further on (fullPage).
 func (s *Service) visiblePage(ctx context.Context, viewer *storage.Account, p storage.Page, load func(storage.Page) ([]*storage.Status, error)) ([]*storage.Status, error) {
+	blocked := s.blockedDomainSet(ctx, viewer) // read once for every refill
 	return fullPage(p, load, func(sts []*storage.Status) []*storage.Status {
-		return s.withoutBlockedDomains(ctx, viewer, s.withoutHiddenBoosts(ctx, viewer, sts))
+		return s.withoutBlockedDomains(ctx, blocked, s.withoutHiddenBoosts(ctx, viewer, sts))
 	}, func(st *storage.Status) int64 { return st.ID })
 }
 
@@ -281,7 +282,11 @@ func (s *Service) PublicTimelineFor(ctx context.Context, viewer *storage.Account
 	if viewer == nil {
 		return load(p)
 	}
-	return fullPage(p, load, func(sts []*storage.Status) []*storage.Status { return s.withoutBlockedDomains(ctx, viewer, sts) },
+	blocked := s.blockedDomainSet(ctx, viewer)
+	if blocked == nil {
+		return load(p)
+	}
+	return fullPage(p, load, func(sts []*storage.Status) []*storage.Status { return s.withoutBlockedDomains(ctx, blocked, sts) },
 		func(st *storage.Status) int64 { return st.ID })
 }
 
