@@ -216,7 +216,7 @@ func (h *handler) relationship(ctx context.Context, mine, other *storage.Account
 		ID: idString(other.ID), Following: rel.Following, ShowingReblogs: rel.ShowingReblogs, Notifying: rel.Notifying,
 		Languages: nil, FollowedBy: rel.FollowedBy, Blocking: rel.Blocking, BlockedBy: rel.BlockedBy,
 		Requested: rel.Requested, RequestedBy: rel.RequestedBy, Note: rel.Note, Endorsed: rel.Endorsed,
-		Muting: rel.Muting, MutingNotifications: rel.MutingNotifications,
+		Muting: rel.Muting, MutingNotifications: rel.MutingNotifications, DomainBlocking: rel.DomainBlocking,
 	}, nil
 }
 

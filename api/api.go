@@ -67,6 +67,7 @@ func (a *API) Routes(r chi.Router) {
 		h.notificationRequestRoutes(r)
 		h.mediaRoutes(r)
 		h.markRoutes(r)
+		h.hidingRoutes(r)
 		h.listRoutes(r)
 		h.markerRoutes(r)
 		h.conversationRoutes(r)

@@ -194,6 +194,19 @@ type present struct {
 	filtersLoaded bool
 
 	polls map[int64]*social.PollView // preloaded, by status id
+
+	// Whether the viewer muted any thread, read once for a page.
+	mutesThreads, mutesThreadsLoaded bool
+}
+
+// threadMuted reports whether the viewer muted st's thread, asking only
+// when the viewer muted some thread at all.
+func (p *present) threadMuted(ctx context.Context, st *storage.Status) bool {
+	if !p.mutesThreadsLoaded {
+		p.mutesThreadsLoaded = true
+		p.mutesThreads = p.h.social.MutesAnyThread(ctx, p.me)
+	}
+	return p.mutesThreads && p.h.social.ThreadMuted(ctx, p.me, st)
 }
 
 func (h *handler) presenter(me *storage.Account) *present { return &present{h: h, me: me} }
@@ -365,7 +378,7 @@ func (p *present) Status(ctx context.Context, st *storage.Status) *Status {
 		if p.me != nil {
 			out.Favourited, out.Reblogged, out.Bookmarked = x.Favourited[st.ID], x.Reblogged[st.ID], x.Bookmarked[st.ID]
 			out.Pinned = st.AccountID == p.me.ID && x.Pinned[st.ID]
-			out.Muted = x.MutedAuthors[st.AccountID]
+			out.Muted = x.MutedAuthors[st.AccountID] || p.threadMuted(ctx, st)
 		}
 		return out
 	}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"regexp"
 	"sort"
@@ -16,6 +17,10 @@ import (
 func (h *handler) filterRoutes(r chi.Router) {
 	read, write := requireUser("read:filters"), requireUser("write:filters")
 	r.With(read).Get("/api/v1/filters", h.filtersV1)
+	r.With(write).Post("/api/v1/filters", h.createFilterV1)
+	r.With(read).Get("/api/v1/filters/{id}", h.idAction(h.filterV1))
+	r.With(write).Put("/api/v1/filters/{id}", h.idAction(h.updateFilterV1))
+	r.With(write).Delete("/api/v1/filters/{id}", h.idAction(h.deleteFilterV1))
 	r.With(read).Get("/api/v2/filters", h.filters)
 	r.With(write).Post("/api/v2/filters", h.createFilter)
 	r.With(read).Get("/api/v2/filters/{id}", h.idAction(h.filter))
@@ -263,13 +268,82 @@ func (h *handler) filtersV1(w http.ResponseWriter, r *http.Request) {
 	out := []*V1Filter{}
 	for _, f := range fs {
 		for _, k := range f.Keywords {
-			out = append(out, &V1Filter{
-				ID: idString(k.ID), Phrase: k.Keyword, Context: social.FilterContextList(f), ExpiresAt: filterExpiry(f),
-				Irreversible: f.Action == "hide", WholeWord: k.WholeWord,
-			})
+			out = append(out, v1FilterEntity(f, k))
 		}
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// v1FilterEntity is keyword k of filter f as a v1 Filter.
+func v1FilterEntity(f *storage.Filter, k *storage.FilterKeyword) *V1Filter {
+	return &V1Filter{
+		ID: idString(k.ID), Phrase: k.Keyword, Context: social.FilterContextList(f), ExpiresAt: filterExpiry(f),
+		Irreversible: f.Action == "hide", WholeWord: k.WholeWord,
+	}
+}
+
+// v1FilterInput reads a v1 filter's parameters; create is true for POST.
+func v1FilterInput(p params, create bool) social.V1FilterInput {
+	var in social.V1FilterInput
+	if p.has("phrase") || create {
+		s := p.str("phrase")
+		in.Phrase = &s
+	}
+	if ctxs := p.list("context"); len(ctxs) > 0 || create {
+		in.Context = append([]string{}, ctxs...)
+	}
+	if p.has("irreversible") {
+		b := p.boolean("irreversible")
+		in.Irreversible = &b
+	}
+	if p.has("whole_word") {
+		b := p.boolean("whole_word")
+		in.WholeWord = &b
+	}
+	if p.has("expires_in") {
+		// An empty expires_in clears the expiry, as Mastodon's web app
+		// sends it for "never".
+		n, _ := strconv.Atoi(p.str("expires_in"))
+		in.ExpiresIn = &n
+	}
+	return in
+}
+
+func (h *handler) createFilterV1(w http.ResponseWriter, r *http.Request) {
+	p, err := parseParams(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	f, k, err := h.social.CreateV1Filter(r.Context(), me(r), v1FilterInput(p, true))
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v1FilterEntity(f, k))
+}
+
+func (h *handler) filterV1(r *http.Request, id int64, _ params) (any, error) {
+	f, k, err := h.social.V1Filter(r.Context(), me(r), id)
+	if err != nil {
+		return nil, err
+	}
+	return v1FilterEntity(f, k), nil
+}
+
+func (h *handler) updateFilterV1(r *http.Request, id int64, p params) (any, error) {
+	f, k, err := h.social.UpdateV1Filter(r.Context(), me(r), id, v1FilterInput(p, false))
+	if errors.Is(err, social.ErrV1FilterShared) {
+		return nil, errorf(http.StatusUnprocessableEntity, "%s", err.Error())
+	}
+	if err != nil {
+		return nil, err
+	}
+	return v1FilterEntity(f, k), nil
+}
+
+func (h *handler) deleteFilterV1(r *http.Request, id int64, _ params) (any, error) {
+	return nil, h.social.DeleteV1Filter(r.Context(), me(r), id)
 }
 
 func (h *handler) filters(w http.ResponseWriter, r *http.Request) {

@@ -22,6 +22,36 @@ func (h *handler) mediaRoutes(r chi.Router) {
 	r.With(requireUser("write:media")).Post("/api/v2/media", h.uploadMedia)
 	r.With(requireUser("write:media")).Get("/api/v1/media/{id}", h.getMedia)
 	r.With(requireUser("write:media")).Put("/api/v1/media/{id}", h.updateMedia)
+	r.With(requireUser("write:media")).Delete("/api/v1/media/{id}", h.deleteMedia)
+	r.With(requireUser("write:accounts")).Delete("/api/v1/profile/avatar", h.deleteProfileImage(social.ProfileAvatar))
+	r.With(requireUser("write:accounts")).Delete("/api/v1/profile/header", h.deleteProfileImage(social.ProfileHeader))
+}
+
+// deleteMedia deletes an attachment not yet in a post, with its files.
+func (h *handler) deleteMedia(w http.ResponseWriter, r *http.Request) {
+	id, _ := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	err := h.social.DeleteMedia(r.Context(), me(r), id)
+	if errors.Is(err, social.ErrMediaInUse) {
+		err = errorf(http.StatusUnprocessableEntity, "%s", err.Error())
+	}
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, nil)
+}
+
+// deleteProfileImage removes the avatar or header and answers the
+// CredentialAccount; the servers of followers get an Update of the actor.
+func (h *handler) deleteProfileImage(which string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		u := currentUser(r)
+		if _, err := h.social.SetProfileImage(r.Context(), u.Account, which, nil); err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, h.presenter(u.Account).CredentialAccount(r.Context(), u))
+	}
 }
 
 // MediaAttachment is Mastodon's MediaAttachment entity.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -109,6 +110,30 @@ func parseParams(r *http.Request) (params, error) {
 			return nil, errorf(http.StatusBadRequest, "The form could not be read: %v", err)
 		}
 		for k, v := range r.MultipartForm.Value {
+			p[k] = append(p[k], v...)
+		}
+	case "application/x-www-form-urlencoded":
+		if r.Method != http.MethodDelete {
+			if err := r.ParseForm(); err != nil {
+				return nil, errorf(http.StatusBadRequest, "The form could not be read: %v", err)
+			}
+			for k, v := range r.PostForm {
+				p[k] = append(p[k], v...)
+			}
+			break
+		}
+		// Go reads a form body for POST, PUT and PATCH only; Rails reads a
+		// DELETE's too, and apps send DELETE /api/v1/domain_blocks with
+		// the domain in one.
+		raw, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		if err != nil {
+			return nil, errorf(http.StatusBadRequest, "The form could not be read: %v", err)
+		}
+		vals, err := url.ParseQuery(string(raw))
+		if err != nil {
+			return nil, errorf(http.StatusBadRequest, "The form could not be read: %v", err)
+		}
+		for k, v := range vals {
 			p[k] = append(p[k], v...)
 		}
 	default:

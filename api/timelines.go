@@ -25,7 +25,7 @@ func (h *handler) homeTimeline(w http.ResponseWriter, r *http.Request) {
 func (h *handler) publicTimeline(w http.ResponseWriter, r *http.Request) {
 	p, _ := parseParams(r)
 	h.timeline(w, r, func(pg storage.Page) ([]*storage.Status, error) {
-		return h.social.PublicTimeline(r.Context(), p.boolean("local") || !p.boolean("remote"), p.boolean("remote") || !p.boolean("local"), "", pg)
+		return h.social.PublicTimelineFor(r.Context(), me(r), p.boolean("local") || !p.boolean("remote"), p.boolean("remote") || !p.boolean("local"), "", pg)
 	})
 }
 
@@ -33,7 +33,7 @@ func (h *handler) tagTimeline(w http.ResponseWriter, r *http.Request) {
 	p, _ := parseParams(r)
 	tag := chi.URLParam(r, "hashtag")
 	h.timeline(w, r, func(pg storage.Page) ([]*storage.Status, error) {
-		return h.social.PublicTimeline(r.Context(), p.boolean("local") || !p.boolean("remote"), p.boolean("remote") || !p.boolean("local"), tag, pg)
+		return h.social.PublicTimelineFor(r.Context(), me(r), p.boolean("local") || !p.boolean("remote"), p.boolean("remote") || !p.boolean("local"), tag, pg)
 	})
 }
 

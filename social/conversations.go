@@ -93,6 +93,13 @@ func (s *Service) conversationHidden(ctx context.Context, tx storage.Tx, to, aut
 	if muted, _ := tx.Muting(ctx, to.ID, author.ID); muted {
 		return true, nil
 	}
+	if !author.Local() && tx.BlocksDomain(ctx, to.ID, author.Domain) {
+		// A domain to blocks reaches it only through accounts it follows,
+		// as for notifications.
+		if f, err := tx.FollowBetween(ctx, to.ID, author.ID); err != nil || f.AcceptedAt == nil {
+			return true, nil
+		}
+	}
 	if author.SilencedAt != nil {
 		if f, err := tx.FollowBetween(ctx, to.ID, author.ID); err != nil || f.AcceptedAt == nil {
 			return true, nil

@@ -111,6 +111,11 @@ func (s *Service) ReceiveFollow(ctx context.Context, actor, target *storage.Acco
 		return ErrNotFound
 	}
 	err := s.db.InTx(ctx, func(tx storage.Tx) error {
+		if !actor.Local() && tx.BlocksDomain(ctx, target.ID, actor.Domain) {
+			// Someone who blocked the follower's domain gets no new
+			// followers there: the follow is refused, as on Mastodon.
+			return s.publish(ctx, tx, PublishArgs{Type: PublishReject, AccountID: target.ID, ActivityURI: activityURI, TargetAccountID: actor.ID})
+		}
 		f, err := tx.FollowBetween(ctx, actor.ID, target.ID)
 		switch {
 		case err == nil:

@@ -635,3 +635,38 @@ func reencode(data []byte, ctype string) ([]byte, string, image.Image, error) {
 	}
 	return buf.Bytes(), "image/png", img, nil
 }
+
+// ErrMediaInUse refuses to delete an attachment that is in a post; the
+// words are Mastodon's.
+var ErrMediaInUse = errors.New("Media attachment is currently used by a status")
+
+// DeleteMedia deletes an attachment me uploaded and its files, only while
+// it is in no post: a post's images go with the post. The image of me's
+// avatar or header stays too.
+func (s *Service) DeleteMedia(ctx context.Context, me *storage.Account, id int64) error {
+	m, err := s.Media(ctx, me, id)
+	if err != nil {
+		return err
+	}
+	if url := s.MediaURL(m); m.FileName != "" && (url == me.AvatarURL || url == me.HeaderURL) {
+		return ErrMediaInUse
+	}
+	// The check and the delete are one statement, so a post made at the
+	// same moment cannot take an image that is being deleted.
+	done, err := s.db.DeleteUnattachedMedia(ctx, me.ID, m.ID)
+	if err != nil {
+		return err
+	}
+	if !done {
+		return ErrMediaInUse
+	}
+	for _, name := range []string{m.FileName, m.PreviewFileName} {
+		if name == "" {
+			continue
+		}
+		if err := os.Remove(filepath.Join(s.MediaDir(), name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			s.log.Warn("remove media file", "file", name, "error", err)
+		}
+	}
+	return nil
+}

@@ -27,6 +27,16 @@ func (s *Service) notify(ctx context.Context, tx storage.Tx, to, from *storage.A
 	if _, err := tx.BlockBetween(ctx, to.ID, from.ID); err == nil {
 		return nil
 	}
+	if !from.Local() && tx.BlocksDomain(ctx, to.ID, from.Domain) {
+		// A blocked domain notifies nobody who blocked it, unless they
+		// follow that very account (as Mastodon's NotifyService).
+		if f, err := tx.FollowBetween(ctx, to.ID, from.ID); err != nil || f.AcceptedAt == nil {
+			return nil
+		}
+	}
+	if statusID != nil && s.inMutedThread(ctx, tx, to, *statusID) {
+		return nil
+	}
 	// The recipient's notification policy (Mastodon 4.3): a filtered
 	// notification waits in a request from its sender, unseen on the
 	// streams and by Web Push; a dropped one is not recorded. Limited

@@ -114,6 +114,17 @@ func (s *Service) FindAccounts(ctx context.Context, q SearchQuery) ([]*storage.A
 	if err != nil {
 		return nil, err
 	}
+	// Accounts of the domains the viewer blocks are not suggested, as on
+	// Mastodon; an exact address or URL still finds its account.
+	if blocked := s.blockedDomainSet(ctx, q.Viewer); blocked != nil {
+		kept := accts[:0]
+		for _, a := range accts {
+			if !blocked[a.Domain] {
+				kept = append(kept, a)
+			}
+		}
+		accts = kept
+	}
 	return accts, nil
 }
 
@@ -255,8 +266,9 @@ func (s *Service) searchWords(ctx context.Context, q SearchQuery) ([]*storage.St
 		return nil, err
 	}
 	out := sts[:0]
+	blocked := s.blockedDomainSet(ctx, q.Viewer)
 	for _, st := range sts {
-		if s.MayView(ctx, q.Viewer, st) {
+		if s.MayView(ctx, q.Viewer, st) && !s.fromBlockedDomain(ctx, blocked, st) {
 			out = append(out, st)
 		}
 	}

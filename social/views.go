@@ -29,6 +29,7 @@ func (s *Service) ViewerState(ctx context.Context, me *storage.Account, st *stor
 	v.Bookmarked = s.db.Bookmarked(ctx, me.ID, st.ID)
 	v.Pinned = st.AccountID == me.ID && s.db.Pinned(ctx, me.ID, st.ID)
 	v.Muted, _ = s.db.Muting(ctx, me.ID, st.AccountID)
+	v.Muted = v.Muted || s.ThreadMuted(ctx, me, st)
 	return v
 }
 
@@ -41,6 +42,7 @@ type Relationship struct {
 	Muting, MutingNotifications          bool
 	Endorsed                             bool
 	Note                                 string // me's private note on other
+	DomainBlocking                       bool
 }
 
 // RelationshipWith tells how me and other stand.
@@ -67,6 +69,7 @@ func (s *Service) RelationshipWith(ctx context.Context, me, other *storage.Accou
 	if r.Note, err = s.db.AccountNote(ctx, me.ID, other.ID); err != nil {
 		return r, err
 	}
+	r.DomainBlocking = s.BlocksDomain(ctx, me, other)
 	return r, nil
 }
 
@@ -110,8 +113,10 @@ const maxRefills = 3
 // posts viewer may see, and drops the boosts of posts viewer may not see
 // (withoutHiddenBoosts), filling the page from further on (fullPage).
 func (s *Service) visiblePage(ctx context.Context, viewer *storage.Account, p storage.Page, load func(storage.Page) ([]*storage.Status, error)) ([]*storage.Status, error) {
-	return fullPage(p, load, func(sts []*storage.Status) []*storage.Status { return s.withoutHiddenBoosts(ctx, viewer, sts) },
-		func(st *storage.Status) int64 { return st.ID })
+	blocked := s.blockedDomainSet(ctx, viewer) // read once for every refill
+	return fullPage(p, load, func(sts []*storage.Status) []*storage.Status {
+		return s.withoutBlockedDomains(ctx, blocked, s.withoutHiddenBoosts(ctx, viewer, sts))
+	}, func(st *storage.Status) int64 { return st.ID })
 }
 
 // fullPage reads page p with load (newest first) and keeps what keep
@@ -276,20 +281,38 @@ func (s *Service) PublicTimeline(ctx context.Context, local, remote bool, tag st
 	return s.db.PublicTimeline(ctx, local, remote, tag, p)
 }
 
+// PublicTimelineFor is PublicTimeline as viewer (nil: anonymous) reads
+// it: less the posts of the domains viewer blocks.
+func (s *Service) PublicTimelineFor(ctx context.Context, viewer *storage.Account, local, remote bool, tag string, p storage.Page) ([]*storage.Status, error) {
+	load := func(p storage.Page) ([]*storage.Status, error) {
+		return s.db.PublicTimeline(ctx, local, remote, tag, p)
+	}
+	if viewer == nil {
+		return load(p)
+	}
+	blocked := s.blockedDomainSet(ctx, viewer)
+	if blocked == nil {
+		return load(p)
+	}
+	return fullPage(p, load, func(sts []*storage.Status) []*storage.Status { return s.withoutBlockedDomains(ctx, blocked, sts) },
+		func(st *storage.Status) int64 { return st.ID })
+}
+
 // StatusContext returns the ancestors and descendants of st that viewer
-// may see.
+// may see, less those of the domains viewer blocks.
 func (s *Service) StatusContext(ctx context.Context, viewer *storage.Account, st *storage.Status) (ancestors, descendants []*storage.Status, err error) {
 	anc, desc, err := s.db.StatusContext(ctx, st)
 	if err != nil {
 		return nil, nil, err
 	}
+	blocked := s.blockedDomainSet(ctx, viewer)
 	for _, a := range anc {
-		if s.MayView(ctx, viewer, a) {
+		if s.MayView(ctx, viewer, a) && !s.fromBlockedDomain(ctx, blocked, a) {
 			ancestors = append(ancestors, a)
 		}
 	}
 	for _, d := range desc {
-		if s.MayView(ctx, viewer, d) {
+		if s.MayView(ctx, viewer, d) && !s.fromBlockedDomain(ctx, blocked, d) {
 			descendants = append(descendants, d)
 		}
 	}

@@ -178,3 +178,15 @@ func (q queries) ProfileImageInUse(ctx context.Context, url string) (bool, error
 	}
 	return n > 0, nil
 }
+
+// DeleteUnattachedMedia deletes the media id of accountID while it is in
+// no post (nor kept for a post's history); it reports whether it did.
+func (q queries) DeleteUnattachedMedia(ctx context.Context, accountID, id int64) (bool, error) {
+	res, err := q.w.ExecContext(ctx, `DELETE FROM media_attachments WHERE id = ? AND account_id = ?
+AND status_id IS NULL AND removed_from_status_id IS NULL`, id, accountID)
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}

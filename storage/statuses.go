@@ -273,7 +273,8 @@ func (p Page) bounds() (upper, lower int64, limit int) {
 
 // homeSQL reads a page of a home feed (newest first, or the oldest ones
 // after min_id), less muted authors and members of the reader's exclusive
-// lists (read in those lists instead), with the authors but without their
+// lists (read in those lists instead) and authors of domains the reader
+// blocks (rows already in the feed too), with the authors but without their
 // keys: a timeline never needs them, and reading them for 40 rows costs
 // more than the rest of each row. A post waiting out its send delay shows
 // only to its author, whatever the feed holds.
@@ -284,6 +285,7 @@ WHERE s.id IN (
 	SELECT hf.status_id FROM home_feed AS hf
 	WHERE hf.account_id = ? AND hf.status_id < ? AND hf.status_id > ?
 	AND hf.author_id NOT IN (SELECT target_account_id FROM mutes WHERE account_id = ?)
+	AND NOT EXISTS (SELECT 1 FROM account_domain_blocks AS adb JOIN accounts AS da ON da.domain = adb.domain WHERE adb.account_id = hf.account_id AND da.id = hf.author_id)
 	AND hf.author_id NOT IN (SELECT la.account_id FROM list_accounts AS la JOIN lists AS l ON l.id = la.list_id WHERE l.account_id = ? AND l.exclusive = ?)
 	ORDER BY hf.status_id ` + order + ` LIMIT ?)
 AND account.suspended_at IS NULL AND (s.pending_until IS NULL OR s.account_id = ?)
