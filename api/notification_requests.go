@@ -256,50 +256,5 @@ func (h *handler) notificationRequestsMerged(w http.ResponseWriter, r *http.Requ
 // notifications marker, up to limit (default 100, at most 1000), as
 // Mastodon 4.3's v1 endpoint: each notification, not each group.
 func (h *handler) unreadNotificationCountV1(w http.ResponseWriter, r *http.Request) {
-	u := currentUser(r) // requireUser on the route
-	ctx := r.Context()
-	p, err := parseParams(r)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	pg, err := pageFrom(p, 100, 1000)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	f, err := groupFilterFrom(p)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	ms, err := h.social.Markers(ctx, u.Account, []string{social.MarkerNotifications})
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	var since int64
-	if len(ms) > 0 {
-		since = ms[0].LastReadID
-	}
-	pr := h.presenter(u.Account).inContext("notifications")
-	count := 0
-	chunk := storage.Page{SinceID: since, Limit: 80}
-	for count < pg.Limit {
-		ns, err := h.social.Notifications(ctx, u.Account, f.types, f.exclude, chunk)
-		if err != nil {
-			h.writeError(w, r, err)
-			return
-		}
-		for _, n := range ns {
-			if count < pg.Limit && (f.accountID == 0 || n.FromAccountID == f.accountID) && !pr.hidden(ctx, n.Status) {
-				count++
-			}
-		}
-		if len(ns) < chunk.Limit {
-			break
-		}
-		chunk.MaxID = ns[len(ns)-1].ID
-	}
-	writeJSON(w, http.StatusOK, map[string]int{"count": count})
+	h.countUnread(w, r, func(n *storage.Notification, _ groupFilter) string { return strconv.FormatInt(n.ID, 10) })
 }

@@ -280,6 +280,16 @@ func (h *handler) dismissNotificationGroup(w http.ResponseWriter, r *http.Reques
 // unreadNotificationCount counts the groups of notifications newer than
 // the notifications marker, up to limit (default 100, at most 1000).
 func (h *handler) unreadNotificationCount(w http.ResponseWriter, r *http.Request) {
+	h.countUnread(w, r, func(n *storage.Notification, f groupFilter) string {
+		return social.NotificationGroupKey(n, f.grouped)
+	})
+}
+
+// countUnread answers how many notifications (told apart by key: each one
+// for v1, each group for v2) are newer than the person's notifications
+// marker, up to limit (default 100, at most 1000), leaving out what the
+// lists leave out.
+func (h *handler) countUnread(w http.ResponseWriter, r *http.Request, key func(*storage.Notification, groupFilter) string) {
 	u := currentUser(r) // requireUser on the route
 	ctx := r.Context()
 	p, err := parseParams(r)
@@ -320,7 +330,7 @@ func (h *handler) unreadNotificationCount(w http.ResponseWriter, r *http.Request
 				break
 			}
 			if (f.accountID == 0 || n.FromAccountID == f.accountID) && !pr.hidden(ctx, n.Status) {
-				keys[social.NotificationGroupKey(n, f.grouped)] = true
+				keys[key(n, f)] = true
 			}
 		}
 		if len(ns) < chunk.Limit || len(keys) == pg.Limit {
