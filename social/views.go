@@ -282,7 +282,9 @@ func (s *Service) PublicTimeline(ctx context.Context, local, remote bool, tag st
 }
 
 // PublicTimelineFor is PublicTimeline as viewer (nil: anonymous) reads
-// it: less the posts of the domains viewer blocks.
+// it: less the posts of the domains viewer blocks, and, as on Mastodon, of
+// the accounts viewer blocks or mutes and of those that block viewer (a
+// public post is still one its author chose not to show this reader).
 func (s *Service) PublicTimelineFor(ctx context.Context, viewer *storage.Account, local, remote bool, tag string, p storage.Page) ([]*storage.Status, error) {
 	load := func(p storage.Page) ([]*storage.Status, error) {
 		return s.db.PublicTimeline(ctx, local, remote, tag, p)
@@ -291,11 +293,28 @@ func (s *Service) PublicTimelineFor(ctx context.Context, viewer *storage.Account
 		return load(p)
 	}
 	blocked := s.blockedDomainSet(ctx, viewer)
-	if blocked == nil {
+	ids, err := s.db.HiddenAccountIDs(ctx, viewer.ID)
+	if err != nil {
+		return nil, err
+	}
+	if blocked == nil && len(ids) == 0 {
 		return load(p)
 	}
-	return fullPage(p, load, func(sts []*storage.Status) []*storage.Status { return s.withoutBlockedDomains(ctx, blocked, sts) },
-		func(st *storage.Status) int64 { return st.ID })
+	hidden := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		hidden[id] = true
+	}
+	keep := func(sts []*storage.Status) []*storage.Status {
+		sts = s.withoutBlockedDomains(ctx, blocked, sts)
+		out := sts[:0:0]
+		for _, st := range sts {
+			if !hidden[st.AccountID] {
+				out = append(out, st)
+			}
+		}
+		return out
+	}
+	return fullPage(p, load, keep, func(st *storage.Status) int64 { return st.ID })
 }
 
 // StatusContext returns the ancestors and descendants of st that viewer

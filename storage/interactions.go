@@ -264,3 +264,17 @@ func (q queries) LastStatusAt(ctx context.Context, accountID int64) (time.Time, 
 	}
 	return IDTime(ids[0]), nil
 }
+
+// HiddenAccountIDs returns the accounts whose posts accountID is not shown
+// in the public timelines: those it blocks or mutes, and those that block
+// it.
+func (q queries) HiddenAccountIDs(ctx context.Context, accountID int64) ([]int64, error) {
+	var ids []int64
+	err := q.r.NewRaw(`SELECT target_account_id FROM blocks WHERE account_id = ?
+UNION SELECT account_id FROM blocks WHERE target_account_id = ?
+UNION SELECT target_account_id FROM mutes WHERE account_id = ?`, accountID, accountID, accountID).Scan(ctx, &ids)
+	if err != nil {
+		return nil, fmt.Errorf("hidden accounts: %w", err)
+	}
+	return ids, nil
+}
