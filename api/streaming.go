@@ -261,7 +261,7 @@ func (h *handler) route(ctx context.Context, viewer *storage.Account, notes bool
 		}
 	case "update", "status.update":
 		st, err := h.social.StatusByID(ctx, ev.StatusID)
-		if err != nil || !h.social.MayView(ctx, viewer, st) || h.social.HiddenByDomainBlock(ctx, viewer, st) {
+		if err != nil || !h.social.MayView(ctx, viewer, st) || h.social.HiddenByDomainBlock(ctx, viewer, st) || h.social.HiddenAuthor(ctx, viewer, st) {
 			return nil
 		}
 		// The status as each filter context shows it; "" when hidden.

@@ -454,3 +454,30 @@ func (s *Service) AccountExtras(ctx context.Context, ids []int64) (*storage.Acco
 	}
 	return out, nil
 }
+
+// HiddenAuthor reports whether viewer (nil: anonymous) blocks or mutes the
+// author of st, or of the post st boosts: live streams leave such posts
+// out, as the timelines do.
+func (s *Service) HiddenAuthor(ctx context.Context, viewer *storage.Account, st *storage.Status) bool {
+	if viewer == nil {
+		return false
+	}
+	authors := []int64{st.AccountID}
+	if st.ReblogOfID != nil {
+		if orig, err := s.db.StatusByID(ctx, *st.ReblogOfID); err == nil {
+			authors = append(authors, orig.AccountID)
+		}
+	}
+	for _, id := range authors {
+		if id == viewer.ID {
+			continue
+		}
+		if _, err := s.db.BlockBetween(ctx, viewer.ID, id); err == nil {
+			return true
+		}
+		if muting, _ := s.db.Muting(ctx, viewer.ID, id); muting {
+			return true
+		}
+	}
+	return false
+}
