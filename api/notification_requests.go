@@ -102,28 +102,7 @@ func (h *handler) notificationPolicyV2(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) changeNotificationPolicyV2(w http.ResponseWriter, r *http.Request) {
-	p, err := parseParams(r)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	opt := func(key string) *string {
-		if !p.has(key) {
-			return nil
-		}
-		v := p.str(key)
-		return &v
-	}
-	pol, err := h.social.ChangeNotificationPolicy(r.Context(), me(r), social.NotificationPolicyChange{
-		ForNotFollowing: opt("for_not_following"), ForNotFollowers: opt("for_not_followers"),
-		ForNewAccounts: opt("for_new_accounts"), ForPrivateMentions: opt("for_private_mentions"),
-		ForLimitedAccounts: opt("for_limited_accounts"),
-	})
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	h.writePolicyV2(w, r, pol)
+	h.changeNotificationPolicy(w, r, "for_", func(p params, key string) string { return p.str(key) }, h.writePolicyV2)
 }
 
 func (h *handler) notificationPolicyV1(w http.ResponseWriter, r *http.Request) {
@@ -138,30 +117,41 @@ func (h *handler) notificationPolicyV1(w http.ResponseWriter, r *http.Request) {
 // changeNotificationPolicyV1 takes v1's booleans: true filters, false
 // accepts, as Mastodon 4.3 maps them onto the v2 policy.
 func (h *handler) changeNotificationPolicyV1(w http.ResponseWriter, r *http.Request) {
+	h.changeNotificationPolicy(w, r, "filter_", func(p params, key string) string {
+		if p.boolean(key) {
+			return social.PolicyFilter
+		}
+		return social.PolicyAccept
+	}, h.writePolicyV1)
+}
+
+// changeNotificationPolicy changes the settings given as prefix+name
+// (for_not_following in v2, filter_not_following in v1), each read by
+// value, and answers the policy with write. v1 has no limited accounts.
+func (h *handler) changeNotificationPolicy(w http.ResponseWriter, r *http.Request, prefix string, value func(params, string) string,
+	write func(http.ResponseWriter, *http.Request, social.NotificationPolicy)) {
 	p, err := parseParams(r)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
 	}
-	opt := func(key string) *string {
-		if !p.has(key) {
+	opt := func(name string) *string {
+		if name == "limited_accounts" && prefix == "filter_" || !p.has(prefix+name) {
 			return nil
 		}
-		v := social.PolicyAccept
-		if p.boolean(key) {
-			v = social.PolicyFilter
-		}
+		v := value(p, prefix+name)
 		return &v
 	}
 	pol, err := h.social.ChangeNotificationPolicy(r.Context(), me(r), social.NotificationPolicyChange{
-		ForNotFollowing: opt("filter_not_following"), ForNotFollowers: opt("filter_not_followers"),
-		ForNewAccounts: opt("filter_new_accounts"), ForPrivateMentions: opt("filter_private_mentions"),
+		ForNotFollowing: opt("not_following"), ForNotFollowers: opt("not_followers"),
+		ForNewAccounts: opt("new_accounts"), ForPrivateMentions: opt("private_mentions"),
+		ForLimitedAccounts: opt("limited_accounts"),
 	})
 	if err != nil {
 		h.writeError(w, r, err)
 		return
 	}
-	h.writePolicyV1(w, r, pol)
+	write(w, r, pol)
 }
 
 // NotificationRequest is Mastodon's NotificationRequest entity.

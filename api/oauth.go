@@ -140,10 +140,8 @@ func (h *handler) issueToken(w http.ResponseWriter, r *http.Request) {
 		h.writeOAuthError(w, r, &social.OAuthError{Code: social.OAuthUnsupportedGrantType, Description: "The grant_type must be authorization_code, password or client_credentials."}, false)
 		return
 	}
-	id, secret, basic := clientCredentials(r, p)
-	app, err := h.social.AuthenticateClient(r.Context(), id, secret)
-	if err != nil {
-		h.writeOAuthError(w, r, err, basic)
+	app, basic, ok := h.authenticateClient(w, r, p)
+	if !ok {
 		return
 	}
 	scope := p.str("scope")
@@ -183,10 +181,8 @@ func (h *handler) revokeToken(w http.ResponseWriter, r *http.Request) {
 		h.writeOAuthError(w, r, err, false)
 		return
 	}
-	id, secret, basic := clientCredentials(r, p)
-	app, err := h.social.AuthenticateClient(r.Context(), id, secret)
-	if err != nil {
-		h.writeOAuthError(w, r, err, basic)
+	app, basic, ok := h.authenticateClient(w, r, p)
+	if !ok {
 		return
 	}
 	if err := h.social.RevokeToken(r.Context(), app, p.str("token")); err != nil {
@@ -267,4 +263,18 @@ func (h *handler) oauthMetadata(w http.ResponseWriter, r *http.Request) {
 		"revocation_endpoint_auth_methods_supported":    authMethods,
 		"introspection_endpoint_auth_methods_supported": authMethods,
 	})
+}
+
+// authenticateClient checks the app's client credentials (form or HTTP
+// Basic) for the OAuth endpoints an app calls as itself, answering the
+// OAuth error itself when they do not hold; basic says whether they came
+// as HTTP Basic, which the error's answer follows.
+func (h *handler) authenticateClient(w http.ResponseWriter, r *http.Request, p params) (app *storage.OAuthApp, basic, ok bool) {
+	id, secret, basic := clientCredentials(r, p)
+	app, err := h.social.AuthenticateClient(r.Context(), id, secret)
+	if err != nil {
+		h.writeOAuthError(w, r, err, basic)
+		return nil, basic, false
+	}
+	return app, basic, true
 }

@@ -67,10 +67,8 @@ func (h *handler) introspect(w http.ResponseWriter, r *http.Request) {
 		h.writeOAuthError(w, r, err, false)
 		return
 	}
-	id, secret, basic := clientCredentials(r, p)
-	app, err := h.social.AuthenticateClient(r.Context(), id, secret)
-	if err != nil {
-		h.writeOAuthError(w, r, err, basic)
+	app, basic, ok := h.authenticateClient(w, r, p)
+	if !ok {
 		return
 	}
 	token := p.str("token")
