@@ -15,6 +15,7 @@ func (h *handler) adminRoutes(r chi.Router) {
 	h.adminAccountRoutes(r)
 	h.adminReportRoutes(r)
 	h.adminDomainRoutes(r)
+	h.adminBlockRoutes(r)
 	h.adminAuditRoutes(r)
 }
 

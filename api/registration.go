@@ -53,6 +53,7 @@ func (h *handler) register(w http.ResponseWriter, r *http.Request) {
 		Agreement:  p.boolean("agreement"),
 		Locale:     p.str("locale"),
 		Scopes:     strings.Join(a.scopes, " "),
+		Address:    social.ClientAddress(r.RemoteAddr, r.Header.Get("X-Forwarded-For")),
 	})
 	var re *social.RegistrationError
 	var oe *social.OAuthError

@@ -132,6 +132,9 @@ type Registration struct {
 	// Scopes are those of the new access token, space-separated: Mastodon
 	// gives the scopes of the app token that asked. Empty means the app's.
 	Scopes string
+	// Address is the network address the sign-up came from
+	// (ClientAddress), which the IP blocks judge.
+	Address string
 }
 
 // reservedUsernames are names a person signing up may not take: they
@@ -202,12 +205,17 @@ func (s *Service) Register(ctx context.Context, app *storage.OAuthApp, in Regist
 	if err := s.checkRegistration(ctx, in, st.RegistrationsMode == RegistrationsApproval && invite == nil && in.InviteCode == "", problems); err != nil {
 		return nil, nil, err
 	}
+	needsApproval, err := s.checkSignUpBlocks(ctx, in, invite != nil, problems)
+	if err != nil {
+		return nil, nil, err
+	}
 	if len(problems.Fields) > 0 {
 		return nil, nil, problems
 	}
 
-	// An invite is an admin's word for the person, so it needs no review.
-	approved := st.RegistrationsMode == RegistrationsInvite || invite != nil
+	// An invite is an admin's word for the person, so it needs no review,
+	// unless an IP block asks for it.
+	approved := (st.RegistrationsMode == RegistrationsInvite || invite != nil) && !needsApproval
 	a, u, err := s.prepareUser(NewUser{
 		Username: in.Username,
 		Email:    in.Email,

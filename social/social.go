@@ -66,6 +66,7 @@ type Service struct {
 	settings settingsCache
 	guard    guardCache
 	rules    domainRulesCache // domain blocks and allows (domains.go)
+	ipBlocks ipBlockCache     // IP blocks (signup_blocks.go)
 }
 
 // New returns a Service.

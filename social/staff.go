@@ -64,6 +64,8 @@ const (
 	PermManageFederation
 	PermManageSettings
 	PermReadAudit
+	// PermManageBlocks: email domain, canonical email and IP blocks.
+	PermManageBlocks
 )
 
 // IsStaff reports whether role is a staff role (moderator and above).

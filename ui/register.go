@@ -182,6 +182,7 @@ func (h *handler) register(w http.ResponseWriter, r *http.Request, inviteCode st
 		Reason:     values.Reason,
 		InviteCode: inviteCode,
 		Agreement:  values.Agreement,
+		Address:    social.ClientAddress(r.RemoteAddr, r.Header.Get("X-Forwarded-For")),
 	})
 	var re *social.RegistrationError
 	switch {

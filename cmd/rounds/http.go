@@ -30,6 +30,9 @@ type httpOptions struct {
 	API func(r chi.Router)
 	// Extra adds routes (tests use it).
 	Extra func(r chi.Router)
+	// AddressAccess refuses a client address an IP block shuts out
+	// (social's CheckAddressAccess); nil checks nothing.
+	AddressAccess func(ctx context.Context, addr string) error
 }
 
 // newHTTPHandler assembles the server's routes and the middleware every
@@ -42,6 +45,7 @@ func newHTTPHandler(o httpOptions) http.Handler {
 	// Before anything that looks at the path or method: /oauth/token/
 	// must meet the same limits as /oauth/token.
 	r.Use(railsRouting(r))
+	r.Use(refuseBlockedAddresses(o.Log, o.AddressAccess))
 	r.Use(limitBody(maxRequestBody))
 	r.Use(limitSignIn())
 

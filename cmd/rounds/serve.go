@@ -111,6 +111,8 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, hooks serveHooks)
 		Federation: fed.Routes,
 		API:        api.New(api.Options{Social: svc, Logger: log, Version: version}).Routes,
 		Extra:      hooks.routes,
+
+		AddressAccess: svc.CheckAddressAccess,
 	})
 	// On PostgreSQL, live events cross to and from the other processes
 	// serving the same database. The server waits a little for the
