@@ -58,6 +58,7 @@ func (h *handler) adminPageRoutes(r chi.Router) {
 		r.Post("/admin/domain_allows", h.staffForm("admin: allow domain", "/admin/domain_blocks", "allowed", h.adminDomainAllowCreate))
 		r.Post("/admin/domain_allows/{id}/remove", h.staffForm("admin: remove domain allow", "/admin/domain_blocks", "disallowed", h.adminDomainAllowRemove))
 		r.Post("/admin/federation_mode", h.staffForm("admin: federation mode", "/admin/domain_blocks", "federation_mode", h.adminFederationMode))
+		h.adminBlockPageRoutes(r)
 
 		r.Get("/admin/audit", h.adminAudit)
 		r.Get("/admin/audit.csv", h.adminAuditCSV)
@@ -92,6 +93,7 @@ func (h *handler) renderAdminStatus(w http.ResponseWriter, r *http.Request, sess
 		{"/admin/reports", "Reports", social.PermModerate},
 		{"/admin/invites", "Invites", social.PermManageAccounts},
 		{"/admin/domain_blocks", "Domain blocks", social.PermManageFederation},
+		{"/admin/blocks", "Sign-up and IP blocks", social.PermManageBlocks},
 		{"/admin/audit", "Audit log", social.PermReadAudit},
 		{"/admin/settings", "Server settings", social.PermManageSettings},
 	}
