@@ -352,13 +352,26 @@ func (s *Service) CanonicalEmailBlock(ctx context.Context, a Actor, id int64) (*
 // TestCanonicalEmail returns the canonical email blocks that email meets
 // (none or one), for admins.
 func (s *Service) TestCanonicalEmail(ctx context.Context, a Actor, email string) ([]*storage.CanonicalEmailBlock, error) {
+	if strings.TrimSpace(email) == "" {
+		if err := a.require(PermManageBlocks); err != nil {
+			return nil, err
+		}
+		return nil, invalid("email", "can't be blank")
+	}
+	return s.CanonicalEmailBlocksMatching(ctx, a, email, "")
+}
+
+// CanonicalEmailBlocksMatching returns the canonical email blocks of email
+// or, without an email, of hash (none or one), for admins.
+func (s *Service) CanonicalEmailBlocksMatching(ctx context.Context, a Actor, email, hash string) ([]*storage.CanonicalEmailBlock, error) {
 	if err := a.require(PermManageBlocks); err != nil {
 		return nil, err
 	}
-	if strings.TrimSpace(email) == "" {
-		return nil, invalid("email", "can't be blank")
+	h, err := canonicalHashOf(email, hash)
+	if err != nil {
+		return nil, err
 	}
-	return s.db.CanonicalEmailBlocksByHash(ctx, CanonicalEmailHash(email))
+	return s.db.CanonicalEmailBlocksByHash(ctx, h)
 }
 
 // IP blocks
