@@ -1,0 +1,280 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"rounds/social"
+	"rounds/storage"
+	"rounds/storage/storagetest"
+)
+
+// pageAll follows rel="next" from path and returns every id, failing on
+// one seen twice.
+func pageAll(t *testing.T, n *node, token, path string) []string {
+	t.Helper()
+	var all []string
+	seen := map[string]bool{}
+	for pages := 0; path != "" && pages < 20; pages++ {
+		var ids []string
+		ids, path = getPage(t, n, token, path)
+		if len(ids) == 0 {
+			break
+		}
+		for _, id := range ids {
+			if seen[id] {
+				t.Fatalf("%s listed twice", id)
+			}
+			seen[id] = true
+			all = append(all, id)
+		}
+	}
+	return all
+}
+
+// callFrom is call from the client address from (X-Forwarded-For, which
+// the server trusts from loopback).
+func callFrom(t *testing.T, n *node, from, token, method, path string, form url.Values) (int, map[string]any) {
+	t.Helper()
+	h := map[string]string{"X-Forwarded-For": from}
+	if token != "" {
+		h["Authorization"] = "Bearer " + token
+	}
+	resp, body := oauthSend(t, http.DefaultClient, method, n.base+path, form, h)
+	return resp.StatusCode, oauthJSON(t, resp, body)
+}
+
+func TestAdminEmailDomainCanonicalEmailAndIPBlocksAPI(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, dialect storage.Dialect) {
+		ctx := context.Background()
+		n := startNode(t, dialect)
+		for name, role := range map[string]string{"admin": social.RoleAdmin, "mod": social.RoleModerator, "plain": social.RoleUser} {
+			if _, err := n.svc.CreateUser(ctx, social.NewUser{Username: name, Password: "a long password", Role: role, Approved: true}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		scopes := "read write admin:read admin:write"
+		admin := tokenFor(t, n, "admin", scopes)
+		// Granular scopes are enough, each for its own kind.
+		granular := tokenFor(t, n, "admin", "admin:read:email_domain_blocks admin:write:email_domain_blocks admin:read:canonical_email_blocks admin:write:canonical_email_blocks admin:read:ip_blocks admin:write:ip_blocks")
+
+		// Email domain blocks.
+		code, blk := call(t, n, granular, "POST", "/api/v1/admin/email_domain_blocks", url.Values{"domain": {"Spam-Mail.Example."}})
+		if code != http.StatusOK {
+			t.Fatalf("POST email_domain_blocks: %d %v", code, blk)
+		}
+		requireKeys(t, "Admin::EmailDomainBlock", blk, "id", "domain", "created_at", "history")
+		hist, _ := blk["history"].([]any)
+		if blk["domain"] != "spam-mail.example" || !mastoTimeRE.MatchString(blk["created_at"].(string)) || len(hist) != 7 {
+			t.Fatalf("block = %v", blk)
+		}
+		today := time.Now().UTC().Truncate(24 * time.Hour).Unix()
+		if d, _ := hist[0].(map[string]any); d["day"] != fmt.Sprint(today) || d["uses"] != "0" || d["accounts"] != "0" {
+			t.Fatalf("history[0] = %v, want today (%d) with no uses", d, today)
+		}
+		if d, _ := hist[6].(map[string]any); d["day"] != fmt.Sprint(today-6*86400) {
+			t.Fatalf("history[6] = %v", d)
+		}
+		edID := blk["id"].(string)
+		for _, bad := range []struct {
+			form url.Values
+			want string
+		}{
+			{url.Values{"domain": {"spam-mail.example"}}, "Validation failed: Domain has already been taken"},
+			{url.Values{}, "Validation failed: Domain can't be blank"},
+			{url.Values{"domain": {"not a domain"}}, "is not a domain name"},
+		} {
+			if code, body := call(t, n, admin, "POST", "/api/v1/admin/email_domain_blocks", bad.form); code != http.StatusUnprocessableEntity || !strings.Contains(fmt.Sprint(body["error"]), bad.want) {
+				t.Errorf("POST %v: %d %v, want 422 %q", bad.form, code, body, bad.want)
+			}
+		}
+		if code, got := call(t, n, admin, "GET", "/api/v1/admin/email_domain_blocks/"+edID, nil); code != http.StatusOK || got["domain"] != "spam-mail.example" || len(got["history"].([]any)) != 7 {
+			t.Fatalf("GET one: %d %v", code, got)
+		}
+		for i := 0; i < 4; i++ {
+			if code, body := call(t, n, admin, "POST", "/api/v1/admin/email_domain_blocks", url.Values{"domain": {fmt.Sprintf("d%d.example", i)}}); code != http.StatusOK {
+				t.Fatalf("POST: %d %v", code, body)
+			}
+		}
+		if ids := pageAll(t, n, admin, "/api/v1/admin/email_domain_blocks?limit=2"); len(ids) != 5 || ids[4] != edID {
+			t.Fatalf("paging email domain blocks saw %v", ids)
+		}
+		if code, body := call(t, n, admin, "DELETE", "/api/v1/admin/email_domain_blocks/"+edID, nil); code != http.StatusOK || len(body) != 0 {
+			t.Fatalf("DELETE: %d %v, want 200 {}", code, body)
+		}
+		for _, m := range []string{"GET", "DELETE"} {
+			if code, body := call(t, n, admin, m, "/api/v1/admin/email_domain_blocks/"+edID, nil); code != http.StatusNotFound || body["error"] != "Record not found" {
+				t.Fatalf("%s a lifted block: %d %v", m, code, body)
+			}
+		}
+
+		// Canonical email blocks: the hash of the address with its dots and
+		// +tag gone, lower case.
+		sum := sha256.Sum256([]byte("janedoe@example.org"))
+		janeHash := hex.EncodeToString(sum[:])
+		code, cb := call(t, n, granular, "POST", "/api/v1/admin/canonical_email_blocks", url.Values{"email": {"Jane.Doe+Work@Example.ORG"}, "canonical_email_hash": {"ignored"}})
+		if code != http.StatusOK || cb["canonical_email_hash"] != janeHash {
+			t.Fatalf("POST canonical_email_blocks: %d %v, want hash %s", code, cb, janeHash)
+		}
+		requireKeys(t, "Admin::CanonicalEmailBlock", cb, "id", "canonical_email_hash")
+		cbID := cb["id"].(string)
+		other := strings.Repeat("ab", 32)
+		code, cb2 := call(t, n, admin, "POST", "/api/v1/admin/canonical_email_blocks", url.Values{"canonical_email_hash": {strings.ToUpper(other)}})
+		if code != http.StatusOK || cb2["canonical_email_hash"] != other {
+			t.Fatalf("POST by hash: %d %v", code, cb2)
+		}
+		for _, bad := range []struct {
+			form url.Values
+			want string
+		}{
+			{url.Values{"email": {"janedoe@example.org"}}, "Validation failed: Canonical email hash has already been taken"},
+			{url.Values{}, "Validation failed: Canonical email hash can't be blank"},
+			{url.Values{"canonical_email_hash": {"xyz"}}, "must be a hex SHA-256"},
+		} {
+			if code, body := call(t, n, admin, "POST", "/api/v1/admin/canonical_email_blocks", bad.form); code != http.StatusUnprocessableEntity || !strings.Contains(fmt.Sprint(body["error"]), bad.want) {
+				t.Errorf("POST %v: %d %v, want 422 %q", bad.form, code, body, bad.want)
+			}
+		}
+		var matches []map[string]any
+		if code := postList(t, n, admin, "/api/v1/admin/canonical_email_blocks/test", url.Values{"email": {"j.a.n.e.d.o.e+news@EXAMPLE.org"}}, &matches); code != http.StatusOK || len(matches) != 1 || matches[0]["id"] != cbID {
+			t.Fatalf("test a variant: %d %v", code, matches)
+		}
+		if code := postList(t, n, admin, "/api/v1/admin/canonical_email_blocks/test", url.Values{"email": {"jane.doe@example.com"}}, &matches); code != http.StatusOK || len(matches) != 0 {
+			t.Fatalf("test another address: %d %v", code, matches)
+		}
+		if code, body := call(t, n, admin, "POST", "/api/v1/admin/canonical_email_blocks/test", url.Values{}); code != http.StatusUnprocessableEntity || body["error"] != "Validation failed: Email can't be blank" {
+			t.Fatalf("test without an email: %d %v", code, body)
+		}
+		if code, got := call(t, n, admin, "GET", "/api/v1/admin/canonical_email_blocks/"+cbID, nil); code != http.StatusOK || got["canonical_email_hash"] != janeHash {
+			t.Fatalf("GET one: %d %v", code, got)
+		}
+		if ids := pageAll(t, n, admin, "/api/v1/admin/canonical_email_blocks?limit=1"); len(ids) != 2 || ids[0] != cb2["id"] || ids[1] != cbID {
+			t.Fatalf("paging canonical blocks saw %v", ids)
+		}
+		if code, body := call(t, n, admin, "DELETE", "/api/v1/admin/canonical_email_blocks/"+cb2["id"].(string), nil); code != http.StatusOK || len(body) != 0 {
+			t.Fatalf("DELETE: %d %v", code, body)
+		}
+		if code, _ := call(t, n, admin, "GET", "/api/v1/admin/canonical_email_blocks/"+cb2["id"].(string), nil); code != http.StatusNotFound {
+			t.Fatalf("GET a lifted block: %d", code)
+		}
+
+		// IP blocks.
+		before := time.Now()
+		code, ib := call(t, n, granular, "POST", "/api/v1/admin/ip_blocks", url.Values{"ip": {"198.51.100.77/24"}, "severity": {"sign_up_block"}, "comment": {"sign-up spam"}, "expires_in": {"3600"}})
+		if code != http.StatusOK {
+			t.Fatalf("POST ip_blocks: %d %v", code, ib)
+		}
+		requireKeys(t, "Admin::IpBlock", ib, "id", "ip", "severity", "comment", "created_at", "expires_at")
+		exp, err := time.Parse(time.RFC3339, fmt.Sprint(ib["expires_at"]))
+		if ib["ip"] != "198.51.100.0/24" || ib["severity"] != "sign_up_block" || ib["comment"] != "sign-up spam" || err != nil ||
+			exp.Before(before.Add(time.Hour-time.Second)) || exp.After(time.Now().Add(time.Hour+time.Second)) {
+			t.Fatalf("ip block = %v", ib)
+		}
+		ipID := ib["id"].(string)
+		code, single := call(t, n, admin, "POST", "/api/v1/admin/ip_blocks", url.Values{"ip": {"2001:DB8::1"}, "severity": {"no_access"}})
+		if code != http.StatusOK || single["ip"] != "2001:db8::1/128" || single["expires_at"] != nil || single["comment"] != "" {
+			t.Fatalf("POST one address: %d %v", code, single)
+		}
+		for _, bad := range []struct {
+			form url.Values
+			want string
+		}{
+			{url.Values{"ip": {"198.51.100.0/24"}, "severity": {"no_access"}}, "Validation failed: Ip has already been taken"},
+			{url.Values{"ip": {"192.0.2.0/24"}}, "Validation failed: Severity can't be blank"},
+			{url.Values{"ip": {"192.0.2.0/24"}, "severity": {"ban"}}, "Validation failed: Severity must be"},
+			{url.Values{"ip": {"192.0.2.300"}, "severity": {"no_access"}}, "is not an IP address"},
+			{url.Values{"ip": {"192.0.2.0/24"}, "severity": {"no_access"}, "expires_in": {"soon"}}, "Expires in must be a number of seconds"},
+		} {
+			if code, body := call(t, n, admin, "POST", "/api/v1/admin/ip_blocks", bad.form); code != http.StatusUnprocessableEntity || !strings.Contains(fmt.Sprint(body["error"]), bad.want) {
+				t.Errorf("POST %v: %d %v, want 422 %q", bad.form, code, body, bad.want)
+			}
+		}
+		code, upd := call(t, n, admin, "PUT", "/api/v1/admin/ip_blocks/"+ipID, url.Values{"severity": {"sign_up_requires_approval"}, "expires_in": {""}})
+		if code != http.StatusOK || upd["severity"] != "sign_up_requires_approval" || upd["expires_at"] != nil || upd["comment"] != "sign-up spam" || upd["ip"] != "198.51.100.0/24" {
+			t.Fatalf("PUT: %d %v", code, upd)
+		}
+		if code, body := call(t, n, admin, "PUT", "/api/v1/admin/ip_blocks/"+ipID, url.Values{"ip": {"2001:db8::1"}}); code != http.StatusUnprocessableEntity || body["error"] != "Validation failed: Ip has already been taken" {
+			t.Fatalf("PUT onto another block's network: %d %v", code, body)
+		}
+		// PATCH reaches the update, as on Rails.
+		if code, got := call(t, n, admin, "PATCH", "/api/v1/admin/ip_blocks/"+ipID, url.Values{"comment": {"changed"}}); code != http.StatusOK || got["comment"] != "changed" {
+			t.Fatalf("PATCH: %d %v", code, got)
+		}
+		if code, got := call(t, n, admin, "GET", "/api/v1/admin/ip_blocks/"+ipID, nil); code != http.StatusOK || got["comment"] != "changed" {
+			t.Fatalf("GET one: %d %v", code, got)
+		}
+		for i := 0; i < 3; i++ {
+			if code, body := call(t, n, admin, "POST", "/api/v1/admin/ip_blocks", url.Values{"ip": {fmt.Sprintf("192.0.2.%d", i)}, "severity": {"sign_up_block"}}); code != http.StatusOK {
+				t.Fatalf("POST: %d %v", code, body)
+			}
+		}
+		if ids := pageAll(t, n, admin, "/api/v1/admin/ip_blocks?limit=2"); len(ids) != 5 || ids[4] != ipID {
+			t.Fatalf("paging ip blocks saw %v", ids)
+		}
+		if code, body := call(t, n, admin, "DELETE", "/api/v1/admin/ip_blocks/"+single["id"].(string), nil); code != http.StatusOK || len(body) != 0 {
+			t.Fatalf("DELETE: %d %v", code, body)
+		}
+		if code, _ := call(t, n, admin, "DELETE", "/api/v1/admin/ip_blocks/"+single["id"].(string), nil); code != http.StatusNotFound {
+			t.Fatalf("DELETE twice: %d", code)
+		}
+
+		for action, want := range map[string]int{"block_email_domain": 5, "unblock_email_domain": 1, "block_canonical_email": 2, "unblock_canonical_email": 1,
+			"block_ip": 5, "update_ip_block": 2, "unblock_ip": 1} {
+			entries, err := n.svc.AuditLog(ctx, social.CommandLine, storage.AuditFilter{Action: action}, storage.Page{})
+			if err != nil || len(entries) != want || entries[0].Actor != "@admin" {
+				t.Errorf("%s audit entries: %d (%v), want %d by @admin", action, len(entries), err, want)
+			}
+		}
+
+		// Nobody else may, nor an admin's token without the scope.
+		refused := map[string]string{
+			"a moderator":                       tokenFor(t, n, "mod", scopes),
+			"a plain user":                      tokenFor(t, n, "plain", scopes),
+			"an admin token without admin":      tokenFor(t, n, "admin", "read write follow"),
+			"an admin token with another scope": tokenFor(t, n, "admin", "admin:read:domain_blocks admin:write:domain_blocks admin:read:accounts"),
+		}
+		for _, kind := range []string{"email_domain_blocks", "canonical_email_blocks", "ip_blocks"} {
+			base := "/api/v1/admin/" + kind
+			routes := [][2]string{{"GET", base}, {"GET", base + "/1"}, {"POST", base}, {"DELETE", base + "/1"}}
+			if kind == "ip_blocks" {
+				routes = append(routes, [2]string{"PUT", base + "/1"})
+			}
+			if kind == "canonical_email_blocks" {
+				routes = append(routes, [2]string{"POST", base + "/test"})
+			}
+			for _, r := range routes {
+				form := url.Values{"domain": {"new.example"}, "email": {"new@new.example"}, "ip": {"10.9.9.9"}, "severity": {"no_access"}}
+				if code, _ := call(t, n, "", r[0], r[1], form); code != http.StatusUnauthorized {
+					t.Errorf("%s %s without a token: %d, want 401", r[0], r[1], code)
+				}
+				for who, tok := range refused {
+					if code, body := call(t, n, tok, r[0], r[1], form); code != http.StatusForbidden || body["error"] == nil {
+						t.Errorf("%s %s by %s: %d %v, want 403", r[0], r[1], who, code, body)
+					}
+				}
+			}
+		}
+		if list, _ := n.svc.IPBlocks(ctx, social.CommandLine, storage.Page{Limit: 50}); len(list) != 4 {
+			t.Fatalf("%d ip blocks after refused calls, want 4", len(list))
+		}
+	})
+}
+
+// postList posts form and decodes a JSON array answer into v.
+func postList(t *testing.T, n *node, token, path string, form url.Values, v *[]map[string]any) int {
+	t.Helper()
+	resp, body := oauthSend(t, http.DefaultClient, "POST", n.base+path, form, map[string]string{"Authorization": "Bearer " + token})
+	*v = nil
+	if err := json.Unmarshal([]byte(body), v); err != nil {
+		t.Fatalf("POST %s: %d %s", path, resp.StatusCode, body)
+	}
+	return resp.StatusCode
+}
