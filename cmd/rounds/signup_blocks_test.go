@@ -278,3 +278,189 @@ func postList(t *testing.T, n *node, token, path string, form url.Values, v *[]m
 	}
 	return resp.StatusCode
 }
+
+// The blocks act where Mastodon's do: an email at a blocked domain (or a
+// subdomain) or of a blocked canonical form is refused at sign-up with the
+// 422 of a validation error, through the API and the web form alike; an
+// address under sign_up_block may not sign up; one under
+// sign_up_requires_approval signs up to wait for an admin even with an
+// invite; one under no_access reaches nothing, sign-in included, until the
+// block expires.
+func TestSignUpBlocksRefuseOrHoldSignUpsAndNoAccessRefusesEverything(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, dialect storage.Dialect) {
+		ctx := context.Background()
+		n := startNode(t, dialect)
+		a := social.CommandLine
+		if _, err := n.svc.CreateUser(ctx, social.NewUser{Username: "admin", Password: "a long password", Role: social.RoleAdmin, Approved: true}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := n.svc.CreateUser(ctx, social.NewUser{Username: "ana", Password: "a long password", Role: social.RoleUser, Approved: true}); err != nil {
+			t.Fatal(err)
+		}
+		adminTok := tokenFor(t, n, "admin", "admin:read")
+		edb, err := n.svc.BlockEmailDomain(ctx, a, "blocked.example")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := n.svc.BlockCanonicalEmail(ctx, a, "Jane.Doe@example.org", ""); err != nil {
+			t.Fatal(err)
+		}
+		signUpBlock, err := n.svc.BlockIP(ctx, a, social.IPBlockInput{IP: "203.0.113.0/24", Severity: social.IPSignUpBlock})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := n.svc.BlockIP(ctx, a, social.IPBlockInput{IP: "198.51.100.0/24", Severity: social.IPSignUpRequiresApproval}); err != nil {
+			t.Fatal(err)
+		}
+		noAccess, err := n.svc.BlockIP(ctx, a, social.IPBlockInput{IP: "192.0.2.0/24", Severity: social.IPNoAccess, ExpiresIn: time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		// Through the API, in approval mode.
+		setRegistrations(t, n, social.RegistrationsApproval)
+		app := newSignUpApp(t, n, "read write")
+		reg := func(user, email string) url.Values { return registration(user, "email", email, "reason", "Ward nurse") }
+		code, m := app.signUp(t, reg("mailer", "someone@mx.Blocked.Example"), "")
+		if code != http.StatusUnprocessableEntity || detailCode(m, "email") != social.ErrCodeBlocked ||
+			m["error"] != "Validation failed: Email uses a disallowed e-mail provider" {
+			t.Fatalf("email at a blocked domain's subdomain: %d %v", code, m)
+		}
+		code, m = app.signUp(t, reg("jane", "janedoe+again@EXAMPLE.org"), "")
+		if code != http.StatusUnprocessableEntity || detailCode(m, "email") != social.ErrCodeTaken {
+			t.Fatalf("a blocked canonical email: %d %v", code, m)
+		}
+		code, m = app.signUp(t, reg("spammer", "spammer@fine.example"), "203.0.113.9")
+		if code != http.StatusForbidden || !strings.Contains(fmt.Sprint(m["error"]), "Sign-ups from your network address are blocked") {
+			t.Fatalf("sign-up from a sign_up_block network: %d %v", code, m)
+		}
+		if code, m = app.signUp(t, reg("nurse", "nurse@fine.example"), ""); code != http.StatusOK {
+			t.Fatalf("a sign-up nothing blocks: %d %v", code, m)
+		}
+		code, got := call(t, n, adminTok, "GET", fmt.Sprintf("/api/v1/admin/email_domain_blocks/%d", edb.ID), nil)
+		if h, _ := got["history"].([]any); code != http.StatusOK || len(h) != 7 || h[0].(map[string]any)["uses"] != "1" || h[0].(map[string]any)["accounts"] != "1" {
+			t.Fatalf("the block's history after one refused sign-up: %d %v", code, got)
+		}
+
+		// An invite lets the person in at once, but not from a network whose
+		// sign-ups need approval; and, as on Mastodon, it vouches for an
+		// email at a blocked domain.
+		setRegistrations(t, n, social.RegistrationsInvite)
+		inv, _, err := n.svc.CreateInvite(ctx, a, social.InviteOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			user, email, from string
+			approved          bool
+		}{
+			{"held", "held@fine.example", "198.51.100.5", false},
+			{"welcomed", "welcomed@fine.example", "", true},
+			{"vouched", "vouched@blocked.example", "", true},
+		} {
+			if code, m := app.signUp(t, registration(c.user, "email", c.email, "invite_code", inv.Code), c.from); code != http.StatusOK {
+				t.Fatalf("invited %s: %d %v", c.user, code, m)
+			}
+			if u, err := n.svc.UserByUsername(ctx, c.user); err != nil || u.Approved != c.approved {
+				t.Fatalf("invited %s from %q: approved %v (%v), want %v", c.user, c.from, u != nil && u.Approved, err, c.approved)
+			}
+		}
+
+		// The web form, in approval mode.
+		setRegistrations(t, n, social.RegistrationsApproval)
+		browser := oauthBrowser(t)
+		webSignUp := func(user, email, from string) (int, string) {
+			t.Helper()
+			_, page := oauthSend(t, browser, "GET", n.base+"/auth/sign_up", nil, map[string]string{"X-Forwarded-For": "10.7.0.1"})
+			form := hiddenInputs(page)
+			for k, v := range map[string]string{"username": user, "email": email, "password": "a long password", "password_confirmation": "a long password", "agreement": "1", "reason": "Pharmacist"} {
+				form.Set(k, v)
+			}
+			resp, body := oauthSend(t, browser, "POST", n.base+"/auth/sign_up", form, map[string]string{"X-Forwarded-For": from})
+			return resp.StatusCode, body
+		}
+		if code, page := webSignUp("web_mailer", "x@blocked.example", "10.7.0.2"); code != http.StatusUnprocessableEntity || !strings.Contains(page, "disallowed e-mail provider") {
+			t.Fatalf("web sign-up with a blocked email domain: %d\n%s", code, page)
+		}
+		if code, page := webSignUp("web_jane", "Jane.Doe@example.org", "10.7.0.3"); code != http.StatusUnprocessableEntity || !strings.Contains(page, "Email is already taken") {
+			t.Fatalf("web sign-up with a blocked email: %d\n%s", code, page)
+		}
+		if code, page := webSignUp("web_spammer", "s@fine.example", "203.0.113.50"); code != http.StatusForbidden || !strings.Contains(page, "Sign-ups from your network address are blocked") {
+			t.Fatalf("web sign-up from a sign_up_block network: %d\n%s", code, page)
+		}
+		if code, page := webSignUp("web_ok", "ok@fine.example", "10.7.0.4"); code != http.StatusOK || !strings.Contains(page, "waiting for an admin") {
+			t.Fatalf("web sign-up nothing blocks: %d\n%s", code, page)
+		}
+		// Lifting the block opens sign-ups again.
+		if _, err := n.svc.UnblockIP(ctx, a, signUpBlock.ID); err != nil {
+			t.Fatal(err)
+		}
+		if code, m := app.signUp(t, reg("late", "late@fine.example"), "203.0.113.9"); code != http.StatusOK {
+			t.Fatalf("sign-up after the block was lifted: %d %v", code, m)
+		}
+
+		// no_access: sign-in by password grant, the sign-in page and the
+		// API all answer 403 to the blocked network, and only to it.
+		code, appRec := call(t, n, "", "POST", "/api/v1/apps", url.Values{"client_name": {"blocked test"}, "redirect_uris": {social.OOBRedirectURI}, "scopes": {"read"}})
+		if code != http.StatusOK {
+			t.Fatalf("app: %d %v", code, appRec)
+		}
+		grant := url.Values{"grant_type": {"password"}, "client_id": {appRec["client_id"].(string)}, "client_secret": {appRec["client_secret"].(string)},
+			"username": {"ana"}, "password": {"a long password"}, "scope": {"read"}}
+		code, m = callFrom(t, n, "192.0.2.10", "", "POST", "/oauth/token", grant)
+		if code != http.StatusForbidden || !strings.Contains(fmt.Sprint(m["error"]), "192.0.2.10) is blocked") || m["access_token"] != nil {
+			t.Fatalf("password grant from a no_access network: %d %v", code, m)
+		}
+		code, m = callFrom(t, n, "10.7.1.1", "", "POST", "/oauth/token", grant)
+		tok, _ := m["access_token"].(string)
+		if code != http.StatusOK || tok == "" {
+			t.Fatalf("password grant from elsewhere: %d %v", code, m)
+		}
+		if code, m := callFrom(t, n, "192.0.2.10", tok, "GET", "/api/v1/accounts/verify_credentials", nil); code != http.StatusForbidden || m["error"] == nil {
+			t.Fatalf("API from a no_access network: %d %v", code, m)
+		}
+		if code, m := callFrom(t, n, "::ffff:192.0.2.11", tok, "GET", "/api/v1/timelines/home", nil); code != http.StatusForbidden {
+			t.Fatalf("API from a no_access network, IPv4-mapped: %d %v", code, m)
+		}
+		if code, m := callFrom(t, n, "10.7.1.1", tok, "GET", "/api/v1/accounts/verify_credentials", nil); code != http.StatusOK || m["username"] != "ana" {
+			t.Fatalf("API from elsewhere: %d %v", code, m)
+		}
+		web := oauthBrowser(t)
+		_, page := oauthSend(t, web, "GET", n.base+"/auth/sign_in", nil, map[string]string{"X-Forwarded-For": "10.7.1.2"})
+		form := hiddenInputs(page)
+		form.Set("username", "ana")
+		form.Set("password", "a long password")
+		resp, page := oauthSend(t, web, "POST", n.base+"/auth/sign_in", form, map[string]string{"X-Forwarded-For": "192.0.2.10", "Accept": "text/html"})
+		if resp.StatusCode != http.StatusForbidden || !strings.Contains(page, "is blocked on this server") || cookieNamed(resp, "rounds_session") != nil {
+			t.Fatalf("web sign-in from a no_access network: %d %v\n%s", resp.StatusCode, resp.Cookies(), page)
+		}
+		for _, path := range []string{"/auth/sign_in", "/oauth/authorize?response_type=code&client_id=" + appRec["client_id"].(string) + "&redirect_uri=" + url.QueryEscape(social.OOBRedirectURI)} {
+			if resp, _ := oauthSend(t, web, "GET", n.base+path, nil, map[string]string{"X-Forwarded-For": "192.0.2.10", "Accept": "text/html"}); resp.StatusCode != http.StatusForbidden {
+				t.Fatalf("GET %s from a no_access network: %d", path, resp.StatusCode)
+			}
+		}
+		if resp, _ := oauthSend(t, web, "GET", n.base+"/healthz", nil, map[string]string{"X-Forwarded-For": "192.0.2.10"}); resp.StatusCode != http.StatusOK {
+			t.Fatalf("health check from a no_access network: %d", resp.StatusCode)
+		}
+		if resp, _ := oauthSend(t, web, "POST", n.base+"/auth/sign_in", form, map[string]string{"X-Forwarded-For": "10.7.1.2"}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("web sign-in from elsewhere: %d", resp.StatusCode)
+		}
+
+		// An expired block is ignored.
+		second := time.Second
+		if _, err := n.svc.UpdateIPBlock(ctx, a, noAccess.ID, social.IPBlockChange{ExpiresIn: &second}); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			code, m = callFrom(t, n, "192.0.2.10", "", "POST", "/oauth/token", grant)
+			if code == http.StatusOK {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("password grant after the block expired: %d %v", code, m)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+}
