@@ -464,3 +464,149 @@ func TestSignUpBlocksRefuseOrHoldSignUpsAndNoAccessRefusesEverything(t *testing.
 		}
 	})
 }
+
+func TestSignUpBlockCommands(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, dialect storage.Dialect) {
+		dbURL := storagetest.NewURL(t, dialect)
+		env := map[string]string{"ROUNDS_DATABASE": dbURL, "ROUNDS_DOMAIN": "rounds.example.org"}
+		if code, _, errs := runCLI(t, env, "migrate"); code != 0 {
+			t.Fatal(errs)
+		}
+		sum := sha256.Sum256([]byte("janedoe@example.org"))
+		janeHash := hex.EncodeToString(sum[:])
+		steps := []struct {
+			args []string
+			code int
+			want string
+		}{
+			{[]string{"admin", "ip-block"}, 2, "say what to do"},
+			{[]string{"admin", "ip-block", "smite"}, 2, `unknown command "smite"`},
+			{[]string{"admin", "ip-block", "add"}, 2, "give an address or network"},
+			{[]string{"admin", "ip-block", "add", "192.0.2.0/24"}, 2, "give --severity"},
+			{[]string{"admin", "ip-block", "add", "192.0.2.0/24", "--severity", "ban"}, 2, "--severity must be"},
+			{[]string{"admin", "ip-block", "add", "192.0.2.7/24", "--severity", "no_access", "--comment", "scraper", "--expires-in", "720h"}, 0, "Blocked 192.0.2.0/24: no access at all"},
+			{[]string{"admin", "ip-block", "add", "192.0.2.0/24", "--severity", "sign_up_block"}, 1, "ip has already been taken"},
+			{[]string{"admin", "ip-block", "add", "nonsense", "--severity", "sign_up_block"}, 1, "is not an IP address"},
+			{[]string{"admin", "ip-block", "add", "2001:db8::/32", "--severity", "sign_up_requires_approval"}, 0, "until removed"},
+			{[]string{"admin", "ip-block", "list"}, 0, "scraper"},
+			{[]string{"admin", "ip-block", "remove", "2001:db8::/32"}, 0, "Lifted the block of 2001:db8::/32"},
+			{[]string{"admin", "ip-block", "remove", "2001:db8::/32"}, 1, "is not blocked"},
+			{[]string{"admin", "email-domain-block", "add"}, 2, "give a domain"},
+			{[]string{"admin", "email-domain-block", "add", "Spam-Mail.Example"}, 0, "Blocked sign-ups with email addresses at spam-mail.example"},
+			{[]string{"admin", "email-domain-block", "add", "spam-mail.example"}, 1, "domain has already been taken"},
+			{[]string{"admin", "email-domain-block", "add", "lost.example"}, 0, "lost.example"},
+			{[]string{"admin", "email-domain-block", "remove", "lost.example"}, 0, "Lifted the block of email addresses at lost.example"},
+			{[]string{"admin", "email-domain-block", "list"}, 0, "spam-mail.example"},
+			{[]string{"admin", "canonical-email-block", "add", "Jane.Doe+x@example.org"}, 0, janeHash},
+			{[]string{"admin", "canonical-email-block", "add", janeHash}, 1, "canonical email hash has already been taken"},
+			{[]string{"admin", "canonical-email-block", "test", "janedoe@EXAMPLE.org"}, 0, "is blocked by block"},
+			{[]string{"admin", "canonical-email-block", "test", "jane@example.org"}, 0, "is not blocked"},
+			{[]string{"admin", "canonical-email-block", "list"}, 0, janeHash},
+			{[]string{"admin", "canonical-email-block", "remove", "j.a.n.e.doe@example.org"}, 0, "Lifted block"},
+			{[]string{"admin", "canonical-email-block", "list"}, 0, "No email address is blocked"},
+		}
+		for _, s := range steps {
+			code, out, errs := runCLI(t, env, s.args...)
+			if code != s.code || !strings.Contains(out+errs, s.want) {
+				t.Fatalf("%v: exit %d\n%s%s\nwant exit %d and %q", s.args, code, out, errs, s.code, s.want)
+			}
+		}
+		_, out, _ := runCLI(t, env, "admin", "ip-block", "list")
+		if !contains(out, "192.0.2.0/24", "no_access", "until ") || strings.Contains(out, "2001:db8") {
+			t.Fatalf("ip-block list:\n%s", out)
+		}
+		_, out, _ = runCLI(t, env, "admin", "email-domain-block", "list")
+		if strings.Contains(out, "lost.example") {
+			t.Fatalf("email-domain-block list:\n%s", out)
+		}
+
+		db, err := storage.Open(context.Background(), dbURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		for _, tt := range []struct {
+			targetType string
+			want       int
+		}{{"ip_block", 3}, {"email_domain_block", 3}, {"canonical_email_block", 2}} {
+			entries, err := db.AuditLog(context.Background(), storage.AuditFilter{TargetType: tt.targetType}, storage.Page{Limit: 50})
+			if err != nil || len(entries) != tt.want {
+				t.Fatalf("%d %s audit entries (%v), want %d", len(entries), tt.targetType, err, tt.want)
+			}
+			for _, e := range entries {
+				if e.Actor != "command line" {
+					t.Errorf("entry %s by %q", e.Action, e.Actor)
+				}
+			}
+		}
+	})
+}
+
+// The blocks page lists the three kinds and adds and lifts each through
+// the same rules, for admins only, and never without the form's token.
+func TestAdminBlocksPage(t *testing.T) {
+	ctx := context.Background()
+	n := startNode(t, storage.SQLite)
+	for name, role := range map[string]string{"admin": social.RoleAdmin, "mod": social.RoleModerator} {
+		if _, err := n.svc.CreateUser(ctx, social.NewUser{Username: name, Password: "a long password", Role: role, Approved: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := signInPages(t, n, "admin")
+	code, page, _ := p.get("/admin/blocks")
+	if code != http.StatusOK || !contains(page, "Sign-up and IP blocks", `action="/admin/ip_blocks"`, `action="/admin/email_domain_blocks"`, `action="/admin/canonical_email_blocks"`, "No IP blocks.") {
+		t.Fatalf("blocks page: %d\n%s", code, page)
+	}
+	if !strings.Contains(page, `href="/admin/blocks" aria-current="page"`) {
+		t.Fatalf("the navigation does not lead to the page:\n%s", page)
+	}
+	p.formPage = "/admin/blocks"
+	p.mustPost("/admin/ip_blocks", url.Values{"ip": {"198.51.100.0/24"}, "severity": {"sign_up_block"}, "comment": {"bot farm"}, "expires_in": {"168h"}}, "ip_blocked")
+	p.mustPost("/admin/email_domain_blocks", url.Values{"domain": {"Spam-Mail.Example"}}, "email_domain_blocked")
+	p.mustPost("/admin/canonical_email_blocks", url.Values{"email": {"Jane.Doe@example.org"}}, "email_blocked")
+	sum := sha256.Sum256([]byte("janedoe@example.org"))
+	_, page, _ = p.get("/admin/blocks")
+	if !contains(page, "198.51.100.0/24", "sign_up_block", "bot farm", "spam-mail.example", hex.EncodeToString(sum[:])) {
+		t.Fatalf("blocks page after adding:\n%s", page)
+	}
+	if code, page, _ := p.post("/admin/ip_blocks", url.Values{"ip": {"198.51.100.9/24"}, "severity": {"no_access"}}); code != http.StatusUnprocessableEntity || !strings.Contains(page, "Ip has already been taken") {
+		t.Fatalf("a second block of the network: %d\n%s", code, page)
+	}
+	if rule, _ := n.svc.AddressRule(ctx, "198.51.100.23"); rule != social.IPSignUpBlock {
+		t.Fatalf("rule for an address in the network = %q", rule)
+	}
+	// A forged form changes nothing; a moderator may not see the page.
+	if code, _, _ := p.send("/admin/ip_blocks", url.Values{"csrf_token": {"forged"}, "ip": {"10.0.0.0/8"}, "severity": {"no_access"}}); code != http.StatusForbidden {
+		t.Fatalf("forged form: %d", code)
+	}
+	mod := signInPages(t, n, "mod")
+	if code, _, _ := mod.get("/admin/blocks"); code != http.StatusForbidden {
+		t.Fatalf("a moderator's blocks page: %d", code)
+	}
+	ips, _ := n.svc.IPBlocks(ctx, social.CommandLine, storage.Page{Limit: 10})
+	domains, _ := n.svc.EmailDomainBlocks(ctx, social.CommandLine, storage.Page{Limit: 10})
+	emails, _ := n.svc.CanonicalEmailBlocks(ctx, social.CommandLine, storage.Page{Limit: 10})
+	if len(ips) != 1 || ips[0].ExpiresAt == nil || len(domains) != 1 || len(emails) != 1 {
+		t.Fatalf("blocks: %d ip, %d domain, %d email", len(ips), len(domains), len(emails))
+	}
+	p.mustPost(fmt.Sprintf("/admin/ip_blocks/%d/remove", ips[0].ID), nil, "ip_unblocked")
+	p.mustPost(fmt.Sprintf("/admin/email_domain_blocks/%d/remove", domains[0].ID), nil, "email_domain_unblocked")
+	p.mustPost(fmt.Sprintf("/admin/canonical_email_blocks/%d/remove", emails[0].ID), nil, "email_unblocked")
+	_, page, _ = p.get("/admin/blocks")
+	if !contains(page, "No IP blocks.", "No email domains are blocked.", "No email addresses are blocked.") {
+		t.Fatalf("blocks page after lifting:\n%s", page)
+	}
+	entries, err := n.svc.AuditLog(ctx, social.CommandLine, storage.AuditFilter{}, storage.Page{Limit: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byAdmin := 0
+	for _, e := range entries {
+		if e.Actor == "@admin" && strings.Contains(e.TargetType, "block") {
+			byAdmin++
+		}
+	}
+	if byAdmin != 6 {
+		t.Fatalf("%d block audit entries by @admin, want 6", byAdmin)
+	}
+}
