@@ -49,12 +49,27 @@ type phraseRule struct {
 	re     *regexp.Regexp
 	weight float64
 	reason string // with %s for the words found
+	hint   string // letters every match holds, to skip the rule quickly
+}
+
+// literalHint is the run of plain letters a pattern starts with (after
+// \b), which every match contains.
+func literalHint(p string) string {
+	p = strings.TrimPrefix(p, `\b`)
+	end := 0
+	for end < len(p) && (p[end] >= 'a' && p[end] <= 'z' || p[end] == ' ' || p[end] == '\'') {
+		end++
+	}
+	if end < len(p) && strings.ContainsRune("?*{", rune(p[end])) && end > 0 {
+		end-- // the last letter is optional
+	}
+	return p[:end]
 }
 
 func rules(weight float64, reason string, patterns ...string) []phraseRule {
 	out := make([]phraseRule, len(patterns))
 	for i, p := range patterns {
-		out[i] = phraseRule{regexp.MustCompile(p), weight, reason}
+		out[i] = phraseRule{regexp.MustCompile(p), weight, reason, literalHint(p)}
 	}
 	return out
 }

@@ -114,6 +114,9 @@ func (c *Checker) Judge(text string) Verdict {
 	lower = spaces.ReplaceAllString(lower, " ")
 
 	for _, r := range phraseRules {
+		if r.hint != "" && !strings.Contains(lower, r.hint) {
+			continue
+		}
 		if m := r.re.FindString(lower); m != "" {
 			b.add(r.weight, fmt.Sprintf(r.reason, strings.TrimSpace(strings.Trim(m, ",.!? "))))
 		}
