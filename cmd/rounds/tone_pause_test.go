@@ -62,7 +62,7 @@ func TestTonePauseAsksHoldsOrLetsRepliesThrough(t *testing.T) {
 		heated := "@bob you absolute idiot, did you even read the guideline?"
 		code, body := postReply(t, n, tok, parent.ID, heated, "key-1")
 		msg, _ := body["error"].(string)
-		if code != http.StatusUnprocessableEntity || !strings.Contains(msg, `calls someone "idiot"`) ||
+		if code != http.StatusUnprocessableEntity || !strings.Contains(msg, "calls someone 'idiot'") ||
 			!strings.Contains(msg, "send the same text again after") || !strings.Contains(msg, "Are you sure you're right?") {
 			t.Fatalf("first send of a heated reply: %d %v", code, body)
 		}

@@ -128,7 +128,7 @@ func (c *Checker) Judge(text string) Verdict {
 	}
 	for i, re := range c.flag {
 		if re.MatchString(lower) {
-			b.add(Threshold, fmt.Sprintf("uses %q, a word your server's admins ask people to think twice about", c.flagW[i]))
+			b.add(Threshold, fmt.Sprintf("uses '%s', a word your server's admins ask people to think twice about", c.flagW[i]))
 		}
 	}
 	b.v.Heated = b.v.Score >= Threshold
@@ -155,16 +155,16 @@ func judgeWords(b *verdictBuilder, lower string) {
 				if i > 0 && (ws[i-1] == "finger" || ws[i-1] == "needle") {
 					continue // a finger prick
 				}
-				b.add(Threshold, fmt.Sprintf("calls someone %q", w))
+				b.add(Threshold, fmt.Sprintf("calls someone '%s'", w))
 				continue
 			}
 			if aimedInsults[w] && aimedAt(ws, i) {
-				b.add(Threshold, fmt.Sprintf("calls someone %q", w))
+				b.add(Threshold, fmt.Sprintf("calls someone '%s'", w))
 			}
 		}
 		// "Pathetic." on its own is said to someone.
 		if len(ws) == 1 && aimedInsults[ws[0]] {
-			b.add(Threshold, fmt.Sprintf("calls someone %q", ws[0]))
+			b.add(Threshold, fmt.Sprintf("calls someone '%s'", ws[0]))
 		}
 	}
 }

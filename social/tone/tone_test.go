@@ -100,7 +100,7 @@ func TestToneCorpus(t *testing.T) {
 // the feature, in plain words.
 func TestReasonsNameWhatWasFound(t *testing.T) {
 	for _, c := range []struct{ text, want string }{
-		{"You absolute idiot, read the guideline.", `calls someone "idiot"`},
+		{"You absolute idiot, read the guideline.", "calls someone 'idiot'"},
 		{"STOP POSTING THIS RUBBISH. NOBODY WANTS YOUR OPINION.", "written mostly in capitals"},
 		{"Well done genius, that drug is contraindicated.", "sarcasm aimed at a person: 'well done genius'"},
 		{"Watch your back.", "sounds like a threat: 'watch your back'"},
@@ -126,7 +126,7 @@ func TestReasonsNameWhatWasFound(t *testing.T) {
 // allow do not.
 func TestAdminTuning(t *testing.T) {
 	c := New(Options{Flag: []string{"numbskull"}, Allow: []string{"muppet"}})
-	if v := c.Judge("Some numbskull changed the rota."); !v.Heated || !strings.Contains(v.Reasons[0], `"numbskull"`) {
+	if v := c.Judge("Some numbskull changed the rota."); !v.Heated || !strings.Contains(v.Reasons[0], "'numbskull'") {
 		t.Errorf("flagged word: %+v", v)
 	}
 	if v := c.Judge("The Muppet Show night raised £300 for the ward."); v.Heated {
