@@ -94,12 +94,20 @@ func TestTonePauseAsksHoldsOrLetsRepliesThrough(t *testing.T) {
 			t.Fatalf("a new heated text: %d, want 422", code)
 		}
 
-		// Hold: accepted, but waiting the hold delay, and cancellable.
-		hold := social.Duration(10 * time.Minute)
-		if _, err := n.svc.UpdateSettings(ctx, social.CommandLine, func(st *social.Settings) {
-			st.TonePolicy, st.ToneHoldDelay = social.ToneHold, &hold
-		}); err != nil {
+		// Hold, set on the admin settings page: accepted, but waiting the
+		// hold delay, and cancellable.
+		if _, err := n.svc.CreateUser(ctx, social.NewUser{Username: "boss", Password: "a long password", Role: social.RoleAdmin, Approved: true}); err != nil {
 			t.Fatal(err)
+		}
+		admin := signInPages(t, n, "boss")
+		if code, page, _ := admin.get("/admin/settings"); code != http.StatusOK || !strings.Contains(page, `<option value="ask" selected>`) {
+			t.Fatalf("the settings page: %d, the tone policy ask not shown as chosen", code)
+		}
+		admin.mustPost("/admin/settings", url.Values{"registrations_mode": {"closed"}, "guard_policy": {"block"}, "send_delay": {"0s"},
+			"tone_policy": {"hold"}, "tone_hold_delay": {"10m"}, "tone_flag_words": {"Numbskull\n"}, "tone_allow_words": {""}}, "settings")
+		st, err := n.svc.Settings(ctx)
+		if err != nil || st.TonePolicy != social.ToneHold || st.HoldDelay() != 10*time.Minute || len(st.ToneFlagWords) != 1 || st.ToneFlagWords[0] != "numbskull" {
+			t.Fatalf("settings after the page: %+v %v", st.ToneSettings, err)
 		}
 		code, body = postReply(t, n, tok, parent.ID, "@bob SHUT UP AND READ THE STUDY, YOU HAVE NO IDEA", "")
 		if code != http.StatusOK {
@@ -119,6 +127,16 @@ func TestTonePauseAsksHoldsOrLetsRepliesThrough(t *testing.T) {
 		}
 		if code, _ := call(t, n, tok, "DELETE", fmt.Sprintf("/api/v1/statuses/%d", heldID), nil); code != http.StatusOK {
 			t.Fatalf("cancelling the held reply: %d", code)
+		}
+		// A word the admins flag counts.
+		code, body = postReply(t, n, tok, parent.ID, "@bob only a numbskull would skip the renal dosing", "")
+		if code != http.StatusOK {
+			t.Fatalf("a reply with a flagged word under hold: %d %v", code, body)
+		}
+		var flaggedID int64
+		fmt.Sscan(body["id"].(string), &flaggedID)
+		if st, err := n.svc.StatusByID(ctx, flaggedID); err != nil || !st.Pending() {
+			t.Fatalf("the reply with a flagged word is not held: %v %v", st, err)
 		}
 		// A civil reply under hold goes out without the hold.
 		code, body = postReply(t, n, tok, parent.ID, "@bob Respectfully, table 3 shows no difference in mortality.", "")
