@@ -122,15 +122,6 @@ func (s *Service) toneChecker(t ToneSettings) *tone.Checker {
 	return c.checker
 }
 
-// JudgeTone judges text with the server's tuning, as a reply would be.
-func (s *Service) JudgeTone(ctx context.Context, text string) (tone.Verdict, error) {
-	st, err := s.Settings(ctx)
-	if err != nil {
-		return tone.Verdict{}, err
-	}
-	return s.toneChecker(st.ToneSettings).Judge(text), nil
-}
-
 var mentionInText = regexp.MustCompile(`(^|[^\pL\pN_/])@[\pL\pN_]`)
 
 // pauseForTone applies the tone policy to a new post and returns its send
@@ -145,7 +136,7 @@ func (s *Service) pauseForTone(ctx context.Context, author *storage.Account, in 
 	if err != nil || st.TonePolicy == ToneOff {
 		return delay, err
 	}
-	v := s.toneChecker(st.ToneSettings).Judge(text)
+	v := s.toneChecker(st.ToneSettings).Judge(strings.TrimSpace(in.SpoilerText + "\n" + text))
 	if !v.Heated {
 		return delay, nil
 	}
@@ -155,7 +146,7 @@ func (s *Service) pauseForTone(ctx context.Context, author *storage.Account, in 
 	if in.SendDespiteTone {
 		return delay, nil
 	}
-	sum := sha256.Sum256(fmt.Appendf(nil, "%d\x00%d\x00%s", author.ID, in.InReplyToID, text))
+	sum := sha256.Sum256(fmt.Appendf(nil, "%d\x00%d\x00%s\x00%s", author.ID, in.InReplyToID, in.SpoilerText, text))
 	hash := hex.EncodeToString(sum[:])
 	wait := toneRetryWait
 	if s.toneWait > 0 {
