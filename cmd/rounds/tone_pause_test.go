@@ -79,6 +79,14 @@ func TestTonePauseAsksHoldsOrLetsRepliesThrough(t *testing.T) {
 		if code, body := postReply(t, n, tok, parent.ID, civil, ""); code != http.StatusOK {
 			t.Fatalf("civil disagreement: %d %v", code, body)
 		}
+		// A post that mentions someone is checked too; one that neither
+		// mentions nor replies to anyone is not.
+		if code, body := call(t, n, tok, "POST", "/api/v1/statuses", url.Values{"status": {"@bob you clueless clown, read the protocol"}}); code != http.StatusUnprocessableEntity {
+			t.Fatalf("a heated post mentioning bob: %d %v", code, body)
+		}
+		if code, body := call(t, n, tok, "POST", "/api/v1/statuses", url.Values{"status": {"Whoever wrote this protocol is a clown."}}); code != http.StatusOK {
+			t.Fatalf("a heated post to nobody in particular: %d %v", code, body)
+		}
 		// After the wait, the same text is posted, once.
 		time.Sleep(time.Until(firstAsked.Add(wait + 100*time.Millisecond)))
 		code, body = postReply(t, n, tok, parent.ID, heated, "key-1")
