@@ -47,7 +47,11 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	var ae *apiError
 	var ve *social.ValidationError
 	var ie *social.IdentifierError
+	var te *social.ToneError
 	switch {
+	case errors.As(err, &te):
+		// Sending the same text again after the wait posts it.
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": te.Error(), "rounds_tone_reasons": te.Verdict.Reasons})
 	case errors.As(err, &ie):
 		// The message is for the clinician to read in their app; it never
 		// holds the identifier itself, only a masked form.

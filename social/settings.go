@@ -56,6 +56,8 @@ type Settings struct {
 	// Rules are the server's rules, shown on its start page, in sign-up
 	// and in the instance API; nil means DefaultRules.
 	Rules []string `json:"rules,omitempty"`
+	// The tone check before replies and mentions (tone_policy.go).
+	ToneSettings
 }
 
 // DefaultRules are the rules of a Rounds server until its admins write
@@ -106,6 +108,9 @@ func (st *Settings) fillDefaults() {
 	if st.FederationMode == "" {
 		st.FederationMode = FederationOpen
 	}
+	if st.TonePolicy == "" {
+		st.TonePolicy = ToneAsk
+	}
 }
 
 func (st *Settings) validate() error {
@@ -134,6 +139,9 @@ func (st *Settings) validate() error {
 		if strings.TrimSpace(r) == "" || len(r) > 500 {
 			return invalid("rules", "must each be between 1 and 500 characters")
 		}
+	}
+	if err := st.ToneSettings.validate(); err != nil {
+		return err
 	}
 	if _, err := guard.New(guard.Options{Patterns: guardPatterns(st.GuardPatterns)}); err != nil {
 		return invalid("guard_patterns", err.Error())
@@ -197,6 +205,8 @@ func (s *Service) UpdateSettings(ctx context.Context, a Actor, change func(*Sett
 		before.fillDefaults()
 		after := before
 		after.GuardPatterns = append([]IdentifierPattern(nil), before.GuardPatterns...)
+		after.ToneFlagWords = append([]string(nil), before.ToneFlagWords...)
+		after.ToneAllowWords = append([]string(nil), before.ToneAllowWords...)
 		change(&after)
 		after.fillDefaults()
 		if err := after.validate(); err != nil {

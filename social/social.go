@@ -41,6 +41,9 @@ type Options struct {
 	// ScheduleMinOffset, when set, replaces Mastodon's five minutes as the
 	// least time ahead a post may be scheduled (tests only).
 	ScheduleMinOffset time.Duration
+	// ToneRetryWait, when set, replaces the minute an author waits before
+	// sending a paused reply again (tests only).
+	ToneRetryWait time.Duration
 }
 
 // Service is the domain layer that every front end calls.
@@ -58,6 +61,8 @@ type Service struct {
 	privateNetworks []netip.Prefix
 	vapid           vapidCache
 	minSchedule     time.Duration // scheduled.go
+	toneWait        time.Duration // tone_policy.go
+	toneCheckers    toneCache     // tone_policy.go
 
 	resolver AccountResolver
 	renderer ActivityRenderer // archives (portability.go)
@@ -91,6 +96,7 @@ func New(opts Options) *Service {
 		now:             func() time.Time { return opts.Now().UTC() },
 
 		minSchedule: opts.ScheduleMinOffset,
+		toneWait:    opts.ToneRetryWait,
 	}
 	return s
 }

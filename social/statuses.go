@@ -49,6 +49,9 @@ type NewStatus struct {
 	PostDespiteWarning bool
 	// Poll, when set, makes the status a poll.
 	Poll *NewPoll
+	// SendDespiteTone is the author's "send anyway" after the tone check
+	// asked them to pause (tone_policy.go).
+	SendDespiteTone bool
 }
 
 // idempotencyWindow is how long an Idempotency-Key is remembered.
@@ -113,6 +116,9 @@ func (s *Service) postStatus(ctx context.Context, author *storage.Account, in Ne
 	}
 	delay, err := s.sendDelay(ctx, author)
 	if err != nil {
+		return nil, err
+	}
+	if delay, err = s.pauseForTone(ctx, author, in, text, delay, within != nil); err != nil {
 		return nil, err
 	}
 	// Resolving mentions may ask other servers: do it before the

@@ -43,7 +43,8 @@ func (h *handler) adminSettings(w http.ResponseWriter, r *http.Request) {
 	}
 	h.renderAdmin(w, r, sess, "admin_settings", "/admin/settings", map[string]any{
 		"Settings": st, "SendDelay": delay.String(), "Rules": strings.Join(st.ServerRules(), "\n"),
-		"Documents": docs, "Terms": terms, "Today": time.Now().UTC().Format(time.DateOnly),
+		"ToneHoldDelay": st.HoldDelay().String(), "ToneFlagWords": strings.Join(st.ToneFlagWords, "\n"),
+		"ToneAllowWords": strings.Join(st.ToneAllowWords, "\n"), "Documents": docs, "Terms": terms, "Today": time.Now().UTC().Format(time.DateOnly),
 	})
 }
 
@@ -58,7 +59,13 @@ func (h *handler) adminSettingsSave(w http.ResponseWriter, r *http.Request) {
 		h.adminFailed(w, r, "admin: settings", &social.ValidationError{Field: "send delay", Reason: `must be a duration such as "30s" or "2m"`})
 		return
 	}
+	tone, err := toneSettingsForm(form)
+	if err != nil {
+		h.adminFailed(w, r, "admin: settings", err)
+		return
+	}
 	_, err = h.social.UpdateSettings(r.Context(), social.StaffActor(sess.User), func(st *social.Settings) {
+		tone(&st.ToneSettings)
 		st.RegistrationsMode = form.Get("registrations_mode")
 		st.GuardPolicy = form.Get("guard_policy")
 		st.RequireStaffTwoFactor = form.Get("require_staff_two_factor") == "1"

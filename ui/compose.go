@@ -148,11 +148,25 @@ func (h *handler) composePost(w http.ResponseWriter, r *http.Request) {
 		}
 		form.Media = append(form.Media, composeMedia{ID: m.ID, URL: h.social.MediaURL(m), Alt: m.Description})
 	}
+	// The tone check's prompt: discard or edit post nothing.
+	switch f.Get("tone_action") {
+	case "discard":
+		to := "/"
+		if form.InReplyToID != 0 {
+			to = fmt.Sprintf("/statuses/%d", form.InReplyToID)
+		}
+		http.Redirect(w, r, to, http.StatusSeeOther)
+		return
+	case "edit":
+		h.showCompose(w, r, sess, http.StatusOK, form, map[string]any{"Notice": "Edit your post, then send it."})
+		return
+	}
 	in := social.NewStatus{
 		Text: form.Text, SpoilerText: form.SpoilerText, Visibility: form.Visibility,
 		Sensitive: form.Sensitive, InReplyToID: form.InReplyToID, Poll: form.poll(),
 		// Both the box and the button: an explicit confirmation.
 		PostDespiteWarning: f.Get("post_anyway") == "yes" && f.Get("confirm_no_patient") == "yes",
+		SendDespiteTone:    f.Get("tone_action") == "send",
 	}
 	for _, m := range form.Media {
 		in.MediaIDs = append(in.MediaIDs, m.ID)
@@ -171,7 +185,11 @@ func (h *handler) composePost(w http.ResponseWriter, r *http.Request) {
 func (h *handler) composeFailed(w http.ResponseWriter, r *http.Request, sess *social.BrowserSession, form composeForm, err error) {
 	var ie *social.IdentifierError
 	var ve *social.ValidationError
+	var te *social.ToneError
 	switch {
+	case errors.As(err, &te):
+		// A question, not an error: the form comes back with the choice.
+		h.showCompose(w, r, sess, http.StatusOK, form, map[string]any{"ToneReasons": te.Verdict.Reasons})
 	case errors.As(err, &ie):
 		h.showCompose(w, r, sess, http.StatusUnprocessableEntity, form, map[string]any{
 			"Warning": ie.Error(), "OverrideAllowed": ie.OverrideAllowed,

@@ -36,19 +36,30 @@ var settingKeys = map[string]func(st *social.Settings, v string) error{
 		st.RequireStaffTwoFactor = b
 		return nil
 	},
+	"tone-policy": func(st *social.Settings, v string) error { st.TonePolicy = v; return nil },
+	"tone-hold-delay": func(st *social.Settings, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("tone-hold-delay must be a duration such as 15m")
+		}
+		sd := social.Duration(d)
+		st.ToneHoldDelay = &sd
+		return nil
+	},
 	"registrations":   func(st *social.Settings, v string) error { st.RegistrationsMode = v; return nil },
 	"federation-mode": func(st *social.Settings, v string) error { st.FederationMode = v; return nil },
 }
 
 // settingsCommand runs `rounds admin settings show`, `set KEY VALUE`,
-// `guard-pattern add LABEL REGEXP` and `guard-pattern remove LABEL`.
+// `guard-pattern add LABEL REGEXP`, `guard-pattern remove LABEL` and
+// `tone-word add|remove flag|allow WORD`.
 func settingsCommand(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	keys := make([]string, 0, len(settingKeys))
 	for k := range settingKeys {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	usage := &usageError{"admin settings: show | set KEY VALUE (KEY: " + strings.Join(keys, ", ") + ") | guard-pattern add LABEL REGEXP | guard-pattern remove LABEL"}
+	usage := &usageError{"admin settings: show | set KEY VALUE (KEY: " + strings.Join(keys, ", ") + ") | guard-pattern add LABEL REGEXP | guard-pattern remove LABEL | tone-word add|remove flag|allow WORD"}
 	if len(args) == 0 {
 		args = []string{"show"}
 	}
@@ -79,6 +90,10 @@ func settingsCommand(ctx context.Context, args []string, stdout, stderr io.Write
 				return fmt.Errorf("there is no pattern labelled %q", words[1])
 			}
 			return nil
+		}
+	case args[0] == "tone-word" && len(words) == 3:
+		if change = toneWordChange(words[0], words[1], words[2]); change == nil {
+			return usage
 		}
 	default:
 		return usage
@@ -117,7 +132,50 @@ func settingsCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	for _, p := range st.GuardPatterns {
 		fmt.Fprintf(tw, "guard-pattern\t%s: %s\n", p.Label, p.Regexp)
 	}
+	fmt.Fprintf(tw, "tone-policy\t%s\n", st.TonePolicy)
+	fmt.Fprintf(tw, "tone-hold-delay\t%s\n", st.HoldDelay())
+	for _, w := range st.ToneFlagWords {
+		fmt.Fprintf(tw, "tone-word\tflag %s\n", w)
+	}
+	for _, w := range st.ToneAllowWords {
+		fmt.Fprintf(tw, "tone-word\tallow %s\n", w)
+	}
 	fmt.Fprintf(tw, "require-staff-two-factor\t%t\n", st.RequireStaffTwoFactor)
 	fmt.Fprintf(tw, "federation-mode\t%s\n", st.FederationMode)
 	return tw.Flush()
+}
+
+// toneWordChange is `tone-word add|remove flag|allow WORD`: words the tone
+// check always flags or never does. It is nil for other words.
+func toneWordChange(op, list, word string) func(st *social.Settings) error {
+	word = strings.ToLower(strings.TrimSpace(word))
+	pick := func(st *social.Settings) *[]string {
+		if list == "flag" {
+			return &st.ToneFlagWords
+		}
+		return &st.ToneAllowWords
+	}
+	if list != "flag" && list != "allow" {
+		return nil
+	}
+	switch op {
+	case "add":
+		return func(st *social.Settings) error {
+			if l := pick(st); !slices.Contains(*l, word) {
+				*l = append(*l, word)
+			}
+			return nil
+		}
+	case "remove":
+		return func(st *social.Settings) error {
+			l := pick(st)
+			n := len(*l)
+			*l = slices.DeleteFunc(*l, func(w string) bool { return w == word })
+			if len(*l) == n {
+				return fmt.Errorf("%q is not on the %s list", word, list)
+			}
+			return nil
+		}
+	}
+	return nil
 }

@@ -38,6 +38,9 @@ type config struct {
 	// ahead (ROUNDS_TEST_SCHEDULE_MIN_OFFSET; for tests that see a
 	// scheduled post published); zero keeps Mastodon's five minutes.
 	ScheduleMinOffset time.Duration
+	// ToneRetryWait replaces the minute before a paused reply may be sent
+	// again (ROUNDS_TEST_TONE_RETRY_WAIT; tests only).
+	ToneRetryWait time.Duration
 	// SMTP is where email goes; its Host is empty when the server sends
 	// none.
 	SMTP smtpConfig
@@ -57,6 +60,7 @@ type rawConfig struct {
 	jobTimeout, shutdownGrace                                              string
 	authorizedFetch, keyDocuments                                          bool
 	scheduleMinOffset                                                      string
+	toneRetryWait                                                          string // ROUNDS_TEST_TONE_RETRY_WAIT
 	smtpHost, smtpPort, smtpUsername, smtpPassword, smtpFrom               string
 }
 
@@ -231,6 +235,11 @@ func (rc *rawConfig) validate(serve bool) (*config, error) {
 	if rc.scheduleMinOffset != "" {
 		if c.ScheduleMinOffset, err = positiveDuration(rc.scheduleMinOffset); err != nil {
 			return nil, fmt.Errorf("invalid ROUNDS_TEST_SCHEDULE_MIN_OFFSET %q: %w", rc.scheduleMinOffset, err)
+		}
+	}
+	if rc.toneRetryWait != "" {
+		if c.ToneRetryWait, err = positiveDuration(rc.toneRetryWait); err != nil {
+			return nil, fmt.Errorf("invalid ROUNDS_TEST_TONE_RETRY_WAIT %q: %w", rc.toneRetryWait, err)
 		}
 	}
 	if c.SMTP, err = rc.smtp(c.Domain); err != nil {

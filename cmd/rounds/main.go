@@ -45,7 +45,7 @@ Usage:
   rounds admin seed --accounts A --statuses S --follows F --reader NAME   fill the database for load tests
   rounds admin invite create|list|revoke ...
   rounds admin registrations [closed|invite|approval]
-  rounds admin settings [show | set KEY VALUE | guard-pattern add LABEL REGEXP | guard-pattern remove LABEL]
+  rounds admin settings [show | set KEY VALUE | guard-pattern add LABEL REGEXP | guard-pattern remove LABEL | tone-word add|remove flag|allow WORD]
   rounds admin instance set-document extended_description|privacy_policy|terms_of_service FILE [--effective-date YYYY-MM-DD]
   rounds version              print the version
 
@@ -141,6 +141,9 @@ func parseCommand(name string, args []string, stderr io.Writer, getenv func(stri
 		// Undocumented, for tests: how far ahead a post may be scheduled
 		// at the earliest, instead of Mastodon's five minutes.
 		rc.scheduleMinOffset = getenv("ROUNDS_TEST_SCHEDULE_MIN_OFFSET")
+		// Undocumented, for tests: the wait before a reply paused by the
+		// tone check may be sent again, instead of a minute.
+		rc.toneRetryWait = getenv("ROUNDS_TEST_TONE_RETRY_WAIT")
 	}
 	return rc.validate(serve)
 }
