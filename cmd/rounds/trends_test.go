@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -159,7 +160,7 @@ func TestTrendsNeedStaffApprovalAndComeFromPosts(t *testing.T) {
 		if l := getList(t, n, "", "/api/v1/trends/tags"); len(l) != 0 {
 			t.Errorf("an unlisted tag trends: %v", l)
 		}
-		for action, want := range map[string]int{"approve_trend": 3, "reject_trend": 1, "update_tag": 1} {
+		for action, want := range map[string]int{"approve_trend": 3, "reject_trend": 1, "update_tag": 1} { // counted before the command line's
 			entries, err := n.svc.AuditLog(ctx, social.CommandLine, storage.AuditFilter{Action: action}, storage.Page{})
 			if err != nil || len(entries) != want {
 				t.Errorf("%s audit entries: %d (%v), want %d", action, len(entries), err, want)
@@ -197,6 +198,30 @@ func TestTrendsNeedStaffApprovalAndComeFromPosts(t *testing.T) {
 		}
 		if code, _ := call(t, n, plain, "POST", "/api/v1/admin/measures", url.Values{"keys[]": {"new_users"}, "start_at": {today}, "end_at": {today}}); code != http.StatusForbidden {
 			t.Errorf("plain user on measures: %d", code)
+		}
+
+		// The command line reviews the same candidates, through the audit log.
+		env := map[string]string{"ROUNDS_DATABASE": n.dbURL, "ROUNDS_DOMAIN": n.domain}
+		for _, step := range []struct {
+			args []string
+			code int
+			want string
+		}{
+			{[]string{"admin", "trends"}, 2, "say what to do"},
+			{[]string{"admin", "trends", "list", "people"}, 2, "say tags, statuses, links or publishers"},
+			{[]string{"admin", "trends", "approve", "tags"}, 2, "give the ID"},
+			{[]string{"admin", "trends", "list", "tags"}, 0, "approved  #wardrounds"},
+			{[]string{"admin", "trends", "reject", "tags", tagID}, 0, "Rejected tag " + tagID},
+			{[]string{"admin", "trends", "list", "tags"}, 0, "rejected  #wardrounds"},
+			{[]string{"admin", "trends", "list", "statuses"}, 0, "rejected  1"},
+			{[]string{"admin", "trends", "list", "links"}, 0, link},
+			{[]string{"admin", "trends", "list", "publishers"}, 0, "approved  example.org"},
+			{[]string{"admin", "trends", "approve", "statuses", "999"}, 1, "no post candidate with ID 999"},
+		} {
+			code, out, errs := runCLI(t, env, step.args...)
+			if code != step.code || !strings.Contains(out+errs, step.want) {
+				t.Errorf("rounds %s: %d %q %q, want %d and %q", strings.Join(step.args, " "), code, out, errs, step.code, step.want)
+			}
 		}
 
 		// Translation is off; an address already confirmed has nothing to resend.
