@@ -224,6 +224,24 @@ func TestTrendsNeedStaffApprovalAndComeFromPosts(t *testing.T) {
 			}
 		}
 
+		// The staff page shows the same candidates and reviews them with a
+		// CSRF-checked form; a plain user is not let in.
+		page := signInPages(t, n, "mod")
+		page.formPage = "/admin/trends"
+		if code, body, _ := page.get("/admin/trends"); code != http.StatusOK || !strings.Contains(body, "#wardrounds") || !strings.Contains(body, "example.org") || !strings.Contains(body, "Rejected") {
+			t.Fatalf("trends page: %d\n%s", code, body)
+		}
+		if code, _, _ := page.send("/admin/trends/tags/"+tagID+"/approve", url.Values{}); code != http.StatusForbidden {
+			t.Errorf("approve without a form token: %d", code)
+		}
+		page.mustPost("/admin/trends/tags/"+tagID+"/approve", nil, "trend_approved")
+		if tag, err := n.svc.AdminTag(ctx, social.CommandLine, mustInt(t, tagID)); err != nil || !tag.Trendable {
+			t.Errorf("tag after approval on the page: %+v %v", tag, err)
+		}
+		if code, body, _ := signInPages(t, n, "plain").get("/admin/trends"); code == http.StatusOK && strings.Contains(body, "#wardrounds") {
+			t.Errorf("a plain user sees the trends page")
+		}
+
 		// Translation is off; an address already confirmed has nothing to resend.
 		if code, body := call(t, n, alice, "POST", "/api/v1/statuses/"+postID+"/translate", nil); code != http.StatusNotFound || body["error"] != "Record not found" {
 			t.Errorf("translate: %d %v", code, body)
