@@ -182,8 +182,9 @@ func window[T any](list []T, offset, limit int) []T {
 	return list
 }
 
-// statusCandidates returns the public posts favourited or boosted lately.
-func (s *Service) statusCandidates(ctx context.Context) ([]TrendStatus, error) {
+// statusCandidates returns the public posts favourited or boosted lately,
+// with their reviews, not loaded yet; keep picks the ones wanted.
+func (s *Service) statusCandidates(ctx context.Context, keep func(TrendStatus) bool, offset, limit int) ([]TrendStatus, error) {
 	_, since := tagHistoryDays(s.now())
 	scores, err := s.db.StatusScores(ctx, since, trendCandidates)
 	if err != nil || len(scores) == 0 {
@@ -193,18 +194,27 @@ func (s *Service) statusCandidates(ctx context.Context) ([]TrendStatus, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]TrendStatus, 0, len(scores))
+	var picked []TrendStatus
 	for _, sc := range scores {
-		st, err := s.db.StatusByID(ctx, sc.ID)
+		t := TrendStatus{Status: &storage.Status{ID: sc.ID}, Score: sc.Score}
+		r, ok := reviews[strconv.FormatInt(sc.ID, 10)]
+		t.Trendable, t.RequiresReview = review(r, ok)
+		if keep(t) {
+			picked = append(picked, t)
+		}
+	}
+	// Only the page asked for is loaded.
+	picked = window(picked, offset, limit)
+	out := picked[:0]
+	for _, t := range picked {
+		st, err := s.db.StatusByID(ctx, t.Status.ID)
 		if errors.Is(err, storage.ErrNotFound) {
 			continue
 		}
 		if err != nil {
 			return nil, err
 		}
-		t := TrendStatus{Status: st, Score: sc.Score}
-		r, ok := reviews[strconv.FormatInt(sc.ID, 10)]
-		t.Trendable, t.RequiresReview = review(r, ok)
+		t.Status = st
 		out = append(out, t)
 	}
 	return out, nil
@@ -213,17 +223,15 @@ func (s *Service) statusCandidates(ctx context.Context) ([]TrendStatus, error) {
 // TrendingStatuses returns the approved public posts most favourited and
 // boosted lately, from offset, at most limit.
 func (s *Service) TrendingStatuses(ctx context.Context, offset, limit int) ([]*storage.Status, error) {
-	all, err := s.statusCandidates(ctx)
+	list, err := s.statusCandidates(ctx, func(t TrendStatus) bool { return t.Trendable }, offset, limit)
 	if err != nil {
 		return nil, err
 	}
-	var out []*storage.Status
-	for _, t := range all {
-		if t.Trendable {
-			out = append(out, t.Status)
-		}
+	out := make([]*storage.Status, len(list))
+	for i, t := range list {
+		out[i] = t.Status
 	}
-	return window(out, offset, limit), nil
+	return out, nil
 }
 
 // AdminTrendingStatuses returns every candidate post, for staff.
@@ -231,8 +239,7 @@ func (s *Service) AdminTrendingStatuses(ctx context.Context, a Actor, offset, li
 	if err := a.require(PermModerate); err != nil {
 		return nil, err
 	}
-	all, err := s.statusCandidates(ctx)
-	return window(all, offset, limit), err
+	return s.statusCandidates(ctx, func(TrendStatus) bool { return true }, offset, limit)
 }
 
 var (
