@@ -77,7 +77,7 @@ func (a *API) Routes(r chi.Router) {
 		h.adminRoutes(r)
 		h.trendRoutes(r)
 		h.dashboardRoutes(r)
-		h.confirmationRoutes(r)
+		h.clientExtraRoutes(r)
 		h.deliveryRoutes(r)
 		h.pushRoutes(r)
 	})

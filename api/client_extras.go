@@ -3,19 +3,29 @@ package api
 import (
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/go-chi/chi/v5"
 
 	"rounds/social"
 )
 
-// confirmationRoutes mounts the email confirmation calls of an app that
-// signed a person up, and the translation of a post, which this server
-// does not offer.
-func (h *handler) confirmationRoutes(r chi.Router) {
+// clientExtraRoutes mounts small client calls: the email confirmation
+// calls of an app that signed a person up; the translation of a post,
+// which this server does not offer; deleting several notifications; and
+// the calls about things Rounds never has (announcements, identity
+// proofs, async refreshes), answered as Mastodon answers when there are
+// none.
+func (h *handler) clientExtraRoutes(r chi.Router) {
 	r.With(requireUser("write:accounts")).Post("/api/v1/emails/confirmations", h.resendConfirmation)
 	r.With(requireUser("read:accounts")).Get("/api/v1/emails/check_confirmation", h.checkConfirmation)
-	r.With(requireUser("read:statuses")).Post("/api/v1/statuses/{id}/translate", h.translateStatus)
+	r.With(requireUser("read:statuses")).Post("/api/v1/statuses/{id}/translate", h.notFound)
+	r.With(requireUser("write:notifications")).Delete("/api/v1/notifications/destroy_multiple", h.dismissNotifications)
+	r.With(requireUser("write:accounts")).Post("/api/v1/announcements/{id}/dismiss", h.notFound)
+	r.With(requireUser("write:favourites")).Put("/api/v1/announcements/{id}/reactions/{name}", h.notFound)
+	r.With(requireUser("write:favourites")).Delete("/api/v1/announcements/{id}/reactions/{name}", h.notFound)
+	r.With(requireUser("read:accounts")).Get("/api/v1/accounts/{id}/identity_proofs", h.emptyList)
+	r.With(requireUser("read")).Get("/api/v1/async_refreshes/{id}", h.notFound)
 }
 
 // resendConfirmation is POST /api/v1/emails/confirmations. As Mastodon,
@@ -51,9 +61,32 @@ func (h *handler) checkConfirmation(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, !social.EmailAwaitingConfirmation(currentUser(r)))
 }
 
-// translateStatus is POST /api/v1/statuses/:id/translate. No translation
-// service is configured here (the instance says translation.enabled
-// false), and Mastodon answers that case with 404 Record not found.
-func (h *handler) translateStatus(w http.ResponseWriter, r *http.Request) {
+// notFound answers 404 Record not found, as Mastodon does for an
+// announcement or async refresh that does not exist (Rounds makes none),
+// and for POST /api/v1/statuses/:id/translate when no translation service
+// is configured (the instance says translation.enabled false).
+func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusNotFound, map[string]string{"error": "Record not found"})
+}
+
+// dismissNotifications is DELETE /api/v1/notifications/destroy_multiple:
+// the person's notifications among ids[] go; other ids are ignored.
+func (h *handler) dismissNotifications(w http.ResponseWriter, r *http.Request) {
+	p, err := parseParams(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	me := currentUser(r).Account
+	for _, s := range p.list("ids") {
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || id <= 0 {
+			continue
+		}
+		if err := h.social.DismissNotifications(r.Context(), me, id); err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, nil)
 }

@@ -250,6 +250,34 @@ func TestTrendsNeedStaffApprovalAndComeFromPosts(t *testing.T) {
 		if code != http.StatusForbidden || body["error"] != "This method is only available while the e-mail is awaiting confirmation" {
 			t.Errorf("resend confirmation: %d %v", code, body)
 		}
+		if code, body := call(t, n, alice, "GET", "/api/v1/emails/check_confirmation", nil); code != http.StatusOK || body != nil {
+			t.Errorf("check confirmation: %d %v", code, body) // true: not an object
+		}
+
+		// Things Rounds never has answer as Mastodon does when there are none.
+		for _, c := range []struct{ method, path string }{
+			{"POST", "/api/v1/announcements/1/dismiss"}, {"PUT", "/api/v1/announcements/1/reactions/x"},
+			{"DELETE", "/api/v1/announcements/1/reactions/x"}, {"GET", "/api/v1/async_refreshes/1"},
+		} {
+			if code, body := call(t, n, alice, c.method, c.path, nil); code != http.StatusNotFound || body["error"] != "Record not found" {
+				t.Errorf("%s %s: %d %v", c.method, c.path, code, body)
+			}
+		}
+		if l := getList(t, n, alice, "/api/v1/accounts/"+post["account"].(map[string]any)["id"].(string)+"/identity_proofs"); len(l) != 0 {
+			t.Errorf("identity proofs: %v", l)
+		}
+		// Deleting several notifications: bob's favourite told alice.
+		notes := getList(t, n, alice, "/api/v1/notifications")
+		if len(notes) == 0 {
+			t.Fatal("alice has no notification of bob's favourite")
+		}
+		q := url.Values{"ids[]": {notes[0]["id"].(string), "not-an-id"}}
+		if code, body := call(t, n, alice, "DELETE", "/api/v1/notifications/destroy_multiple?"+q.Encode(), nil); code != http.StatusOK {
+			t.Errorf("destroy_multiple: %d %v", code, body)
+		}
+		if after := getList(t, n, alice, "/api/v1/notifications"); len(after) != len(notes)-1 {
+			t.Errorf("notifications after destroy_multiple: %d, want %d", len(after), len(notes)-1)
+		}
 	})
 }
 
