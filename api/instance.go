@@ -18,10 +18,6 @@ func (h *handler) instanceRoutes(r chi.Router) {
 	r.Get("/api/v1/instance/activity", h.emptyList)
 	r.Get("/api/v1/custom_emojis", h.emptyList)
 	r.Get("/api/v1/announcements", h.emptyList)
-	r.Get("/api/v1/trends", h.emptyList)
-	r.Get("/api/v1/trends/tags", h.emptyList)
-	r.Get("/api/v1/trends/statuses", h.emptyList)
-	r.Get("/api/v1/trends/links", h.emptyList)
 	r.With(requireUser("read:accounts")).Get("/api/v1/preferences", h.preferences)
 }
 

@@ -91,6 +91,7 @@ func (h *handler) renderAdminStatus(w http.ResponseWriter, r *http.Request, sess
 		{"/admin", "Dashboard", social.PermModerate},
 		{"/admin/accounts", "Accounts", social.PermModerate},
 		{"/admin/reports", "Reports", social.PermModerate},
+		{"/admin/trends", "Trends", social.PermModerate},
 		{"/admin/invites", "Invites", social.PermManageAccounts},
 		{"/admin/domain_blocks", "Domain blocks", social.PermManageFederation},
 		{"/admin/blocks", "Sign-up and IP blocks", social.PermManageBlocks},
@@ -141,6 +142,8 @@ var adminNotices = map[string]string{
 	"settings":         "The settings were saved.",
 	"document":         "The document was saved.",
 	"already_resolved": "The report was already resolved.",
+	"trend_approved":   "Approved: it may show in the trends.",
+	"trend_rejected":   "Rejected: it stays out of the trends.",
 }
 
 // redirectDone sends the browser to path with the notice done.

@@ -32,7 +32,7 @@ var publicAPIRoutes = map[string]string{
 	"GET /api/v1/instance/peers": "", "GET /api/v1/instance/activity": "", "GET /api/v1/instance/domain_blocks": "",
 	"GET /api/v1/custom_emojis": "", "GET /api/v1/announcements": "",
 	"GET /api/v1/trends": "", "GET /api/v1/trends/tags": "", "GET /api/v1/trends/statuses": "", "GET /api/v1/trends/links": "",
-	"GET /api/v1/timelines/public": "read:statuses", "GET /api/v1/timelines/tag/{hashtag}": "read:statuses",
+	"GET /api/v1/timelines/public": "read:statuses", "GET /api/v1/timelines/link": "read:statuses", "GET /api/v1/timelines/tag/{hashtag}": "read:statuses",
 	"GET /api/v1/accounts/{id}": "read:accounts", "GET /api/v1/accounts/lookup": "read:accounts",
 	"GET /api/v1/accounts/{id}/statuses":  "read:statuses",
 	"GET /api/v1/accounts/{id}/followers": "read:accounts", "GET /api/v1/accounts/{id}/following": "read:accounts",
