@@ -30,13 +30,13 @@ func (h *handler) blogRoutes(r chi.Router) {
 // blogCard is a blog post as the pages show it.
 type blogCard struct {
 	Title, Summary, URL string
-	Content            template.HTML // sanitised when stored
-	Published          string
-	PublishedISO       string
-	Edited             string
-	ReadingMinutes     int
-	Media              []mediaCard
-	Tags               []string
+	Content             template.HTML // sanitised when stored
+	Published           string
+	PublishedISO        string
+	Edited              string
+	ReadingMinutes      int
+	Media               []mediaCard
+	Tags                []string
 	// StatusID is the post's status (for the author's links); Pending is
 	// the send delay still to wait.
 	StatusID    int64
