@@ -1,0 +1,200 @@
+package main
+
+import (
+	"context"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"rounds/social"
+	"rounds/storage"
+	"rounds/storage/storagetest"
+)
+
+// getBody GETs pageURL with headers and returns the status and body.
+func getBody(t *testing.T, pageURL string, header map[string]string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, pageURL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// parsedFeed is the part of an Atom feed the tests read.
+type parsedFeed struct {
+	XMLName xml.Name `xml:"http://www.w3.org/2005/Atom feed"`
+	Title   string   `xml:"title"`
+	Entries []struct {
+		ID      string `xml:"id"`
+		Title   string `xml:"title"`
+		Summary string `xml:"summary"`
+		Content string `xml:"content"`
+		Link    struct {
+			Href string `xml:"href,attr"`
+		} `xml:"link"`
+	} `xml:"entry"`
+}
+
+func readFeed(t *testing.T, n *node, username string) parsedFeed {
+	t.Helper()
+	resp, err := http.Get(n.base + "/@" + username + "/blog.atom")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/atom+xml") {
+		t.Fatalf("feed: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	var f parsedFeed
+	if err := xml.NewDecoder(resp.Body).Decode(&f); err != nil {
+		t.Fatalf("the feed does not parse: %v", err)
+	}
+	return f
+}
+
+// publicSurfaces returns, joined, everything anyone may read of username's
+// posts without signing in: the blog index and feed, the profile, the API's
+// statuses of the account and public timeline, and the ActivityPub outbox.
+func publicSurfaces(t *testing.T, n *node, a *storage.Account) string {
+	t.Helper()
+	var all []string
+	for _, p := range []string{
+		"/@" + a.Username + "/blog", "/@" + a.Username + "/blog.atom", "/@" + a.Username,
+		fmt.Sprintf("/api/v1/accounts/%d/statuses", a.ID), "/api/v1/timelines/public?local=true",
+	} {
+		code, body := getBody(t, n.base+p, nil)
+		if code != http.StatusOK {
+			t.Fatalf("GET %s: %d", p, code)
+		}
+		all = append(all, body)
+	}
+	_, body := getBody(t, n.base+"/users/"+a.Username+"/outbox?page=true", map[string]string{"Accept": "application/activity+json"})
+	return strings.Join(append(all, body), "\n")
+}
+
+func TestBlogDraftWithImageIsPublishedFromTheBrowserAndDraftsStayPrivate(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, dialect storage.Dialect) {
+		ctx := context.Background()
+		n := startNode(t, dialect)
+		doc := n.user(t, "dr_aoife", false)
+		_, b := newBrowser(t)
+		b.signIn(n, "dr_aoife")
+
+		img := filepath.Join(t.TempDir(), "ward.png")
+		if err := os.WriteFile(img, testPNG(t, 40, 30), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		b.visit(n.base + "/blog/new")
+		b.run("write the draft",
+			chromedp.SendKeys(chromedp.CSS("#title"), "What a night shift teaches"),
+			chromedp.SendKeys(chromedp.CSS("#summary"), "Five things I learned on nights in the emergency department."),
+			chromedp.SetValue(chromedp.CSS("#body"), "## Sleep\n\nSleep is **not** optional.\n\n- eat\n- drink water\n\nSee [the guidance](https://example.org/nights)."),
+			chromedp.SendKeys(chromedp.CSS("#tags"), "nights #ED"),
+			chromedp.SetUploadFiles(chromedp.CSS("#image_1"), []string{img}),
+			chromedp.SendKeys(chromedp.CSS("#alt_1"), "An empty ward corridor at 4am"),
+		)
+		b.clickAndLoad("#save-draft", http.StatusOK)
+		if !strings.Contains(b.text(), "Draft saved") {
+			t.Fatalf("after saving the draft the page says:\n%s", b.text())
+		}
+		drafts, err := n.svc.BlogDrafts(ctx, doc)
+		if err != nil || len(drafts) != 1 || drafts[0].Title != "What a night shift teaches" || len(social.DraftMediaIDs(drafts[0])) != 1 {
+			t.Fatalf("drafts: %+v %v", drafts, err)
+		}
+		// The draft is the author's only: nowhere public, and its edit page
+		// is nobody else's.
+		if pub := publicSurfaces(t, n, doc); strings.Contains(pub, "night shift") {
+			t.Fatalf("a draft shows in public:\n%s", pub)
+		}
+		other := n.user(t, "dr_brian", false)
+		_ = other
+		if resp, _ := fetchPage(t, fmt.Sprintf("%s/blog/%d/edit", n.base, drafts[0].ID), sessionCookie(t, n, "dr_brian")); resp.StatusCode != http.StatusNotFound {
+			t.Fatalf("another clinician opening the draft: %d", resp.StatusCode)
+		}
+
+		// Publish it from the form the draft reopened in.
+		if got := browserEval[string](b, `document.querySelector("#title").value`); got != "What a night shift teaches" {
+			t.Fatalf("the draft's form shows title %q", got)
+		}
+		b.clickAndLoad("#publish", http.StatusOK)
+		if !strings.HasSuffix(browserEval[string](b, `location.pathname`), "/@dr_aoife/blog/what-a-night-shift-teaches") {
+			t.Fatalf("after publishing the browser is at %s", browserEval[string](b, `location.href`))
+		}
+		page := b.outerHTML("main")
+		for _, want := range []string{
+			"<h1>What a night shift teaches</h1>", "<strong>Sleep</strong>", "<strong>not</strong>", "<li>eat</li>",
+			`href="https://example.org/nights"`, "1 min read", `alt="An empty ward corridor at 4am"`, "#nights", "#ed",
+		} {
+			if !strings.Contains(page, want) {
+				t.Fatalf("the post's page lacks %q:\n%s", want, page)
+			}
+		}
+		if !b.waitTrue(`[...document.querySelectorAll("main img")].some(i => i.alt === "An empty ward corridor at 4am" && i.complete && i.naturalWidth === 40)`) {
+			t.Fatal("the post's image did not load")
+		}
+		shot := b.screenshot("blog post")
+		if shot != "" {
+			t.Logf("look at %s", shot)
+		}
+
+		// Readable without JavaScript or a session, with Open Graph.
+		code, html := getBody(t, n.base+"/@dr_aoife/blog/what-a-night-shift-teaches", nil)
+		for _, want := range []string{
+			`<meta property="og:title" content="What a night shift teaches">`,
+			`<meta property="og:type" content="article">`,
+			`<meta property="og:description" content="Five things I learned on nights in the emergency department.">`,
+			"Sleep is <strong>not</strong> optional.",
+		} {
+			if code != http.StatusOK || !strings.Contains(html, want) {
+				t.Fatalf("the public page (%d) lacks %q:\n%s", code, want, html)
+			}
+		}
+		// The index links its feed; the profile shows the post.
+		_, index := getBody(t, n.base+"/@dr_aoife/blog", nil)
+		if !strings.Contains(index, `<link rel="alternate" type="application/atom+xml"`) || !strings.Contains(index, "What a night shift teaches") {
+			t.Fatalf("the blog index:\n%s", index)
+		}
+		_, profile := getBody(t, n.base+"/@dr_aoife", nil)
+		if !strings.Contains(profile, "Latest blog posts") || !strings.Contains(profile, `/@dr_aoife/blog/what-a-night-shift-teaches`) {
+			t.Fatalf("the profile does not show the post:\n%s", profile)
+		}
+		feed := readFeed(t, n, "dr_aoife")
+		if len(feed.Entries) != 1 || feed.Entries[0].Title != "What a night shift teaches" ||
+			!strings.Contains(feed.Entries[0].Content, "<strong>not</strong>") || !strings.HasSuffix(feed.Entries[0].Link.Href, "/blog/what-a-night-shift-teaches") {
+			t.Fatalf("feed: %+v", feed)
+		}
+
+		// A second draft stays out of everything, the published post is in.
+		if _, err := n.svc.SaveBlogDraft(ctx, doc, 0, social.BlogInput{Title: "Unfinished thoughts on rotas", Body: "draft"}); err != nil {
+			t.Fatal(err)
+		}
+		pub := publicSurfaces(t, n, doc)
+		if strings.Contains(pub, "Unfinished thoughts") {
+			t.Fatalf("a draft shows in public:\n%s", pub)
+		}
+		if !strings.Contains(pub, "What a night shift teaches") {
+			t.Fatalf("the published post is missing from the public surfaces")
+		}
+		if f := readFeed(t, n, "dr_aoife"); len(f.Entries) != 1 {
+			t.Fatalf("the feed has %d entries", len(f.Entries))
+		}
+	})
+}
