@@ -2,17 +2,22 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 
+	"rounds/federation"
 	"rounds/social"
 	"rounds/storage"
 	"rounds/storage/storagetest"
@@ -195,6 +200,105 @@ func TestBlogDraftWithImageIsPublishedFromTheBrowserAndDraftsStayPrivate(t *test
 		}
 		if f := readFeed(t, n, "dr_aoife"); len(f.Entries) != 1 {
 			t.Fatalf("the feed has %d entries", len(f.Entries))
+		}
+	})
+}
+
+func TestBlogPostFederatesAsArticleWithEditAndDelete(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, dialect storage.Dialect) {
+		ctx := context.Background()
+		a, b := startNode(t, dialect), startNode(t, dialect)
+		alice := a.user(t, "alice", false)
+		bob := b.user(t, "bob", false)
+		followAcross(t, b, bob, a, "alice")
+
+		// A draft goes nowhere.
+		draft, err := a.svc.SaveBlogDraft(ctx, alice, 0, social.BlogInput{
+			Title: "Handover that works", Summary: "How our ward fixed handover.", Body: "First, **write it down**.\n\nThen read it *aloud*.", Tags: "handover",
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, st, err := a.svc.PublishBlogPost(ctx, alice, draft.ID, social.BlogInput{
+			Title: "Handover that works", Summary: "How our ward fixed handover.", Body: "First, **write it down**.\n\nThen read it *aloud*.", Tags: "handover",
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pageURL := a.base + "/@alice/blog/" + p.Slug
+		if st.URL != pageURL {
+			t.Fatalf("status url %s, want %s", st.URL, pageURL)
+		}
+
+		// A serves it as an Article.
+		code, body := getBody(t, st.URI, map[string]string{"Accept": "application/activity+json"})
+		var doc map[string]any
+		if err := json.Unmarshal([]byte(body), &doc); code != http.StatusOK || err != nil {
+			t.Fatalf("GET %s: %d %v %s", st.URI, code, err, body)
+		}
+		if doc["type"] != "Article" || doc["name"] != "Handover that works" || doc["summary"] != "How our ward fixed handover." ||
+			doc["url"] != pageURL || !strings.Contains(fmt.Sprint(doc["content"]), "<strong>write it down</strong>") ||
+			!strings.Contains(fmt.Sprint(doc["to"]), federation.PublicCollection) || !strings.Contains(fmt.Sprint(doc["tag"]), "#handover") {
+			t.Fatalf("the Article: %s", body)
+		}
+
+		// B receives it: the API shows title (a link) and summary; B's
+		// page shows the full text under the title.
+		onB := waitInHome(t, b, bob, st.URI, "the blog post")
+		tok := tokenFor(t, b, "bob", "read")
+		code, api := call(t, b, tok, "GET", "/api/v1/statuses/"+strconv.FormatInt(onB.ID, 10), nil)
+		content := fmt.Sprint(api["content"])
+		if code != http.StatusOK || !strings.Contains(content, `href="`+pageURL+`"`) || !strings.Contains(content, ">Handover that works</a>") ||
+			!strings.Contains(content, "How our ward fixed handover.") || strings.Contains(content, "write it down") || api["url"] != pageURL || api["spoiler_text"] != "" {
+			t.Fatalf("B's API status: %d %v", code, api)
+		}
+		cookie := sessionCookie(t, b, "bob")
+		resp, html := fetchPage(t, fmt.Sprintf("%s/statuses/%d", b.base, onB.ID), cookie)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(html, "<h2>Handover that works</h2>") || !strings.Contains(html, "<strong>write it down</strong>") {
+			t.Fatalf("B's post page (%d):\n%s", resp.StatusCode, html)
+		}
+
+		// An edit arrives as an Update.
+		if _, err := a.svc.EditBlogPost(ctx, alice, p.ID, social.BlogInput{
+			Title: "Handover that works, revised", Summary: "How our ward fixed handover.", Body: "First, **write it down**.\n\nThen check it back.", Tags: "handover",
+		}); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "the edit reaching B", func() bool {
+			s, err := b.svc.StatusByURI(ctx, st.URI)
+			if err != nil || !strings.Contains(s.Content, "revised") {
+				return false
+			}
+			bp, err := b.svc.BlogPostOfStatus(ctx, s)
+			return err == nil && bp != nil && strings.Contains(bp.Content, "check it back") && bp.Title == "Handover that works, revised"
+		})
+		// The page keeps its address.
+		if code, _ := getBody(t, pageURL, nil); code != http.StatusOK {
+			t.Fatalf("the edited post's page: %d", code)
+		}
+
+		// An edit through the Mastodon API is refused: it would flatten it.
+		atok := tokenFor(t, a, "alice", "write")
+		if code, body := call(t, a, atok, "PUT", "/api/v1/statuses/"+strconv.FormatInt(st.ID, 10), url.Values{"status": {"plain"}}); code != http.StatusUnprocessableEntity {
+			t.Fatalf("editing a blog post through the API: %d %v", code, body)
+		}
+
+		// Deleting it deletes it there too.
+		if err := a.svc.DeleteBlogPost(ctx, alice, p.ID); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "the delete reaching B", func() bool {
+			_, err := b.svc.StatusByURI(ctx, st.URI)
+			return errors.Is(err, social.ErrNotFound)
+		})
+		if code, _ := getBody(t, pageURL, nil); code != http.StatusNotFound {
+			t.Fatalf("the deleted post's page: %d", code)
+		}
+		if code, _ := getBody(t, st.URI, map[string]string{"Accept": "application/activity+json"}); code == http.StatusOK {
+			t.Fatalf("the deleted post is still served as an Article")
+		}
+		if _, err := a.svc.OwnBlogPost(ctx, alice, p.ID); !errors.Is(err, social.ErrNotFound) {
+			t.Fatalf("the blog post row outlived its status: %v", err)
 		}
 	})
 }
