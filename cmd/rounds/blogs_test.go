@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -300,5 +301,118 @@ func TestBlogPostFederatesAsArticleWithEditAndDelete(t *testing.T) {
 		if _, err := a.svc.OwnBlogPost(ctx, alice, p.ID); !errors.Is(err, social.ErrNotFound) {
 			t.Fatalf("the blog post row outlived its status: %v", err)
 		}
+	})
+}
+
+func TestBlogPostsGoThroughTheIdentifierGuardAndTheSendDelay(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, dialect storage.Dialect) {
+		ctx := context.Background()
+		n := startNode(t, dialect) // the default policy: block
+		doc := n.user(t, "doc", false)
+		clean := social.BlogInput{Title: "Rota thoughts", Summary: "On rotas.", Body: "Rotas matter."}
+
+		// An NHS number in the title, the summary, the body or an image's
+		// description: refused as a status would be, nothing published.
+		img, err := n.svc.UploadMedia(ctx, doc, strings.NewReader(string(testPNG(t, 8, 8))), "X-ray of Mr K, NHS no 943 476 5919")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, in := range map[string]social.BlogInput{
+			"title":       {Title: "Good news for Mrs B, NHS no 943 476 5919", Body: "Rotas matter."},
+			"summary":     {Title: "Rota thoughts", Summary: "Mrs B, NHS no 943 476 5919", Body: "Rotas matter."},
+			"body":        {Title: "Rota thoughts", Body: "We saw NHS no 943 476 5919 today."},
+			"description": {Title: "Rota thoughts", Body: "Rotas matter.", MediaIDs: []int64{img.ID}},
+		} {
+			draft, err := n.svc.SaveBlogDraft(ctx, doc, 0, in)
+			if err != nil {
+				t.Fatalf("%s: saving the draft: %v", name, err)
+			}
+			_, _, err = n.svc.PublishBlogPost(ctx, doc, draft.ID, in)
+			var ie *social.IdentifierError
+			if !errors.As(err, &ie) || ie.OverrideAllowed {
+				t.Fatalf("%s: publishing with an identifier: %v", name, err)
+			}
+			// "Post anyway" does not pass the block policy.
+			in.PostDespiteWarning = true
+			if _, _, err := n.svc.PublishBlogPost(ctx, doc, draft.ID, in); !errors.As(err, &ie) {
+				t.Fatalf("%s: publishing anyway under block: %v", name, err)
+			}
+			if p, err := n.svc.OwnBlogPost(ctx, doc, draft.ID); err != nil || !p.Draft() {
+				t.Fatalf("%s: the draft after the refusal: %+v %v", name, p, err)
+			}
+		}
+		if pub := publicSurfaces(t, n, doc); strings.Contains(pub, "943") || strings.Contains(pub, "Rota thoughts") {
+			t.Fatalf("a refused post shows in public:\n%s", pub)
+		}
+
+		// The web form says so, with the finding masked.
+		b := signedIn(t, n, "doc", "a long password")
+		csrf := csrfOf(t, mePage(t, b, n, "/blog/new", http.StatusOK))
+		resp, body := postMultipart(t, b, n, "/blog/new", url.Values{"csrf_token": {csrf}, "action": {"publish"},
+			"title": {"Good news for Mrs B, NHS no 943 476 5919"}, "body": {"Rotas matter."}}, nil)
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "943 *** ****") || strings.Contains(body, `name="post_anyway"`) {
+			t.Fatalf("the form under the block policy: %d\n%s", resp.StatusCode, body)
+		}
+
+		// Under the warn policy the author may publish anyway, explicitly.
+		if _, err := n.svc.UpdateSettings(ctx, social.CommandLine, func(s *social.Settings) { s.GuardPolicy = social.GuardWarn }); err != nil {
+			t.Fatal(err)
+		}
+		warned := social.BlogInput{Title: "Audit of ward 943 476 5919", Body: "Rotas matter."}
+		var ie *social.IdentifierError
+		if _, _, err := n.svc.PublishBlogPost(ctx, doc, 0, warned); !errors.As(err, &ie) || !ie.OverrideAllowed {
+			t.Fatalf("publishing under warn: %v", err)
+		}
+		warned.PostDespiteWarning = true
+		if _, _, err := n.svc.PublishBlogPost(ctx, doc, 0, warned); err != nil {
+			t.Fatalf("publishing anyway under warn: %v", err)
+		}
+
+		// An edit is checked too: refused, the post unchanged.
+		if _, err := n.svc.UpdateSettings(ctx, social.CommandLine, func(s *social.Settings) { s.GuardPolicy = social.GuardBlock }); err != nil {
+			t.Fatal(err)
+		}
+		p, st, err := n.svc.PublishBlogPost(ctx, doc, 0, clean)
+		if err != nil {
+			t.Fatal(err)
+		}
+		edit := clean
+		edit.Summary = "Mrs B, NHS no 943 476 5919"
+		if _, err := n.svc.EditBlogPost(ctx, doc, p.ID, edit); !errors.As(err, &ie) {
+			t.Fatalf("an edit with an identifier: %v", err)
+		}
+		if again, _ := n.svc.StatusByID(ctx, st.ID); again == nil || strings.Contains(again.Content, "943") {
+			t.Fatalf("the refused edit changed the post: %+v", again)
+		}
+
+		// The send delay holds a blog post back as it does a status: only
+		// its author sees it until it is released.
+		delay := social.Duration(10 * time.Minute)
+		if _, err := n.svc.UpdateSettings(ctx, social.CommandLine, func(s *social.Settings) { s.SendDelay = &delay }); err != nil {
+			t.Fatal(err)
+		}
+		held, heldSt, err := n.svc.PublishBlogPost(ctx, doc, 0, social.BlogInput{Title: "Held back a while", Body: "Soon."})
+		if err != nil || !heldSt.Pending() {
+			t.Fatalf("publishing with a send delay: %+v %v", heldSt, err)
+		}
+		if pub := publicSurfaces(t, n, doc); strings.Contains(pub, "Held back") {
+			t.Fatalf("a post waiting out its send delay shows in public:\n%s", pub)
+		}
+		if code, _ := getBody(t, heldSt.URL, nil); code != http.StatusNotFound {
+			t.Fatalf("the held post's page answers %d to anyone", code)
+		}
+		if code, _ := getBody(t, heldSt.URI, map[string]string{"Accept": "application/activity+json"}); code != http.StatusNotFound {
+			t.Fatalf("the held post's Article answers %d", code)
+		}
+		if mine := mePage(t, b, n, "/blog", http.StatusOK); !strings.Contains(mine, "Held back a while") || !strings.Contains(mine, "sending in") {
+			t.Fatalf("the author's blog page does not show the held post:\n%s", mine)
+		}
+		if err := n.svc.ReleaseStatus(ctx, heldSt.ID); err != nil {
+			t.Fatal(err)
+		}
+		if f := readFeed(t, n, "doc"); len(f.Entries) == 0 || f.Entries[0].Title != "Held back a while" {
+			t.Fatalf("after its release the feed has %+v", f.Entries)
+		}
+		_ = held
 	})
 }
