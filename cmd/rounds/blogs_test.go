@@ -416,3 +416,89 @@ func TestBlogPostsGoThroughTheIdentifierGuardAndTheSendDelay(t *testing.T) {
 		_ = held
 	})
 }
+
+func TestWordPressArticleIsKeptInFullAndShownAsTitleSummaryAndLink(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, dialect storage.Dialect) {
+		ctx := context.Background()
+		n := startNode(t, dialect)
+		doc := n.user(t, "doc", false)
+		rem := newFakeRemote(t, fakeRemoteOptions{AutoAccept: true}, "wp")
+		actor := rem.actorURI("wp")
+		wp, err := n.fed.RemoteAccount(ctx, actor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := n.svc.Follow(ctx, doc, wp); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "the blog accepting doc's follow", func() bool { return n.svc.IsFollowing(ctx, doc, wp) })
+
+		raw, err := os.ReadFile("testdata/wordpress_article.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		fixture := strings.NewReplacer("{{BASE}}", rem.base, "{{ACTOR}}", actor).Replace(string(raw))
+		if resp := rem.post(t, n.base+"/inbox", "wp", []byte(fixture), nil); resp.StatusCode != http.StatusAccepted {
+			t.Fatalf("Create: %d %s", resp.StatusCode, readAll(resp))
+		}
+		objectID := rem.base + "/?p=42"
+		postURL := rem.base + "/2026/12/01/our-clinic-garden-one-year-on/"
+		st := waitInHome(t, n, doc, objectID, "the WordPress article")
+
+		// The API: title as a link, the summary as text; no content warning.
+		tok := tokenFor(t, n, "doc", "read")
+		code, api := call(t, n, tok, "GET", "/api/v1/statuses/"+strconv.FormatInt(st.ID, 10), nil)
+		content := fmt.Sprint(api["content"])
+		if code != http.StatusOK || !strings.Contains(content, `href="`+postURL+`"`) || !strings.Contains(content, "Our clinic garden, one year on</a>") ||
+			!strings.Contains(content, "What a year of the garden taught us about waiting rooms …") || strings.Contains(content, "anxiously") ||
+			api["spoiler_text"] != "" || api["url"] != postURL {
+			t.Fatalf("the API status: %d %v", code, api)
+		}
+		if media, _ := api["media_attachments"].([]any); len(media) != 1 || !strings.Contains(fmt.Sprint(media[0]), "The clinic's new garden in the rain") {
+			t.Fatalf("the API attachments: %v", api["media_attachments"])
+		}
+		if tags := fmt.Sprint(api["tags"]); !strings.Contains(tags, "waitingrooms") {
+			t.Fatalf("the API tags: %s", tags)
+		}
+
+		// The full text is kept, sanitised, and shown on the post's page.
+		bp, err := n.svc.BlogPostOfStatus(ctx, st)
+		if err != nil || bp == nil || bp.Title != "Our clinic garden, one year on" {
+			t.Fatalf("the article as kept: %+v %v", bp, err)
+		}
+		for _, want := range []string{"<strong>Why a garden</strong>", "<em>outside</em>", `href="https://example.org/study"`} {
+			if !strings.Contains(bp.Content, want) {
+				t.Fatalf("the kept content lacks %q: %s", want, bp.Content)
+			}
+		}
+		if strings.Contains(bp.Content, "<script") || strings.Contains(bp.Content, "<img") {
+			t.Fatalf("the kept content was not sanitised: %s", bp.Content)
+		}
+		resp, page := fetchPage(t, fmt.Sprintf("%s/statuses/%d", n.base, st.ID), sessionCookie(t, n, "doc"))
+		if resp.StatusCode != http.StatusOK || !strings.Contains(page, "<h2>Our clinic garden, one year on</h2>") || !strings.Contains(page, "Patients wait less anxiously <em>outside</em>") {
+			t.Fatalf("the post page (%d):\n%s", resp.StatusCode, page)
+		}
+
+		// WordPress sends an Update when the post is edited, and a Delete.
+		upd := strings.Replace(fixture, `"type": "Create"`, `"type": "Update"`, 1)
+		upd = strings.Replace(upd, `#activity-create"`, `#activity-update"`, 1)
+		upd = strings.ReplaceAll(upd, "We measured it.", "We measured it twice.")
+		upd = strings.Replace(upd, `"updated": "2026-12-01T09:30:00Z"`, `"updated": "`+time.Now().UTC().Add(-time.Minute).Format(time.RFC3339)+`"`, 1)
+		if resp := rem.post(t, n.base+"/inbox", "wp", []byte(upd), nil); resp.StatusCode != http.StatusAccepted {
+			t.Fatalf("Update: %d %s", resp.StatusCode, readAll(resp))
+		}
+		eventually(t, "the edit being kept", func() bool {
+			bp, err := n.svc.BlogPostOfStatus(ctx, st)
+			return err == nil && bp != nil && strings.Contains(bp.Content, "measured it twice")
+		})
+		del := fmt.Sprintf(`{"@context":"https://www.w3.org/ns/activitystreams","id":%q,"type":"Delete","actor":%q,"object":{"id":%q,"type":"Tombstone"},"to":["https://www.w3.org/ns/activitystreams#Public"]}`,
+			objectID+"#delete", actor, objectID)
+		if resp := rem.post(t, n.base+"/inbox", "wp", []byte(del), nil); resp.StatusCode != http.StatusAccepted {
+			t.Fatalf("Delete: %d %s", resp.StatusCode, readAll(resp))
+		}
+		eventually(t, "the article being deleted", func() bool {
+			_, err := n.svc.StatusByURI(ctx, objectID)
+			return errors.Is(err, social.ErrNotFound)
+		})
+	})
+}
