@@ -148,31 +148,26 @@ func ReadingMinutes(contentHTML string) int {
 	return max(1, (words+199)/200)
 }
 
-// Slugify makes a page name from a title: lower-case letters and digits
-// joined by hyphens, at most 60 characters.
+// Slugify makes a page name from a title: its ASCII letters and digits,
+// lower-case, words joined by hyphens, at most 60 characters (whole words).
 func Slugify(title string) string {
+	words := strings.FieldsFunc(strings.ToLower(title), func(r rune) bool {
+		return r >= utf8.RuneSelf || !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	})
 	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(title) {
-		switch {
-		case r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)):
-			if dash && b.Len() > 0 {
-				b.WriteByte('-')
-			}
-			dash = false
-			b.WriteRune(r)
-		default:
-			dash = true
-		}
-		if b.Len() >= 60 {
+	for _, w := range words {
+		if b.Len() > 0 && b.Len()+1+len(w) > 60 {
 			break
 		}
+		if b.Len() > 0 {
+			b.WriteByte('-')
+		}
+		b.WriteString(w[:min(len(w), 60)])
 	}
-	s := strings.Trim(b.String(), "-")
-	if s == "" {
-		s = "post"
+	if b.Len() == 0 {
+		return "post"
 	}
-	return s
+	return b.String()
 }
 
 // uniqueSlug is slug, or slug-2, slug-3 ... when accountID has it already.

@@ -230,6 +230,10 @@ func TestBlogPostFederatesAsArticleWithEditAndDelete(t *testing.T) {
 		if st.URL != pageURL {
 			t.Fatalf("status url %s, want %s", st.URL, pageURL)
 		}
+		// The status's own page leads to the blog page.
+		if code, _ := getBody(t, fmt.Sprintf("%s/@alice/%d", a.base, st.ID), nil); code != http.StatusFound {
+			t.Fatalf("/@alice/%d answers %d, want a redirect to the blog page", st.ID, code)
+		}
 
 		// A serves it as an Article.
 		code, body := getBody(t, st.URI, map[string]string{"Accept": "application/activity+json"})
@@ -339,6 +343,13 @@ func TestBlogPostsGoThroughTheIdentifierGuardAndTheSendDelay(t *testing.T) {
 			}
 			if p, err := n.svc.OwnBlogPost(ctx, doc, draft.ID); err != nil || !p.Draft() {
 				t.Fatalf("%s: the draft after the refusal: %+v %v", name, p, err)
+			}
+			// A draft has no status: neither ActivityPub nor the API finds one by its id.
+			if code, _ := getBody(t, fmt.Sprintf("%s/users/doc/statuses/%d", n.base, draft.ID), map[string]string{"Accept": "application/activity+json"}); code != http.StatusNotFound {
+				t.Fatalf("%s: the draft's id over ActivityPub: %d", name, code)
+			}
+			if code, _ := getBody(t, fmt.Sprintf("%s/api/v1/statuses/%d", n.base, draft.ID), nil); code != http.StatusNotFound {
+				t.Fatalf("%s: the draft's id in the API: %d", name, code)
 			}
 		}
 		if pub := publicSurfaces(t, n, doc); strings.Contains(pub, "943") || strings.Contains(pub, "Rota thoughts") {
