@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -65,7 +66,7 @@ func blogTags(s string) ([]string, error) {
 		if len(name) > 100 {
 			return nil, invalid("tags", "a hashtag may be at most 100 characters")
 		}
-		if !contains(out, name) {
+		if !slices.Contains(out, name) {
 			out = append(out, name)
 		}
 	}
@@ -73,15 +74,6 @@ func blogTags(s string) ([]string, error) {
 		return nil, invalid("tags", fmt.Sprintf("may hold at most %d hashtags", MaxBlogTags))
 	}
 	return out, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // check validates in for publishing (a draft may be unfinished).

@@ -121,6 +121,8 @@ func TestBlogDraftWithImageIsPublishedFromTheBrowserAndDraftsStayPrivate(t *test
 		if !strings.Contains(b.text(), "Draft saved") {
 			t.Fatalf("after saving the draft the page says:\n%s", b.text())
 		}
+		b.checkContrast()
+		b.screenshot("draft saved")
 		drafts, err := n.svc.BlogDrafts(ctx, doc)
 		if err != nil || len(drafts) != 1 || drafts[0].Title != "What a night shift teaches" || len(social.DraftMediaIDs(drafts[0])) != 1 {
 			t.Fatalf("drafts: %+v %v", drafts, err)
@@ -156,10 +158,14 @@ func TestBlogDraftWithImageIsPublishedFromTheBrowserAndDraftsStayPrivate(t *test
 		if !b.waitTrue(`[...document.querySelectorAll("main img")].some(i => i.alt === "An empty ward corridor at 4am" && i.complete && i.naturalWidth === 40)`) {
 			t.Fatal("the post's image did not load")
 		}
-		shot := b.screenshot("blog post")
-		if shot != "" {
-			t.Logf("look at %s", shot)
+		b.screenshot("blog post")
+		b.checkContrast()
+		b.phone()
+		if !b.fitsWidth() {
+			t.Error("the blog post's page scrolls sideways on a phone")
 		}
+		b.screenshot("blog post on a phone")
+		b.desktop()
 
 		// Readable without JavaScript or a session, with Open Graph.
 		code, html := getBody(t, n.base+"/@dr_aoife/blog/what-a-night-shift-teaches", nil)
