@@ -208,6 +208,32 @@ func TestBlogDraftWithImageIsPublishedFromTheBrowserAndDraftsStayPrivate(t *test
 		if f := readFeed(t, n, "dr_aoife"); len(f.Entries) != 1 {
 			t.Fatalf("the feed has %d entries", len(f.Entries))
 		}
+
+		// Edit it from its page: the address stays, the text changes.
+		postURL := n.base + "/@dr_aoife/blog/what-a-night-shift-teaches"
+		b.visit(postURL)
+		b.clickAndLoad(`a[href$="/edit"]`, http.StatusOK)
+		b.run("change the title",
+			chromedp.SetValue(chromedp.CSS("#title"), "What night shifts teach"),
+		)
+		b.clickAndLoad("#save", http.StatusOK)
+		if got := browserEval[string](b, `location.href`); got != postURL || !strings.Contains(b.outerHTML("h1"), "What night shifts teach") {
+			t.Fatalf("after the edit: %s\n%s", got, b.text())
+		}
+		if !strings.Contains(b.text(), "edited") {
+			t.Fatalf("the edited post does not say so:\n%s", b.text())
+		}
+		// Delete it from its page: gone from everywhere.
+		b.clickAndLoad(`form[action$="/delete"] button`, http.StatusOK)
+		if !strings.Contains(b.text(), "The post is deleted.") {
+			t.Fatalf("after deleting:\n%s", b.text())
+		}
+		if code, _ := getBody(t, postURL, nil); code != http.StatusNotFound {
+			t.Fatalf("the deleted post's page answers %d", code)
+		}
+		if f := readFeed(t, n, "dr_aoife"); len(f.Entries) != 0 {
+			t.Fatalf("the feed still has %+v", f.Entries)
+		}
 	})
 }
 
