@@ -180,6 +180,9 @@ func (f *Federation) noteDoc(ctx context.Context, st *storage.Status, author *st
 			n.PollClosed = poll.ClosedAt
 		}
 	}
+	if err := f.articleDoc(ctx, st, &n); err != nil {
+		return NoteDoc{}, err
+	}
 	return n, nil
 }
 

@@ -86,7 +86,7 @@ func (f *Federation) keepNote(ctx context.Context, n *NoteDoc, depth int) (*stor
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errBadNote, err)
 	}
-	kept, err := f.social.ReceiveStatus(ctx, st, mentions, social.ReceiveOptions{Context: true, Depth: depth, Tags: hashtags(n), Media: remoteMedia(n), Poll: remotePoll(n), RemoteMentions: f.remoteMentions(ctx, n)})
+	kept, err := f.social.ReceiveStatus(ctx, st, mentions, social.ReceiveOptions{Context: true, Depth: depth, Tags: hashtags(n), Media: remoteMedia(n), Poll: remotePoll(n), RemoteMentions: f.remoteMentions(ctx, n), Article: remoteArticle(n, st)})
 	if err != nil || kept != nil {
 		return kept, err
 	}

@@ -232,7 +232,7 @@ func (f *Federation) receiveNote(ctx context.Context, actor *storage.Account, n 
 	if err != nil {
 		return err
 	}
-	_, err = f.social.ReceiveStatus(ctx, st, mentions, social.ReceiveOptions{Tags: hashtags(n), Media: remoteMedia(n), Poll: remotePoll(n), RemoteMentions: f.remoteMentions(ctx, n)})
+	_, err = f.social.ReceiveStatus(ctx, st, mentions, social.ReceiveOptions{Tags: hashtags(n), Media: remoteMedia(n), Poll: remotePoll(n), RemoteMentions: f.remoteMentions(ctx, n), Article: remoteArticle(n, st)})
 	return err
 }
 
@@ -360,7 +360,17 @@ func (f *Federation) receiveEdit(ctx context.Context, actor *storage.Account, n 
 	if n.Updated != nil && !n.Updated.After(at) {
 		at = *n.Updated
 	}
-	err := f.social.ReceiveUpdateStatus(ctx, actor, n.ID, SanitizeHTML(n.Content), n.Summary, n.Sensitive, at.UTC(), remoteMedia(n))
+	var err error
+	if isArticle(n) {
+		st := &storage.Status{URL: n.URL}
+		if st.URL == "" {
+			st.URL = n.ID
+		}
+		a := remoteArticle(n, st)
+		err = f.social.ReceiveUpdateArticle(ctx, actor, n.ID, st.Content, *a, n.Sensitive, at.UTC(), remoteMedia(n))
+	} else {
+		err = f.social.ReceiveUpdateStatus(ctx, actor, n.ID, SanitizeHTML(n.Content), n.Summary, n.Sensitive, at.UTC(), remoteMedia(n))
+	}
 	if isNotFound(err) {
 		return nil // an edit of a post we never had
 	}

@@ -192,6 +192,9 @@ func (s *Service) EditStatus(ctx context.Context, me *storage.Account, statusID 
 		if st.AccountID != me.ID || st.ReblogOfID != nil {
 			return ErrForbidden
 		}
+		if err := refuseArticleEdit(ctx, tx, st); err != nil {
+			return err
+		}
 		spoiler := strings.TrimSpace(in.SpoilerText)
 		// The version kept in the history has the images as they were.
 		if err := tx.UpdateStatusContent(ctx, st, html, text, spoiler, in.Sensitive || spoiler != "", s.now()); err != nil {

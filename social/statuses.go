@@ -316,6 +316,9 @@ type ReceiveOptions struct {
 	// the status mentions: with its author and the local accounts it
 	// mentions they are a direct post's participants.
 	RemoteMentions []int64
+	// Article is what a long-form post (an Article) has beyond its
+	// status: its title, summary and full text (blogs.go).
+	Article *RemoteArticle
 }
 
 // ReceiveStatus stores a status that a remote server sent, whose content the
@@ -356,6 +359,9 @@ func (s *Service) ReceiveStatus(ctx context.Context, st *storage.Status, mention
 			return err
 		}
 		if err := tx.TagStatus(ctx, st.ID, opts.Tags, st.CreatedAt); err != nil {
+			return err
+		}
+		if err := s.keepRemoteArticle(ctx, tx, st, opts.Article); err != nil {
 			return err
 		}
 		// A post kept for another reason (a follower here, a mention)

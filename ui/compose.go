@@ -263,7 +263,7 @@ func (h *handler) statusShow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	card := h.statusCard(r.Context(), me, sess.CSRFToken, st)
-	data := map[string]any{"Status": card}
+	data := map[string]any{"Status": card, "Article": h.articleOf(r.Context(), st)}
 	if st.Pending() {
 		refreshAt(w, *st.PendingUntil)
 	}

@@ -19,6 +19,7 @@ import (
 // pageRoutes mounts the three groups.
 func (h *handler) pageRoutes(r chi.Router) {
 	h.publicRoutes(r)
+	h.blogRoutes(r)
 	h.meRoutes(r)
 	h.adminPageRoutes(r)
 	h.adminTrendRoutes(r)

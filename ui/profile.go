@@ -151,6 +151,7 @@ func (h *handler) renderProfile(w http.ResponseWriter, r *http.Request, a *stora
 	}
 	if a.Local() {
 		data["Feed"] = "/@" + a.Username + ".rss"
+		data["BlogPosts"] = h.latestBlogPosts(ctx, a)
 	}
 	if sess, err := h.browserSession(r); err == nil && sess != nil && sess.User.Account != nil && sess.User.AccountID != a.ID {
 		rel, _ := h.social.RelationshipWith(ctx, sess.User.Account, a)
@@ -237,6 +238,10 @@ func (h *handler) post(w http.ResponseWriter, r *http.Request) {
 	}
 	if wantsActivity(r) {
 		redirectToActivity(w, r, st.URI)
+		return
+	}
+	if p, _ := h.social.BlogPostOfStatus(ctx, st); p != nil {
+		http.Redirect(w, r, st.URL, http.StatusFound) // a blog post's page is its own
 		return
 	}
 	ancestors, replies, err := h.social.StatusContext(ctx, nil, st)
