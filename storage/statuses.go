@@ -34,6 +34,9 @@ type Status struct {
 	// PendingUntil is set while a local post waits out its send delay:
 	// only its author sees it until then.
 	PendingUntil *time.Time
+	// LocalOnly posts are seen only by signed-in accounts of this server
+	// and never leave it.
+	LocalOnly bool `bun:",notnull"`
 
 	Account *Account `bun:"rel:belongs-to,join:account_id=id"`
 }

@@ -29,7 +29,7 @@ type fieldView struct {
 
 // verifiedBadge is what the profile says about a verified clinician.
 type verifiedBadge struct {
-	Profession, Regulator, RegistrationNumber, Organisation string
+	Profession, Specialty, Regulator, RegistrationNumber, Organisation string
 }
 
 // profileOrFeed is GET /@{username}: a local profile (/@name), a remote
@@ -128,7 +128,7 @@ func (h *handler) renderProfile(w http.ResponseWriter, r *http.Request, a *stora
 	}
 	var badge *verifiedBadge
 	if v, err := h.social.Verification(ctx, a.ID); err == nil && a.Local() && v.Current(time.Now()) {
-		badge = &verifiedBadge{Profession: v.Profession, Regulator: v.Regulator, RegistrationNumber: v.RegistrationNumber, Organisation: v.Organisation}
+		badge = &verifiedBadge{Profession: v.Profession, Specialty: v.Specialty, Regulator: v.Regulator, RegistrationNumber: v.RegistrationNumber, Organisation: v.Organisation}
 	}
 	home := a.URL
 	if home == "" {
