@@ -231,6 +231,14 @@ func (h *handler) post(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st, err := h.social.StatusByID(ctx, id)
+	if err == nil && st.LocalOnly && st.Account != nil && st.Account.Username == chi.URLParam(r, "username") && !wantsActivity(r) {
+		// A local-only post's address, followed by someone signed in
+		// here: their own page of it (which checks that they may).
+		if sess, serr := h.browserSession(r); serr == nil && sess != nil {
+			http.Redirect(w, r, "/statuses/"+strconv.FormatInt(st.ID, 10), http.StatusSeeOther)
+			return
+		}
+	}
 	if err != nil || !st.Local || st.Account == nil || st.Account.Username != chi.URLParam(r, "username") || st.ReblogOfID != nil || !h.social.MayView(ctx, nil, st) {
 		h.notFound(w, r)
 		return
