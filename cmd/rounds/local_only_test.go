@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"net/http"
@@ -39,6 +40,12 @@ func TestLocalOnlyPostStaysOnThisServer(t *testing.T) {
 		if code, body := call(t, a, bobTok, "POST", fmt.Sprintf("/api/v1/accounts/%d/follow", alice.ID), nil); code != http.StatusOK || body["following"] != true {
 			t.Fatalf("bob follows alice: %d %v", code, body)
 		}
+
+		// Live: the local stream of a member and of an anonymous reader.
+		streamCtx, stopStreams := context.WithCancel(ctx)
+		defer stopStreams()
+		bobLocal := sseLog(t, streamCtx, a.base+"/api/v1/streaming/public/local", bobTok)
+		anonLocal := sseLog(t, streamCtx, a.base+"/api/v1/streaming/public/local", "")
 
 		post := func(tok string, form url.Values) map[string]any {
 			t.Helper()
@@ -132,6 +139,12 @@ func TestLocalOnlyPostStaysOnThisServer(t *testing.T) {
 			if ritaOnA, err := a.svc.AccountByURI(ctx, rita.URI); err != nil || a.svc.MayView(ctx, ritaOnA, st) {
 				t.Errorf("rita (remote) may view %s on A (%v)", st.URI, err)
 			}
+		}
+		if got := bobLocal.String(); !strings.Contains(got, "update:"+loID) || !strings.Contains(got, "update:"+control["id"].(string)) {
+			t.Errorf("bob's local stream: %s, want the local-only post and the control", got)
+		}
+		if got := anonLocal.String(); strings.Contains(got, "update:"+loID) || !strings.Contains(got, "update:"+control["id"].(string)) {
+			t.Errorf("the anonymous local stream: %s, want the control post only", got)
 		}
 		// Nothing that A queued for other servers names them (a Delete
 		// names only the gone post's id), and B received nothing about them.
@@ -284,4 +297,40 @@ func sqlExec(t *testing.T, n *node, statement string) {
 	if _, err := db.SQLDB().ExecContext(context.Background(), statement); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// sseLog opens a stream over server-sent events at streamURL, with
+// token ("" for none); the server has subscribed once the response has
+// begun.
+func sseLog(t *testing.T, ctx context.Context, streamURL, token string) *streamLog {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(ctx, "GET", streamURL, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("SSE stream %s = %d", streamURL, resp.StatusCode)
+	}
+	log := &streamLog{}
+	go func() {
+		sc := bufio.NewScanner(resp.Body)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		event := ""
+		for sc.Scan() {
+			line := sc.Text()
+			switch {
+			case strings.HasPrefix(line, "event: "):
+				event = strings.TrimPrefix(line, "event: ")
+			case strings.HasPrefix(line, "data: ") && event != "":
+				log.add(event, strings.TrimPrefix(line, "data: "))
+				event = ""
+			}
+		}
+	}()
+	return log
 }
