@@ -68,6 +68,7 @@ type Verification struct {
 	Regulator          string  `json:"regulator"`
 	RegistrationNumber string  `json:"registration_number"`
 	Organisation       string  `json:"organisation"`
+	Specialty          string  `json:"specialty"`
 	VerifiedBy         string  `json:"verified_by"`
 	VerifiedAt         string  `json:"verified_at"`
 	RecheckAt          string  `json:"recheck_at"`
@@ -95,7 +96,7 @@ func (p *present) AdminAccount(ctx context.Context, aa storage.AdminAccount) *Ad
 		if v, err := p.h.social.Verification(ctx, a.ID); err == nil && v != nil {
 			vv := &Verification{
 				Profession: v.Profession, Regulator: v.Regulator, RegistrationNumber: v.RegistrationNumber,
-				Organisation: v.Organisation, VerifiedBy: v.VerifiedBy, VerifiedAt: mastoTime(v.VerifiedAt),
+				Organisation: v.Organisation, Specialty: v.Specialty, VerifiedBy: v.VerifiedBy, VerifiedAt: mastoTime(v.VerifiedAt),
 				RecheckAt: mastoTime(v.RecheckAt), Current: v.Current(time.Now()),
 			}
 			if v.RevokedAt != nil {
@@ -238,6 +239,7 @@ func (h *handler) adminVerify(r *http.Request, id int64, p params) error {
 	d := social.ClinicianDetails{
 		Profession: p.str("profession"), Regulator: p.str("regulator"),
 		RegistrationNumber: p.str("registration_number"), Organisation: p.str("organisation"),
+		Specialty: p.str("specialty"),
 	}
 	if s := p.str("recheck_at"); s != "" {
 		t, err := parseDate(s)

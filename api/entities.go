@@ -126,6 +126,9 @@ type Status struct {
 	Bookmarked         bool               `json:"bookmarked"`
 	Pinned             bool               `json:"pinned"`
 	Filtered           []any              `json:"filtered"`
+	// LocalOnly (as glitch-soc has it): seen only by signed-in accounts
+	// of this server, never sent to others.
+	LocalOnly bool `json:"local_only"`
 }
 
 // Relationship is Mastodon's Relationship entity.
@@ -347,6 +350,7 @@ func (p *present) Status(ctx context.Context, st *storage.Status) *Status {
 		Sensitive: st.Sensitive, SpoilerText: st.SpoilerText, MediaAttachments: []*MediaAttachment{},
 		Mentions: []Mention{}, Tags: []TagRef{}, Emojis: []any{}, Language: optString(st.Language),
 		InReplyToID: optID(st.InReplyToID), InReplyToAccountID: optID(st.InReplyToAccountID), Filtered: p.filteredOf(ctx, st),
+		LocalOnly: st.LocalOnly,
 	}
 	if st.EditedAt != nil {
 		e := mastoTime(*st.EditedAt)

@@ -243,7 +243,8 @@ func (h *handler) dismissSuggestion(w http.ResponseWriter, r *http.Request) {
 
 // directory is GET /api/v1/directory: discoverable accounts, with
 // Mastodon's offset, limit (40, at most 80), order (active, the default,
-// or new) and local, and Rounds' verified, profession and organisation.
+// or new) and local, and Rounds' verified, profession, specialty,
+// organisation and q (words in the name or bio).
 func (h *handler) directory(w http.ResponseWriter, r *http.Request) {
 	p, err := parseParams(r)
 	if err != nil {
@@ -253,6 +254,7 @@ func (h *handler) directory(w http.ResponseWriter, r *http.Request) {
 	o := social.DirectoryOptions{
 		Active: p.str("order") != "new", Local: p.boolean("local"), Verified: p.boolean("verified"),
 		Profession: strings.TrimSpace(p.str("profession")), Organisation: strings.TrimSpace(p.str("organisation")),
+		Specialty: strings.TrimSpace(p.str("specialty")), Query: strings.TrimSpace(p.str("q")),
 	}
 	if o.Limit, err = intParam(p, "limit", 40); err != nil {
 		h.writeError(w, r, err)

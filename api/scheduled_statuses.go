@@ -39,6 +39,8 @@ type ScheduledParams struct {
 	Language      *string        `json:"language"`
 	ApplicationID *string        `json:"application_id"`
 	WithRateLimit bool           `json:"with_rate_limit"`
+	// LocalOnly is the local_only the post was scheduled with, or null.
+	LocalOnly *bool `json:"local_only"`
 }
 
 // ScheduledPoll is the poll of a scheduled post as Mastodon keeps it
@@ -66,6 +68,7 @@ func (p *present) ScheduledStatus(ctx context.Context, ss *storage.ScheduledStat
 		Params: ScheduledParams{
 			Text: in.Text, MediaIDs: in.MediaIDs, Sensitive: in.Sensitive, SpoilerText: nonEmpty(in.SpoilerText),
 			Visibility: in.Visibility, Idempotency: nonEmpty(in.IdempotencyKey), Language: nonEmpty(in.Language),
+			LocalOnly: in.LocalOnly,
 		},
 	}
 	if in.InReplyToID != 0 {

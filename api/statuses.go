@@ -64,6 +64,11 @@ func newStatusFrom(p params) (social.NewStatus, error) {
 		return in, err
 	}
 	in.Poll, err = newPollFrom(p)
+	if p.has("local_only") {
+		// glitch-soc's parameter; without it a reply follows its parent.
+		localOnly := p.boolean("local_only")
+		in.LocalOnly = &localOnly
+	}
 	return in, err
 }
 

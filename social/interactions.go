@@ -35,7 +35,7 @@ func (s *Service) Favourite(ctx context.Context, me *storage.Account, statusID i
 			return err
 		}
 		if !st.Account.Local() {
-			return s.publish(ctx, tx, PublishArgs{Type: PublishLike, AccountID: me.ID, ActivityURI: fav.URI, ObjectURI: st.URI, Inboxes: []string{st.Account.InboxURL}})
+			return s.publish(ctx, tx, PublishArgs{Type: PublishLike, AccountID: me.ID, ActivityURI: fav.URI, ObjectURI: st.URI, Inboxes: []string{st.Account.InboxURL}, LocalOnly: st.LocalOnly})
 		}
 		return nil
 	})
@@ -62,7 +62,7 @@ func (s *Service) Unfavourite(ctx context.Context, me *storage.Account, statusID
 			return err
 		}
 		if !st.Account.Local() {
-			return s.publish(ctx, tx, PublishArgs{Type: PublishUndoLike, AccountID: me.ID, ActivityURI: fav.URI, ObjectURI: st.URI, Inboxes: []string{st.Account.InboxURL}})
+			return s.publish(ctx, tx, PublishArgs{Type: PublishUndoLike, AccountID: me.ID, ActivityURI: fav.URI, ObjectURI: st.URI, Inboxes: []string{st.Account.InboxURL}, LocalOnly: st.LocalOnly})
 		}
 		return nil
 	})
@@ -86,7 +86,7 @@ func (s *Service) Reblog(ctx context.Context, me *storage.Account, statusID int6
 				return err
 			}
 		}
-		if !VisibleToPublic(st) {
+		if !OpenVisibility(st) {
 			return invalid("", "only public and unlisted posts can be boosted")
 		}
 		if existing, err := tx.ReblogBetween(ctx, me.ID, st.ID); err == nil {
@@ -97,6 +97,7 @@ func (s *Service) Reblog(ctx context.Context, me *storage.Account, statusID int6
 		boost = &storage.Status{
 			ID: id, URI: fmt.Sprintf("%s/statuses/%d/activity", me.URI, id), URL: st.URL, AccountID: me.ID,
 			ReblogOfID: &st.ID, Visibility: VisibilityPublic, Local: true, CreatedAt: s.now(),
+			LocalOnly: st.LocalOnly, // nobody elsewhere may see what it boosts
 		}
 		if err := tx.InsertStatus(ctx, boost, nil); err != nil {
 			return err
@@ -136,7 +137,7 @@ func (s *Service) Unreblog(ctx context.Context, me *storage.Account, statusID in
 		if !st.Account.Local() {
 			inboxes = []string{st.Account.InboxURL}
 		}
-		return s.publish(ctx, tx, PublishArgs{Type: PublishUndoBoost, AccountID: me.ID, ActivityURI: boost.URI, ObjectURI: st.URI, Inboxes: inboxes})
+		return s.publish(ctx, tx, PublishArgs{Type: PublishUndoBoost, AccountID: me.ID, ActivityURI: boost.URI, ObjectURI: st.URI, Inboxes: inboxes, LocalOnly: st.LocalOnly})
 	})
 	return domainErr(err)
 }

@@ -29,7 +29,7 @@ func (s *Service) Pin(ctx context.Context, me *storage.Account, st *storage.Stat
 	if st.AccountID != me.ID || st.ReblogOfID != nil {
 		return invalid("", "you can only pin your own posts")
 	}
-	if !VisibleToPublic(st) {
+	if !OpenVisibility(st) {
 		return invalid("", "only public and unlisted posts can be pinned")
 	}
 	if s.db.Pinned(ctx, me.ID, st.ID) {

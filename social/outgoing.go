@@ -44,6 +44,10 @@ type Outgoing struct {
 // inbox, and the jobs that send it, in one transaction; inboxes are
 // de-duplicated.
 func (s *Service) QueueDelivery(ctx context.Context, out Outgoing, inboxes []string) error {
+	if s.localOnlyDelivery(ctx, out) {
+		s.log.Warn("not delivering an activity about a local-only post", "activity", out.URI, "status_id", out.StatusID)
+		return nil
+	}
 	seen := map[string]bool{}
 	var unique []string
 	for _, in := range inboxes {

@@ -196,9 +196,11 @@ type DirectoryOptions struct {
 	Offset, Limit int
 	Active, Local bool
 	// Rounds' filters: clinicians whose verification stands, of a
-	// profession or organisation.
-	Verified                 bool
-	Profession, Organisation string
+	// profession, specialty or organisation.
+	Verified                            bool
+	Profession, Specialty, Organisation string
+	// Query keeps accounts whose name or bio holds it.
+	Query string
 }
 
 // Directory lists the accounts that chose to be discoverable (never those
@@ -211,6 +213,7 @@ func (s *Service) Directory(ctx context.Context, viewer *storage.Account, o Dire
 	}
 	return s.db.Directory(ctx, storage.DirectoryQuery{Viewer: viewerID,
 		Offset: o.Offset, Limit: o.Limit, Active: o.Active, Local: o.Local,
-		Verified: o.Verified, Profession: o.Profession, Organisation: o.Organisation, Now: s.now(),
+		Verified: o.Verified, Profession: o.Profession, Specialty: o.Specialty, Organisation: o.Organisation,
+		Query: o.Query, Now: s.now(),
 	})
 }

@@ -59,6 +59,9 @@ type PublishArgs struct {
 	// ObjectURIs are what a Flag reports; Content is its comment.
 	ObjectURIs []string `json:"object_uris,omitempty"`
 	Content    string   `json:"content,omitempty"`
+	// LocalOnly marks an action about a local-only post (see
+	// skipLocalOnly), for rows that may be gone.
+	LocalOnly bool `json:"local_only,omitempty"`
 }
 
 // Kind names the job kind.
@@ -70,6 +73,9 @@ func (PublishArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAt
 func (s *Service) publish(ctx context.Context, tx storage.Tx, args PublishArgs) error {
 	if s.jobs == nil {
 		return nil
+	}
+	if local, err := aboutLocalOnly(ctx, tx, args); err != nil || local {
+		return err
 	}
 	return s.jobs.InsertTx(ctx, tx, args, nil)
 }

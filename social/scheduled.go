@@ -34,6 +34,7 @@ type ScheduledParams struct {
 	Poll               *NewPoll `json:"poll,omitempty"`
 	IdempotencyKey     string   `json:"idempotency,omitempty"`
 	PostDespiteWarning bool     `json:"post_despite_warning,omitempty"`
+	LocalOnly          *bool    `json:"local_only,omitempty"`
 }
 
 // newStatus is the post the params describe.
@@ -41,6 +42,7 @@ func (p *ScheduledParams) newStatus() NewStatus {
 	in := NewStatus{
 		Text: p.Text, SpoilerText: p.SpoilerText, Visibility: p.Visibility, Sensitive: p.Sensitive,
 		InReplyToID: p.InReplyToID, Language: p.Language, Poll: p.Poll, PostDespiteWarning: p.PostDespiteWarning,
+		LocalOnly: p.LocalOnly,
 	}
 	for _, s := range p.MediaIDs {
 		var id int64
@@ -133,7 +135,7 @@ func (s *Service) ScheduleStatus(ctx context.Context, author *storage.Account, i
 	p := ScheduledParams{
 		Text: text, SpoilerText: in.SpoilerText, Visibility: in.Visibility, Sensitive: in.Sensitive,
 		InReplyToID: in.InReplyToID, Language: in.Language, Poll: in.Poll,
-		IdempotencyKey: in.IdempotencyKey, PostDespiteWarning: in.PostDespiteWarning,
+		IdempotencyKey: in.IdempotencyKey, PostDespiteWarning: in.PostDespiteWarning, LocalOnly: in.LocalOnly,
 	}
 	media := uniqueIDs(in.MediaIDs)
 	for _, id := range media {

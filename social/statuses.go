@@ -52,6 +52,10 @@ type NewStatus struct {
 	// SendDespiteTone is the author's "send anyway" after the tone check
 	// asked them to pause (tone_policy.go).
 	SendDespiteTone bool
+	// LocalOnly, when true, keeps the post on this server: only its
+	// signed-in accounts see it. When not given, a reply is local-only
+	// when its parent is.
+	LocalOnly *bool
 }
 
 // idempotencyWindow is how long an Idempotency-Key is remembered.
@@ -149,6 +153,7 @@ func (s *Service) postStatus(ctx context.Context, author *storage.Account, in Ne
 		CreatedAt:    s.now(),
 		Account:      author,
 		PendingUntil: pendingUntil,
+		LocalOnly:    in.LocalOnly != nil && *in.LocalOnly,
 	}
 	if in.InReplyToID != 0 {
 		parent, err := s.db.StatusByID(ctx, in.InReplyToID)
@@ -179,6 +184,9 @@ func (s *Service) postStatus(ctx context.Context, author *storage.Account, in Ne
 			st.InReplyToID = &parent.ID
 			st.InReplyToURI = parent.URI
 			st.InReplyToAccountID = &parent.AccountID
+			if in.LocalOnly == nil && parent.LocalOnly {
+				st.LocalOnly = true
+			}
 		}
 		var mentions []int64
 		if st.InReplyToAccountID != nil && *st.InReplyToAccountID != author.ID {
@@ -258,7 +266,7 @@ func (s *Service) DeleteStatus(ctx context.Context, me *storage.Account, statusI
 			return nil // it never left this server: nothing to tell anyone
 		}
 		s.emit(ctx, Event{Type: "delete", StatusID: st.ID})
-		return s.publish(ctx, tx, PublishArgs{Type: PublishDelete, AccountID: me.ID, ObjectURI: st.URI, Visibility: st.Visibility})
+		return s.publish(ctx, tx, PublishArgs{Type: PublishDelete, AccountID: me.ID, ObjectURI: st.URI, Visibility: st.Visibility, LocalOnly: st.LocalOnly})
 	})
 	done(err == nil)
 	if err != nil {
@@ -487,6 +495,14 @@ func sameHost(a, b string) bool {
 
 // VisibleToPublic reports whether anyone may see st without signing in.
 func VisibleToPublic(st *storage.Status) bool {
+	return OpenVisibility(st) && !st.LocalOnly
+}
+
+// OpenVisibility reports whether st, published, is public or unlisted:
+// for everyone who may see this server's posts at all (everyone, or the
+// signed-in accounts of this server for a local-only one). Those are the
+// posts that may be boosted and pinned.
+func OpenVisibility(st *storage.Status) bool {
 	return !st.Pending() && (st.Visibility == VisibilityPublic || st.Visibility == VisibilityUnlisted)
 }
 

@@ -32,6 +32,7 @@ type ClinicianDetails struct {
 	Regulator          string // "Medical Council of Ireland", "NMBI", "GMC" ...
 	RegistrationNumber string
 	Organisation       string // the employing organisation
+	Specialty          string // "Cardiology", "Emergency medicine" ...; may be empty
 	// RecheckAt is when the registration must be checked again; the
 	// verification lapses then unless renewed. Zero means one year.
 	RecheckAt time.Time
@@ -42,6 +43,7 @@ func (d *ClinicianDetails) normalise(now time.Time) error {
 	d.Regulator = strings.TrimSpace(d.Regulator)
 	d.RegistrationNumber = strings.TrimSpace(d.RegistrationNumber)
 	d.Organisation = strings.TrimSpace(d.Organisation)
+	d.Specialty = strings.Join(strings.Fields(d.Specialty), " ")
 	known := false
 	for _, p := range Professions {
 		known = known || p == d.Profession
@@ -55,6 +57,8 @@ func (d *ClinicianDetails) normalise(now time.Time) error {
 		return invalid("registration_number", "is needed")
 	case len(d.Regulator)+len(d.RegistrationNumber) > 200 || len(d.Organisation) > 200:
 		return invalid("regulator", "and registration number are too long")
+	case len(d.Specialty) > 100:
+		return invalid("specialty", "is too long (at most 100 characters)")
 	}
 	if d.RecheckAt.IsZero() {
 		d.RecheckAt = now.AddDate(1, 0, 0)
@@ -145,7 +149,7 @@ func (s *Service) VerifyClinician(ctx context.Context, a Actor, accountID int64,
 		}
 		v := &storage.ClinicianVerification{
 			AccountID: acct.ID, Profession: d.Profession, Regulator: d.Regulator,
-			RegistrationNumber: d.RegistrationNumber, Organisation: d.Organisation,
+			RegistrationNumber: d.RegistrationNumber, Organisation: d.Organisation, Specialty: d.Specialty,
 			VerifiedByAccountID: a.accountID(), VerifiedBy: a.Label(),
 			VerifiedAt: now, RecheckAt: d.RecheckAt.UTC(), UpdatedAt: now,
 		}
@@ -164,7 +168,7 @@ func (s *Service) VerifyClinician(ctx context.Context, a Actor, accountID int64,
 		out = v
 		e := accountAudit("verify_clinician", acct, reason)
 		e.detail = map[string]any{"profession": v.Profession, "regulator": v.Regulator,
-			"registration_number": v.RegistrationNumber, "organisation": v.Organisation,
+			"registration_number": v.RegistrationNumber, "organisation": v.Organisation, "specialty": v.Specialty,
 			"recheck_at": v.RecheckAt.Format(time.RFC3339)}
 		return s.appendAudit(ctx, tx, a, e)
 	})

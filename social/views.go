@@ -76,7 +76,8 @@ func (s *Service) RelationshipWith(ctx context.Context, me, other *storage.Accou
 // MayView reports whether viewer (nil: anonymous) may see st: public and
 // unlisted posts are for everyone; followers-only ones for accepted
 // followers, the author and those mentioned; direct ones for the author and
-// those mentioned. Nobody sees the posts of someone who blocks them, of a
+// those mentioned. A local-only post is further seen only by signed-in
+// accounts of this server. Nobody sees the posts of someone who blocks them, of a
 // suspended account, or a post still waiting out its send delay (but its
 // author). A boost is seen only by those who may see both the boost and
 // the post it boosts: a boost must not carry a post past these rules.
@@ -203,7 +204,12 @@ func mayViewPost(ctx context.Context, q viewQueries, viewer *storage.Account, st
 			return false
 		}
 	}
-	if VisibleToPublic(st) {
+	// Local-only: for the signed-in accounts of this server alone, even
+	// those a remote post mentions.
+	if st.LocalOnly && (viewer == nil || !viewer.Local()) {
+		return false
+	}
+	if OpenVisibility(st) {
 		return true
 	}
 	if viewer == nil {
@@ -262,7 +268,7 @@ func (s *Service) AccountTimeline(ctx context.Context, viewer, a *storage.Accoun
 	}
 	f := storage.StatusFilter{
 		Visibilities: vis, ExcludeReplies: o.ExcludeReplies, ExcludeReblogs: o.ExcludeReblogs, Tag: o.Tagged,
-		Own: viewer != nil && viewer.ID == a.ID,
+		Own: viewer != nil && viewer.ID == a.ID, LocalOnly: viewer != nil && viewer.Local(),
 	}
 	return s.visiblePage(ctx, viewer, o.Page, func(p storage.Page) ([]*storage.Status, error) {
 		return s.db.AccountStatusesFiltered(ctx, a.ID, f, p)
@@ -278,7 +284,7 @@ func (s *Service) FollowAccounts(ctx context.Context, a *storage.Account, follow
 // PublicTimeline returns public posts: local, remote or both, optionally
 // with a hashtag.
 func (s *Service) PublicTimeline(ctx context.Context, local, remote bool, tag string, p storage.Page) ([]*storage.Status, error) {
-	return s.db.PublicTimeline(ctx, local, remote, tag, p)
+	return s.db.PublicTimeline(ctx, local, remote, tag, false, p)
 }
 
 // PublicTimelineFor is PublicTimeline as viewer (nil: anonymous) reads
@@ -287,7 +293,7 @@ func (s *Service) PublicTimeline(ctx context.Context, local, remote bool, tag st
 // public post is still one its author chose not to show this reader).
 func (s *Service) PublicTimelineFor(ctx context.Context, viewer *storage.Account, local, remote bool, tag string, p storage.Page) ([]*storage.Status, error) {
 	load := func(p storage.Page) ([]*storage.Status, error) {
-		return s.db.PublicTimeline(ctx, local, remote, tag, p)
+		return s.db.PublicTimeline(ctx, local, remote, tag, viewer != nil && viewer.Local(), p)
 	}
 	if viewer == nil {
 		return load(p)

@@ -19,6 +19,7 @@ type ClinicianVerification struct {
 	Regulator           string `bun:",notnull"`
 	RegistrationNumber  string `bun:",notnull"`
 	Organisation        string `bun:",notnull"`
+	Specialty           string `bun:",notnull"`
 	VerifiedByAccountID *int64
 	VerifiedBy          string    `bun:",notnull"`
 	VerifiedAt          time.Time `bun:",notnull"`
@@ -42,6 +43,7 @@ func (q queries) PutVerification(ctx context.Context, v *ClinicianVerification) 
 		Set("regulator = EXCLUDED.regulator").
 		Set("registration_number = EXCLUDED.registration_number").
 		Set("organisation = EXCLUDED.organisation").
+		Set("specialty = EXCLUDED.specialty").
 		Set("verified_by_account_id = EXCLUDED.verified_by_account_id").
 		Set("verified_by = EXCLUDED.verified_by").
 		Set("verified_at = EXCLUDED.verified_at").

@@ -202,9 +202,12 @@ type DirectoryQuery struct {
 	Local  bool
 	// Verified, Profession and Organisation keep clinicians whose
 	// verification stands at Now (any of them set asks for one).
-	Verified                 bool
-	Profession, Organisation string
-	Now                      time.Time
+	Verified                            bool
+	Profession, Specialty, Organisation string
+	Now                                 time.Time
+	// Query, when not empty, keeps accounts whose username, display name
+	// or bio holds it (any case).
+	Query string
 	// Viewer, when not 0, is the signed-in person: accounts they block or
 	// mute, or that block them, are left out for them.
 	Viewer int64
@@ -214,7 +217,12 @@ type DirectoryQuery struct {
 func (q queries) Directory(ctx context.Context, d DirectoryQuery) ([]*Account, error) {
 	var out []*Account
 	sel := q.r.NewSelect().Model(&out).ModelTableExpr("accounts AS a").ColumnExpr("a.*").
-		Where(listedAccount, true, true)
+		Where(listedAccount, true, true).
+		Where("NOT EXISTS (SELECT 1 FROM users AS u WHERE u.account_id = a.id AND u.disabled = ?)", true)
+	if q := strings.TrimSpace(d.Query); q != "" {
+		like := "%" + escapeLike(q) + "%"
+		sel = sel.Where(`(lower(a.username) LIKE ? ESCAPE '\' OR lower(a.display_name) LIKE ? ESCAPE '\' OR lower(a.note) LIKE ? ESCAPE '\')`, like, like, like)
+	}
 	if d.Local {
 		sel = sel.Where("a.domain = ''")
 	}
@@ -222,11 +230,15 @@ func (q queries) Directory(ctx context.Context, d DirectoryQuery) ([]*Account, e
 		sel = sel.Where(`NOT EXISTS (SELECT 1 FROM blocks AS b WHERE (b.account_id = ? AND b.target_account_id = a.id) OR (b.account_id = a.id AND b.target_account_id = ?))
 AND NOT EXISTS (SELECT 1 FROM mutes AS m WHERE m.account_id = ? AND m.target_account_id = a.id)`, d.Viewer, d.Viewer, d.Viewer)
 	}
-	if d.Verified || d.Profession != "" || d.Organisation != "" {
+	if d.Verified || d.Profession != "" || d.Specialty != "" || d.Organisation != "" {
 		cond, args := currentVerification, []any{d.Now}
 		if d.Profession != "" {
 			cond += " AND cv.profession = ?"
 			args = append(args, strings.ToLower(d.Profession))
+		}
+		if d.Specialty != "" {
+			cond += " AND lower(cv.specialty) = ?"
+			args = append(args, strings.ToLower(d.Specialty))
 		}
 		if d.Organisation != "" {
 			cond += " AND lower(cv.organisation) = ?"
@@ -245,4 +257,33 @@ AND NOT EXISTS (SELECT 1 FROM mutes AS m WHERE m.account_id = ? AND m.target_acc
 		return nil, fmt.Errorf("directory: %w", err)
 	}
 	return out, nil
+}
+
+// DirectoryFacets are the values the directory's verified clinicians
+// hold, to filter by: each sorted, without duplicates.
+type DirectoryFacets struct {
+	Professions, Specialties, Organisations []string
+}
+
+// VerifiedDirectoryFacets returns the professions, specialties and
+// organisations of the listed local clinicians whose verification stands
+// at now.
+func (q queries) VerifiedDirectoryFacets(ctx context.Context, now time.Time) (DirectoryFacets, error) {
+	var f DirectoryFacets
+	for _, c := range []struct {
+		col string
+		out *[]string
+	}{{"profession", &f.Professions}, {"specialty", &f.Specialties}, {"organisation", &f.Organisations}} {
+		err := q.r.NewSelect().TableExpr("clinician_verifications AS cv").
+			ColumnExpr("DISTINCT cv."+c.col).
+			Join("JOIN accounts AS a ON a.id = cv.account_id").
+			Where("cv.revoked_at IS NULL AND cv.recheck_at > ?", now).
+			Where("cv."+c.col+" <> ''").Where("a.domain = ''").
+			Where(listedAccount, true, true).
+			OrderExpr("cv."+c.col).Scan(ctx, c.out)
+		if err != nil {
+			return f, fmt.Errorf("directory %s values: %w", c.col, err)
+		}
+	}
+	return f, nil
 }

@@ -34,6 +34,9 @@ type Status struct {
 	// PendingUntil is set while a local post waits out its send delay:
 	// only its author sees it until then.
 	PendingUntil *time.Time
+	// LocalOnly posts are seen only by signed-in accounts of this server
+	// and never leave it.
+	LocalOnly bool `bun:",notnull"`
 
 	Account *Account `bun:"rel:belongs-to,join:account_id=id"`
 }
@@ -305,13 +308,14 @@ func withoutKeys(q *bun.SelectQuery) *bun.SelectQuery {
 }
 
 // AccountStatuses returns the statuses of accountID with the given
-// visibilities, newest first.
+// visibilities, newest first, less local-only ones (it serves other
+// servers).
 func (q queries) AccountStatuses(ctx context.Context, accountID int64, visibilities []string, p Page) ([]*Status, error) {
 	var sts []*Status
 	sel := q.r.NewSelect().Model(&sts).Relation("Account").
 		Where("s.account_id = ?", accountID).
 		Where("s.visibility IN (?)", bun.In(visibilities)).
-		Where("s.pending_until IS NULL")
+		Where("s.pending_until IS NULL").Where("s.local_only = ?", false)
 	if err := p.apply(sel, "s.id").Scan(ctx); err != nil {
 		return nil, fmt.Errorf("account statuses: %w", err)
 	}
@@ -379,8 +383,11 @@ type StatusFilter struct {
 	ExcludeReblogs bool
 	Tag            string
 	// Own is set when the author reads their own statuses, which include
-	// posts still waiting out their send delay.
+	// posts still waiting out their send delay and local-only ones.
 	Own bool
+	// LocalOnly keeps local-only posts, for a signed-in reader of this
+	// server.
+	LocalOnly bool
 }
 
 // AccountStatusesFiltered returns accountID's statuses matching f, newest
@@ -392,6 +399,9 @@ func (q queries) AccountStatusesFiltered(ctx context.Context, accountID int64, f
 		Where("s.visibility IN (?)", bun.In(f.Visibilities))
 	if !f.Own {
 		sel = sel.Where("s.pending_until IS NULL")
+	}
+	if !f.Own && !f.LocalOnly {
+		sel = sel.Where("s.local_only = ?", false)
 	}
 	if f.ExcludeReplies {
 		// Mastodon keeps replies to oneself (threads) in the list.
@@ -422,11 +432,16 @@ func reverseIfMin[T any](sts []T, p Page) {
 // PublicTimeline returns public statuses, newest first: local ones only,
 // remote ones only, or both; with a hashtag when tag is set. Limited
 // (silenced) accounts' posts reach only their followers, never these.
-func (q queries) PublicTimeline(ctx context.Context, local, remote bool, tag string, p Page) ([]*Status, error) {
+// Local-only posts are in it only withLocalOnly (for a signed-in reader of
+// this server).
+func (q queries) PublicTimeline(ctx context.Context, local, remote bool, tag string, withLocalOnly bool, p Page) ([]*Status, error) {
 	var sts []*Status
 	sel := q.r.NewSelect().Model(&sts).Relation("Account").
 		Where("s.visibility = 'public'").Where("s.reblog_of_id IS NULL").Where("s.pending_until IS NULL").
 		Where("account.suspended_at IS NULL").Where("account.silenced_at IS NULL")
+	if !withLocalOnly {
+		sel = sel.Where("s.local_only = ?", false)
+	}
 	if local && !remote {
 		sel = sel.Where("s.local = ?", true)
 	} else if remote && !local {

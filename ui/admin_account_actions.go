@@ -91,6 +91,7 @@ func verifyAccount(ctx context.Context, s *social.Service, a social.Actor, id in
 		Regulator:          form.Get("regulator"),
 		RegistrationNumber: form.Get("registration_number"),
 		Organisation:       form.Get("organisation"),
+		Specialty:          form.Get("specialty"),
 	}
 	if raw := strings.TrimSpace(form.Get("recheck_at")); raw != "" {
 		t, err := time.Parse("2006-01-02", raw)

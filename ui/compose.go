@@ -26,8 +26,10 @@ const composeSlots = social.MaxMediaPerStatus
 type composeForm struct {
 	Text, SpoilerText, Visibility string
 	Sensitive                     bool
-	InReplyToID                   int64
-	Media                         []composeMedia // uploaded already
+	// LocalOnly: "Only people on this server".
+	LocalOnly   bool
+	InReplyToID int64
+	Media       []composeMedia // uploaded already
 	// A poll, when any of its choices is filled in.
 	PollOptions                  []string // one per slot, "" when empty
 	PollExpiresIn                int      // seconds
@@ -89,6 +91,7 @@ func (h *handler) composeShow(w http.ResponseWriter, r *http.Request) {
 			form.Text += " "
 		}
 		form.SpoilerText = parent.SpoilerText
+		form.LocalOnly = parent.LocalOnly // a reply to a local-only post stays here
 	}
 	h.showCompose(w, r, sess, http.StatusOK, form, nil)
 }
@@ -105,7 +108,7 @@ func (h *handler) composePost(w http.ResponseWriter, r *http.Request) {
 	me := sess.User.Account
 	form := composeForm{
 		Text: f.Get("text"), SpoilerText: f.Get("spoiler_text"), Visibility: f.Get("visibility"),
-		Sensitive:    f.Get("sensitive") != "",
+		Sensitive: f.Get("sensitive") != "", LocalOnly: f.Get("local_only") != "",
 		PollMultiple: f.Get("poll_multiple") != "", PollHideTotals: f.Get("poll_hide_totals") != "",
 	}
 	form.InReplyToID, _ = strconv.ParseInt(f.Get("in_reply_to_id"), 10, 64)
@@ -164,6 +167,7 @@ func (h *handler) composePost(w http.ResponseWriter, r *http.Request) {
 	in := social.NewStatus{
 		Text: form.Text, SpoilerText: form.SpoilerText, Visibility: form.Visibility,
 		Sensitive: form.Sensitive, InReplyToID: form.InReplyToID, Poll: form.poll(),
+		LocalOnly: &form.LocalOnly,
 		// Both the box and the button: an explicit confirmation.
 		PostDespiteWarning: f.Get("post_anyway") == "yes" && f.Get("confirm_no_patient") == "yes",
 		SendDespiteTone:    f.Get("tone_action") == "send",

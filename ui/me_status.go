@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"html/template"
+	"strings"
 	"time"
 
 	"rounds/social"
@@ -123,6 +124,9 @@ func (h *handler) statusCard(ctx context.Context, me *storage.Account, csrf stri
 	}
 	if st.Visibility != social.VisibilityPublic {
 		c.VisibilityLabel = visibilityLabel(st.Visibility)
+	}
+	if st.LocalOnly {
+		c.VisibilityLabel = strings.TrimPrefix(c.VisibilityLabel+" · Only people on this server", " · ")
 	}
 	if c.URL == "" {
 		c.URL = st.URI

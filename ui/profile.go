@@ -29,7 +29,7 @@ type fieldView struct {
 
 // verifiedBadge is what the profile says about a verified clinician.
 type verifiedBadge struct {
-	Profession, Regulator, RegistrationNumber, Organisation string
+	Profession, Specialty, Regulator, RegistrationNumber, Organisation string
 }
 
 // profileOrFeed is GET /@{username}: a local profile (/@name), a remote
@@ -128,7 +128,7 @@ func (h *handler) renderProfile(w http.ResponseWriter, r *http.Request, a *stora
 	}
 	var badge *verifiedBadge
 	if v, err := h.social.Verification(ctx, a.ID); err == nil && a.Local() && v.Current(time.Now()) {
-		badge = &verifiedBadge{Profession: v.Profession, Regulator: v.Regulator, RegistrationNumber: v.RegistrationNumber, Organisation: v.Organisation}
+		badge = &verifiedBadge{Profession: v.Profession, Specialty: v.Specialty, Regulator: v.Regulator, RegistrationNumber: v.RegistrationNumber, Organisation: v.Organisation}
 	}
 	home := a.URL
 	if home == "" {
@@ -232,6 +232,14 @@ func (h *handler) post(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st, err := h.social.StatusByID(ctx, id)
+	if err == nil && st.LocalOnly && st.Account != nil && st.Account.Username == chi.URLParam(r, "username") && !wantsActivity(r) {
+		// A local-only post's address, followed by someone signed in
+		// here: their own page of it (which checks that they may).
+		if sess, serr := h.browserSession(r); serr == nil && sess != nil {
+			http.Redirect(w, r, "/statuses/"+strconv.FormatInt(st.ID, 10), http.StatusSeeOther)
+			return
+		}
+	}
 	if err != nil || !st.Local || st.Account == nil || st.Account.Username != chi.URLParam(r, "username") || st.ReblogOfID != nil || !h.social.MayView(ctx, nil, st) {
 		h.notFound(w, r)
 		return

@@ -25,6 +25,7 @@ func (h *handler) publicRoutes(r chi.Router) {
 	r.Post("/@{username}/follow", h.followFromPage)
 	r.Get("/tags/{tag}", h.tagTimeline)
 	r.Get("/public/local", h.localTimeline)
+	r.Get("/directory", h.directoryPage)
 	r.Get("/authorize_interaction", h.authorizeInteraction)
 }
 

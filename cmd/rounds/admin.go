@@ -95,6 +95,7 @@ func accountCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 			fs.StringVar(&details.Regulator, "regulator", "", "the regulator, such as \"Medical Council of Ireland\", NMBI, CORU, PSI, GMC, NMC")
 			fs.StringVar(&details.RegistrationNumber, "registration-number", "", "the registration number with that regulator")
 			fs.StringVar(&details.Organisation, "organisation", "", "the employing organisation")
+			fs.StringVar(&details.Specialty, "specialty", "", "the clinician's specialty, such as Cardiology (optional)")
 			fs.StringVar(&recheck, "recheck", "", "when to check the registration again, as YYYY-MM-DD (default: in one year)")
 		}
 		if verb != "create" && verb != "list" {
@@ -237,7 +238,11 @@ func accountCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 		var v *storage.ClinicianVerification
 		v, err = svc.VerifyClinician(ctx, a, id, details, reason)
 		if err == nil {
-			done = "Verified %s: " + social.VerifiedFieldName + ": " + v.Regulator + " " + v.RegistrationNumber + ", to re-check by " + v.RecheckAt.Format("2 January 2006") + "."
+			spec := ""
+			if v.Specialty != "" {
+				spec = " (" + strings.ReplaceAll(v.Specialty, "%", "%%") + ")"
+			}
+			done = "Verified %s" + spec + ": " + social.VerifiedFieldName + ": " + v.Regulator + " " + v.RegistrationNumber + ", to re-check by " + v.RecheckAt.Format("2 January 2006") + "."
 		}
 	case "unverify":
 		err, done = svc.RevokeVerification(ctx, a, id, reason), "Removed the verification of %s."

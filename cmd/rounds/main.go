@@ -28,7 +28,7 @@ Usage:
   rounds admin account create --username U [--email E] [--password P] [--role user|moderator|admin|owner]
   rounds admin account list [--pending] [--suspended]
   rounds admin account approve|reject|warn|limit|unlimit|suspend|unsuspend|disable|enable|delete USERNAME [--reason R]
-  rounds admin account verify USERNAME --profession P --regulator R --registration-number N [--organisation O] [--recheck YYYY-MM-DD]
+  rounds admin account verify USERNAME --profession P --regulator R --registration-number N [--organisation O] [--specialty S] [--recheck YYYY-MM-DD]
   rounds admin account unverify USERNAME [--reason R]
   rounds admin account role USERNAME --role user|moderator|admin|owner
   rounds admin account reset-password USERNAME [--password P | --link]
