@@ -12,6 +12,8 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"rounds/storage"
 )
 
@@ -41,6 +43,8 @@ type Options struct {
 	// ScheduleMinOffset, when set, replaces Mastodon's five minutes as the
 	// least time ahead a post may be scheduled (tests only).
 	ScheduleMinOffset time.Duration
+	// Metrics, when set, receives the domain's counters (metrics.go).
+	Metrics prometheus.Registerer
 }
 
 // Service is the domain layer that every front end calls.
@@ -66,6 +70,7 @@ type Service struct {
 	settings settingsCache
 	guard    guardCache
 	rules    domainRulesCache // domain blocks and allows (domains.go)
+	metrics  metrics
 }
 
 // New returns a Service.
@@ -90,6 +95,7 @@ func New(opts Options) *Service {
 		now:             func() time.Time { return opts.Now().UTC() },
 
 		minSchedule: opts.ScheduleMinOffset,
+		metrics:     newMetrics(opts.Metrics),
 	}
 	return s
 }

@@ -30,12 +30,17 @@ type httpOptions struct {
 	API func(r chi.Router)
 	// Extra adds routes (tests use it).
 	Extra func(r chi.Router)
+	// Metrics, when set, counts every request (metrics.go).
+	Metrics *httpMetrics
 }
 
 // newHTTPHandler assembles the server's routes and the middleware every
 // request passes through.
 func newHTTPHandler(o httpOptions) http.Handler {
 	r := chi.NewRouter()
+	if o.Metrics != nil {
+		r.Use(o.Metrics.middleware)
+	}
 	r.Use(middleware.RequestID)
 	r.Use(requestLog(o.Log))
 	r.Use(recoverPanics(o.Log))
