@@ -82,6 +82,14 @@ var knownMethods = map[string]string{
 	http.MethodOptions: http.MethodOptions,
 }
 
+// statusCodes are the status codes as label values, made once.
+var statusCodes = func() (codes [600]string) {
+	for i := range codes {
+		codes[i] = strconv.Itoa(i)
+	}
+	return codes
+}()
+
 // middleware counts each request under its chi route pattern (such as
 // /api/v1/statuses/{id}), never its raw path, which would make a series
 // per status.
@@ -106,7 +114,11 @@ func (m *httpMetrics) middleware(next http.Handler) http.Handler {
 		if status == 0 {
 			status = http.StatusOK
 		}
-		m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
+		code := strconv.Itoa(status)
+		if status > 0 && status < len(statusCodes) {
+			code = statusCodes[status]
+		}
+		m.requests.WithLabelValues(route, method, code).Inc()
 		m.duration.WithLabelValues(route, method).Observe(time.Since(start).Seconds())
 	})
 }
