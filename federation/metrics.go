@@ -95,7 +95,7 @@ var (
 	queueDepthDesc = prometheus.NewDesc("rounds_delivery_queue_depth",
 		"Delivery jobs not yet finished: waiting, scheduled, to be retried or running.", nil, nil)
 	queueOldestDesc = prometheus.NewDesc("rounds_delivery_queue_oldest_seconds",
-		"How long ago the oldest unfinished delivery job was queued (0 when there is none).", nil, nil)
+		"How long the delivery job due longest ago has waited for a worker (0 when none waits); retries scheduled for later do not count.", nil, nil)
 )
 
 // queueCollector reads the delivery queue at scrape time with one query on

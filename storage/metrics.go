@@ -15,19 +15,21 @@ func (db *DB) Pools() map[string]*sql.DB {
 	return map[string]*sql.DB{"write": db.write.DB, "read": db.read.DB}
 }
 
-// Pending counts the jobs of one kind that have not yet finished
-// (waiting, scheduled, to be retried or running) and says how long ago the
-// oldest of them was queued, in seconds (0 when there is none). It reads
-// River's job table; finished jobs are left out by state, which River's
-// indexes serve.
-func (j *Jobs) Pending(ctx context.Context, kind string) (n int64, oldestSeconds float64, err error) {
-	db := j.db
-	q := `SELECT count(*), COALESCE((julianday('now') - julianday(min(created_at))) * 86400.0, 0)
-		FROM river_job WHERE kind = ? AND state IN ('available', 'scheduled', 'retryable', 'running', 'pending')`
-	if db.dialect == Postgres {
-		q = `SELECT count(*), COALESCE(EXTRACT(EPOCH FROM now() - min(created_at))::float8, 0)
-		FROM river_job WHERE kind = ? AND state IN ('available', 'scheduled', 'retryable', 'running', 'pending')`
+// Pending counts the jobs of one kind that have not finished (waiting,
+// scheduled, to be retried or running), and says how long the job that
+// has waited longest for a worker since it was due has waited, in seconds
+// (0 when every due job is running). A retry scheduled for later is
+// counted but is not waiting: a peer that is down for days does not make
+// the queue look stuck. It reads River's job table once.
+func (j *Jobs) Pending(ctx context.Context, kind string) (n int64, waitSeconds float64, err error) {
+	q := `SELECT count(*), COALESCE(max(CASE WHEN state <> 'running' AND julianday(scheduled_at) <= julianday('now')
+			THEN (julianday('now') - julianday(scheduled_at)) * 86400.0 END), 0)
+		FROM river_job WHERE state IN ('available', 'scheduled', 'retryable', 'running', 'pending') AND kind = ?`
+	if j.db.dialect == Postgres {
+		q = `SELECT count(*), COALESCE(max(CASE WHEN state <> 'running' AND scheduled_at <= now()
+			THEN EXTRACT(EPOCH FROM now() - scheduled_at)::float8 END), 0)
+		FROM river_job WHERE state IN ('available', 'scheduled', 'retryable', 'running', 'pending') AND kind = ?`
 	}
-	err = db.read.QueryRowContext(ctx, q, kind).Scan(&n, &oldestSeconds)
-	return n, max(oldestSeconds, 0), err
+	err = j.db.read.QueryRowContext(ctx, q, kind).Scan(&n, &waitSeconds)
+	return n, max(waitSeconds, 0), err
 }
