@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"rounds/federation"
 	"rounds/storage"
 	"rounds/storage/storagetest"
 )
@@ -115,7 +116,7 @@ func TestMetricsCountRequestsFederationStreamsPushesAndTheQueue(t *testing.T) {
 			}
 		}
 
-		a.user(t, "alice", false)
+		alice := a.user(t, "alice", false)
 		a.user(t, "bob", false)
 		aliceToken := tokenFor(t, a, "alice", "read write follow push")
 		bobToken := tokenFor(t, a, "bob", "read write")
@@ -166,6 +167,20 @@ func TestMetricsCountRequestsFederationStreamsPushesAndTheQueue(t *testing.T) {
 		// delivers the Accept.
 		carol := b.user(t, "carol", false)
 		followAcross(t, b, carol, a, "alice")
+		// The same signed Follow sent twice is applied once.
+		rem := newFakeRemote(t, fakeRemoteOptions{AutoAccept: true}, "mallory")
+		follow, err := federation.MarshalActivity(federation.ActivityDoc{
+			ID: rem.nextID("mallory", "follows"), Type: "Follow", Actor: rem.actorURI("mallory"),
+			To: []string{alice.URI}, ObjectID: alice.URI,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if resp := rem.post(t, alice.InboxURL, "mallory", follow, nil); resp.StatusCode != http.StatusAccepted {
+				t.Fatalf("signed Follow: %d %s", resp.StatusCode, readAll(resp))
+			}
+		}
 		// An unsigned activity is refused.
 		resp, err := http.Post(a.base+"/inbox", "application/activity+json", strings.NewReader(`{"type":"Follow","id":"https://x.example/1"}`))
 		if err != nil {
@@ -192,7 +207,8 @@ func TestMetricsCountRequestsFederationStreamsPushesAndTheQueue(t *testing.T) {
 			{"rounds_http_requests_total", map[string]string{"route": "/api/v1/statuses", "method": "POST", "code": "200"}, 2},
 			{"rounds_http_requests_total", map[string]string{"route": "/inbox", "method": "POST", "code": "401"}, 1},
 			{"rounds_http_request_duration_seconds", map[string]string{"route": "/api/v1/statuses/{id}", "method": "GET"}, 3},
-			{"rounds_inbox_activities_total", map[string]string{"type": "Follow", "outcome": "accepted"}, 1},
+			{"rounds_inbox_activities_total", map[string]string{"type": "Follow", "outcome": "accepted"}, 2},
+			{"rounds_inbox_activities_total", map[string]string{"type": "Follow", "outcome": "duplicate"}, 1},
 			{"rounds_inbox_activities_total", map[string]string{"type": "unknown", "outcome": "rejected_signature"}, 1},
 			{"rounds_streaming_connections", map[string]string{"transport": "sse"}, 1},
 			{"rounds_streaming_connections", map[string]string{"transport": "websocket"}, 1},
