@@ -11,6 +11,7 @@ import (
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"rounds/social"
 )
@@ -22,12 +23,15 @@ type Options struct {
 	// Version is Rounds' version; the instance reports Mastodon
 	// compatibility around it.
 	Version string
+	// Metrics, when set, receives the API's gauges (metrics.go).
+	Metrics prometheus.Registerer
 }
 
 type handler struct {
 	social  *social.Service
 	log     *slog.Logger
 	version string
+	metrics metrics
 }
 
 // New returns the API; Routes mounts it.
@@ -35,7 +39,7 @@ func New(o Options) *API {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	return &API{h: &handler{social: o.Social, log: o.Logger, version: o.Version}}
+	return &API{h: &handler{social: o.Social, log: o.Logger, version: o.Version, metrics: newMetrics(o.Metrics)}}
 }
 
 // API serves the Mastodon client API.

@@ -360,6 +360,7 @@ func (h *handler) streamSSE(w http.ResponseWriter, r *http.Request, subs []subsc
 	defer stop()
 	// The server's write timeout would cut a long-lived stream.
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
+	defer h.metrics.streamOpen("sse")()
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Accel-Buffering", "no")
@@ -427,6 +428,7 @@ func (h *handler) streamWebSocket(w http.ResponseWriter, r *http.Request, initia
 		return
 	}
 	defer conn.CloseNow()
+	defer h.metrics.streamOpen("websocket")()
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 

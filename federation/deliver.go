@@ -405,6 +405,7 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[social.DeliverA
 		}(&results[i])
 	}
 	wg.Wait()
+	f.metrics.countDeliveries(results)
 	var failed []string
 	only429 := true
 	for _, r := range results {

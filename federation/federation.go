@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"rounds/social"
 	"rounds/storage"
@@ -42,6 +43,9 @@ type Options struct {
 	// GoToSocial does; for interoperability tests. The key documents are
 	// served in either mode.
 	KeyDocuments bool
+	// Metrics, when set, receives federation's counters and the delivery
+	// queue's gauges (metrics.go).
+	Metrics prometheus.Registerer
 }
 
 // Federation serves the ActivityPub routes and works the delivery jobs.
@@ -60,6 +64,7 @@ type Federation struct {
 	// so a busy inbox does not write that on every request.
 	answered sync.Map // domain -> time.Time
 	fetchMu  sync.Mutex
+	metrics  metrics
 }
 
 // New returns the federation layer and registers its job workers with
@@ -69,6 +74,7 @@ func New(o Options) *Federation {
 		o.Logger = slog.Default()
 	}
 	f := &Federation{social: o.Social, jobs: o.Jobs, client: o.Client, log: o.Logger, version: o.Version, openReg: o.OpenRegistrations, authFetch: o.AuthorizedFetch, keyDocs: o.KeyDocuments}
+	f.metrics = newMetrics(o.Metrics, o.Jobs)
 	storage.AddWorker(o.Jobs, &publishWorker{f: f})
 	storage.AddWorker(o.Jobs, &deliverWorker{f: f})
 	storage.AddWorker(o.Jobs, &fetchStatusWorker{f: f})

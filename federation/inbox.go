@@ -19,8 +19,12 @@ import (
 // unknown types are accepted and ignored.
 func (f *Federation) inbox(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	// What became of the request, counted once it is answered.
+	typ, outcome := "", inboxError
+	defer func() { f.metrics.countInbox(typ, outcome) }()
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
+		outcome = inboxInvalid
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			writeJSONError(w, http.StatusRequestEntityTooLarge, "the activity is larger than 1 MB")
@@ -34,10 +38,12 @@ func (f *Federation) inbox(w http.ResponseWriter, r *http.Request) {
 	if errors.Is(err, errDomainRefused) {
 		// A blocked domain (or, in allowlist mode, an unlisted one) is
 		// refused before any key of it is fetched.
+		outcome = inboxRejectedPolicy
 		writeJSONError(w, http.StatusForbidden, err.Error())
 		return
 	}
 	if err != nil {
+		outcome = inboxRejectedSignature
 		f.log.Info("inbox: refused signature", "error", err, "remote", r.RemoteAddr)
 		status := http.StatusUnauthorized
 		if errors.Is(err, ErrBadDigest) {
@@ -48,16 +54,20 @@ func (f *Federation) inbox(w http.ResponseWriter, r *http.Request) {
 	}
 	act, err := ParseActivity(body)
 	if err != nil {
+		outcome = inboxInvalid
 		writeJSONError(w, http.StatusBadRequest, "not an activity: "+err.Error())
 		return
 	}
 	// The actor is the key's owner, whose own host (not only the keyId's)
 	// the key resolver has checked against domain blocks and the allowlist.
+	typ = act.Type
 	if act.Actor != owner {
+		outcome = inboxRejectedSignature
 		writeJSONError(w, http.StatusUnauthorized, "the request is signed by a key that is not the actor's")
 		return
 	}
 	if !sameHost(act.ID, act.Actor) {
+		outcome = inboxInvalid
 		writeJSONError(w, http.StatusBadRequest, "the activity's id is not on its actor's server")
 		return
 	}
@@ -83,6 +93,7 @@ func (f *Federation) inbox(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		if !restored {
+			outcome = inboxRejectedPolicy
 			writeJSONError(w, http.StatusForbidden, "this account is suspended here")
 			return
 		}
@@ -101,6 +112,7 @@ func (f *Federation) inbox(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if !first {
+			outcome = inboxDuplicate
 			w.WriteHeader(http.StatusAccepted)
 			return
 		}
@@ -109,10 +121,13 @@ func (f *Federation) inbox(w http.ResponseWriter, r *http.Request) {
 		var ve *social.ValidationError
 		switch {
 		case errors.Is(err, social.ErrForbidden):
+			outcome = inboxRejectedPolicy
 			writeJSONError(w, http.StatusForbidden, err.Error())
 		case errors.Is(err, social.ErrNotFound):
+			outcome = inboxInvalid
 			writeJSONError(w, http.StatusNotFound, err.Error())
 		case errors.As(err, &ve):
+			outcome = inboxInvalid
 			writeJSONError(w, http.StatusBadRequest, err.Error())
 		default:
 			f.serverError(w, r, err)
@@ -124,6 +139,7 @@ func (f *Federation) inbox(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.domainAnswered(ctx, actor.Domain)
+	outcome = inboxAccepted
 	w.WriteHeader(http.StatusAccepted)
 }
 

@@ -135,6 +135,7 @@ func (s *Service) UploadMedia(ctx context.Context, me *storage.Account, r io.Rea
 		}
 		return nil, err
 	}
+	s.metrics.mediaBytes.Add(float64(len(data) + len(preview)))
 	return m, nil
 }
 

@@ -12,6 +12,8 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"rounds/storage"
 )
 
@@ -44,6 +46,8 @@ type Options struct {
 	// ToneRetryWait, when set, replaces the minute an author waits before
 	// sending a paused reply again (tests only).
 	ToneRetryWait time.Duration
+	// Metrics, when set, receives the domain's counters (metrics.go).
+	Metrics prometheus.Registerer
 }
 
 // Service is the domain layer that every front end calls.
@@ -72,6 +76,7 @@ type Service struct {
 	guard    guardCache
 	rules    domainRulesCache // domain blocks and allows (domains.go)
 	ipBlocks ipBlockCache     // IP blocks (signup_blocks.go)
+	metrics  metrics
 }
 
 // New returns a Service.
@@ -97,6 +102,7 @@ func New(opts Options) *Service {
 
 		minSchedule: opts.ScheduleMinOffset,
 		toneWait:    opts.ToneRetryWait,
+		metrics:     newMetrics(opts.Metrics),
 	}
 	return s
 }

@@ -499,20 +499,25 @@ func (s *Service) sendPush(ctx context.Context, sub *storage.WebPushSubscription
 	req.Header.Set("Urgency", "normal")
 	resp, err := s.pushClient.Do(req)
 	if err != nil {
+		s.metrics.pushSends.WithLabelValues(pushRetry).Inc()
 		return fmt.Errorf("web push to %s: %w", req.URL.Host, err)
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	switch code := resp.StatusCode; {
 	case code >= 200 && code < 300:
+		s.metrics.pushSends.WithLabelValues(pushSent).Inc()
 		return nil
 	case code == http.StatusNotFound || code == http.StatusGone:
 		// RFC 8030 section 7.3: the subscription has expired or was
 		// withdrawn; it will not come back.
+		s.metrics.pushSends.WithLabelValues(pushExpired).Inc()
 		return s.db.DeleteWebPushSubscription(ctx, sub.ID)
 	case code == http.StatusTooManyRequests || code == http.StatusRequestTimeout || code >= 500:
+		s.metrics.pushSends.WithLabelValues(pushRetry).Inc()
 		return fmt.Errorf("web push to %s: %s", req.URL.Host, resp.Status)
 	default:
+		s.metrics.pushSends.WithLabelValues(pushRefused).Inc()
 		return river.JobCancel(fmt.Errorf("web push to %s: %s", req.URL.Host, resp.Status))
 	}
 }

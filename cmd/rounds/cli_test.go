@@ -30,6 +30,7 @@ func TestBadCommandLinesExitWithUsageOrClearError(t *testing.T) {
 		{"bad cidr", nil, []string{"--allow-private-addresses", "127.0.0.1/99"}, 2, "invalid --allow-private-addresses (ROUNDS_ALLOW_PRIVATE_ADDRESSES)"},
 		{"bad job workers", nil, []string{"--job-workers", "0"}, 2, "invalid --job-workers (ROUNDS_JOB_WORKERS)"},
 		{"bad debug listen", nil, []string{"--debug-listen", "6060"}, 2, "invalid --debug-listen (ROUNDS_DEBUG_LISTEN)"},
+		{"bad metrics listen", nil, []string{"--metrics-listen", "9464"}, 2, "invalid --metrics-listen (ROUNDS_METRICS_LISTEN)"},
 		{"database unreachable", nil, []string{"--database", "postgres://nobody@127.0.0.1:1/none", "--listen", "127.0.0.1:0"}, 1, "postgres: cannot connect"},
 		{"admin without username", nil, []string{"admin", "account", "suspend", "--database", dbFlag}, 2, "give a username"},
 	}

@@ -19,7 +19,9 @@ type config struct {
 	Domain string
 	Listen string
 	// DebugListen, when set, serves Go's profiler (net/http/pprof) there.
-	DebugListen   string
+	DebugListen string
+	// MetricsListen, when set, serves Prometheus metrics at /metrics there.
+	MetricsListen string
 	Protocol      string
 	Database      string
 	DataDir       string
@@ -54,14 +56,14 @@ type smtpConfig struct {
 
 // rawConfig holds the settings as given, before validation.
 type rawConfig struct {
-	domain, listen, debugListen, protocol, database, dataDir, allowPrivate string
-	logLevel, logFormat                                                    string
-	jobWorkers                                                             string
-	jobTimeout, shutdownGrace                                              string
-	authorizedFetch, keyDocuments                                          bool
-	scheduleMinOffset                                                      string
-	toneRetryWait                                                          string // ROUNDS_TEST_TONE_RETRY_WAIT
-	smtpHost, smtpPort, smtpUsername, smtpPassword, smtpFrom               string
+	domain, listen, debugListen, metricsListen, protocol, database, dataDir, allowPrivate string
+	logLevel, logFormat                                                                   string
+	jobWorkers                                                                            string
+	jobTimeout, shutdownGrace                                                             string
+	authorizedFetch, keyDocuments                                                         bool
+	toneRetryWait                                                                         string // ROUNDS_TEST_TONE_RETRY_WAIT
+	scheduleMinOffset                                                                     string
+	smtpHost, smtpPort, smtpUsername, smtpPassword, smtpFrom                              string
 }
 
 // settingError is a bad setting value: it names the flag and its variable.
@@ -94,6 +96,7 @@ func addCommonFlags(fs *flag.FlagSet, rc *rawConfig) {
 func addServeFlags(fs *flag.FlagSet, rc *rawConfig) {
 	fs.StringVar(&rc.listen, "listen", "127.0.0.1:8080", "address to listen on")
 	fs.StringVar(&rc.debugListen, "debug-listen", "", "address for Go's profiler (/debug/pprof/), e.g. 127.0.0.1:6060; keep it off public addresses")
+	fs.StringVar(&rc.metricsListen, "metrics-listen", "", "address for Prometheus metrics (/metrics), e.g. 127.0.0.1:9090; off when empty")
 	fs.StringVar(&rc.allowPrivate, "allow-private-addresses", "", "comma-separated CIDRs that outgoing federation requests may reach (e.g. 127.0.0.0/8)")
 	fs.StringVar(&rc.jobWorkers, "job-workers", "50", "how many background jobs run at once")
 	fs.StringVar(&rc.jobTimeout, "job-timeout", "1m", "how long one background job may run")
@@ -205,6 +208,12 @@ func (rc *rawConfig) validate(serve bool) (*config, error) {
 			return nil, &settingError{"debug-listen", rc.debugListen, "must be HOST:PORT, such as 127.0.0.1:6060"}
 		}
 		c.DebugListen = rc.debugListen
+	}
+	if rc.metricsListen != "" {
+		if _, _, err := net.SplitHostPort(rc.metricsListen); err != nil {
+			return nil, &settingError{"metrics-listen", rc.metricsListen, "must be HOST:PORT, such as 127.0.0.1:9090"}
+		}
+		c.MetricsListen = rc.metricsListen
 	}
 
 	for _, part := range strings.Split(rc.allowPrivate, ",") {

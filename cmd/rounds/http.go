@@ -33,12 +33,17 @@ type httpOptions struct {
 	// AddressAccess refuses a client address an IP block shuts out
 	// (social's CheckAddressAccess); nil checks nothing.
 	AddressAccess func(ctx context.Context, addr string) error
+	// Metrics, when set, counts every request (metrics.go).
+	Metrics *httpMetrics
 }
 
 // newHTTPHandler assembles the server's routes and the middleware every
 // request passes through.
 func newHTTPHandler(o httpOptions) http.Handler {
 	r := chi.NewRouter()
+	if o.Metrics != nil {
+		r.Use(o.Metrics.middleware)
+	}
 	r.Use(middleware.RequestID)
 	r.Use(requestLog(o.Log))
 	r.Use(recoverPanics(o.Log))

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"rounds/api"
 	"rounds/federation"
@@ -57,6 +58,13 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, hooks serveHooks)
 		return fmt.Errorf("create data directory: %w", err)
 	}
 
+	// Metrics are counted only when something will read them.
+	var metrics *prometheus.Registry
+	var metricsReg prometheus.Registerer // nil, not a nil *Registry, when off
+	if cfg.MetricsListen != "" {
+		metrics = newMetricsRegistry(db)
+		metricsReg = metrics
+	}
 	jobs := storage.NewJobs(db, storage.JobsOptions{
 		Workers: cfg.JobWorkers,
 		Timeout: cfg.JobTimeout,
@@ -73,7 +81,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, hooks serveHooks)
 	svc := social.New(social.Options{
 		DB: db, Jobs: jobs, Domain: cfg.Domain, Protocol: cfg.Protocol, DataDir: cfg.DataDir, Logger: log, Mailer: mailer,
 		PushClient: client.HTTPClient(), PrivateNetworks: cfg.AllowPrivate,
-		ScheduleMinOffset: cfg.ScheduleMinOffset, ToneRetryWait: cfg.ToneRetryWait,
+		ScheduleMinOffset: cfg.ScheduleMinOffset, ToneRetryWait: cfg.ToneRetryWait, Metrics: metricsReg,
 	})
 	// The Web Push key is made at the first start, so that the instance
 	// advertises it from the first request on.
@@ -88,6 +96,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, hooks serveHooks)
 		Version:         version,
 		AuthorizedFetch: cfg.AuthorizedFetch,
 		KeyDocuments:    cfg.KeyDocuments,
+		Metrics:         metricsReg,
 	})
 	// Media stored before file names were random get unguessable names
 	// (once; public ones keep theirs). A failure leaves them unserved, not
@@ -104,13 +113,18 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, hooks serveHooks)
 		hooks.registerWorkers(jobs, db)
 	}
 
+	var httpCounts *httpMetrics
+	if metrics != nil {
+		httpCounts = newHTTPMetrics(metrics)
+	}
 	handler := newHTTPHandler(httpOptions{
 		Log:        log,
 		DB:         db,
 		UI:         ui.New(ui.Options{Social: svc, Logger: log}),
 		Federation: fed.Routes,
-		API:        api.New(api.Options{Social: svc, Logger: log, Version: version}).Routes,
+		API:        api.New(api.Options{Social: svc, Logger: log, Version: version, Metrics: metricsReg}).Routes,
 		Extra:      hooks.routes,
+		Metrics:    httpCounts,
 
 		AddressAccess: svc.CheckAddressAccess,
 	})
@@ -168,6 +182,14 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, hooks serveHooks)
 			return err
 		}
 		defer dbg.Close()
+	}
+	if metrics != nil {
+		ms, err := serveMetrics(cfg.MetricsListen, metrics, log)
+		if err != nil {
+			srv.Close()
+			return err
+		}
+		defer ms.Close()
 	}
 
 	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
