@@ -56,6 +56,10 @@ type Settings struct {
 	// Rules are the server's rules, shown on its start page, in sign-up
 	// and in the instance API; nil means DefaultRules.
 	Rules []string `json:"rules,omitempty"`
+	// QuestionTag is the hashtag (without #) that marks a post to a
+	// clinician as a question, besides a question mark; "" for none
+	// (questions.go).
+	QuestionTag string `json:"question_tag,omitempty"`
 }
 
 // DefaultRules are the rules of a Rounds server until its admins write
@@ -97,6 +101,7 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 }
 
 func (st *Settings) fillDefaults() {
+	st.QuestionTag = strings.TrimPrefix(strings.TrimSpace(st.QuestionTag), "#")
 	if st.RegistrationsMode == "" {
 		st.RegistrationsMode = RegistrationsClosed
 	}
@@ -134,6 +139,9 @@ func (st *Settings) validate() error {
 		if strings.TrimSpace(r) == "" || len(r) > 500 {
 			return invalid("rules", "must each be between 1 and 500 characters")
 		}
+	}
+	if err := validQuestionTag(st.QuestionTag); err != nil {
+		return err
 	}
 	if _, err := guard.New(guard.Options{Patterns: guardPatterns(st.GuardPatterns)}); err != nil {
 		return invalid("guard_patterns", err.Error())

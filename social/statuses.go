@@ -49,6 +49,9 @@ type NewStatus struct {
 	PostDespiteWarning bool
 	// Poll, when set, makes the status a poll.
 	Poll *NewPoll
+	// scheduled marks a scheduled post being published: the guidance was
+	// acknowledged when it was scheduled (guidance.go).
+	scheduled bool
 }
 
 // idempotencyWindow is how long an Idempotency-Key is remembered.
@@ -68,6 +71,11 @@ func (s *Service) PostStatus(ctx context.Context, author *storage.Account, in Ne
 func (s *Service) checkNewStatus(ctx context.Context, author *storage.Account, in *NewStatus) (string, error) {
 	if !author.Local() || author.Suspended() {
 		return "", ErrForbidden
+	}
+	if !in.scheduled {
+		if err := s.checkGuidance(ctx, author); err != nil {
+			return "", err
+		}
 	}
 	text := strings.TrimSpace(in.Text)
 	if text == "" && len(in.MediaIDs) == 0 {
@@ -368,6 +376,9 @@ func (s *Service) ReceiveStatus(ctx context.Context, st *storage.Status, mention
 		}
 		s.emit(ctx, Event{Type: "update", StatusID: st.ID})
 		if err := s.fileDirect(ctx, tx, st, append(slices.Clip(mentions), opts.RemoteMentions...), false); err != nil {
+			return err
+		}
+		if err := s.recordQuestions(ctx, tx, st, mentions); err != nil { // questions.go
 			return err
 		}
 		if len(mentions) > 0 {
