@@ -76,6 +76,7 @@ func (a *API) Routes(r chi.Router) {
 		h.tagRoutes(r)
 		h.adminRoutes(r)
 		h.deliveryRoutes(r)
+		h.roundsQuestionRoutes(r) // rounds_questions.go
 		h.pushRoutes(r)
 	})
 }

@@ -149,3 +149,33 @@ func (s *Service) GuidancePending(ctx context.Context, a Actor) (*Guidance, []*s
 	users, err := s.db.GuidancePending(ctx, g.Version)
 	return g, users, err
 }
+
+// GuidancePublicPath is the public page showing the guidance in force.
+const GuidancePublicPath = "/about/guidance"
+
+// GuidanceRule is the rule apps are shown pointing to the guidance, with
+// its address as the hint; "" when there is no guidance.
+func (s *Service) GuidanceRule(ctx context.Context) (text, hint string) {
+	g, err := s.CurrentGuidance(ctx)
+	if err != nil || g == nil {
+		return "", ""
+	}
+	return "Read and follow the organisation's social media guidance; clinicians confirm they have read it before they post.", s.base + GuidancePublicPath
+}
+
+// withGuidance adds the guidance in force to the extended description d:
+// the whole of it when admins wrote no description, else after it.
+func (s *Service) withGuidance(ctx context.Context, d *InstanceDocument) (*InstanceDocument, error) {
+	g, err := s.CurrentGuidance(ctx)
+	if err != nil || g == nil {
+		return d, err
+	}
+	if d.HTML != "" {
+		d.HTML += "\n"
+	}
+	d.HTML += "<h2>Social media guidance</h2>\n" + g.HTML
+	if g.CreatedAt.After(d.UpdatedAt) {
+		d.UpdatedAt = g.CreatedAt
+	}
+	return d, nil
+}
