@@ -21,6 +21,7 @@ func (h *handler) pageRoutes(r chi.Router) {
 	h.publicRoutes(r)
 	h.meRoutes(r)
 	h.adminPageRoutes(r)
+	h.voiceRoutes(r) // questions.go, guidance.go
 }
 
 // maxFormBytes bounds a posted form with its files (an image and a few
