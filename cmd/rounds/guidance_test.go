@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -34,6 +35,14 @@ func TestGuidanceMustBeAcknowledgedBeforePostingAgainForEachVersion(t *testing.T
 		}
 		if _, out, _ := runCLI(t, env, "admin", "guidance", "show"); !strings.Contains(out, "No guidance") {
 			t.Fatalf("show = %q", out)
+		}
+
+		// The question tag is a run setting too.
+		if code, out, errs := runCLI(t, env, "admin", "settings", "set", "question-tag", "#AskAClinician"); code != 0 || !regexp.MustCompile(`(?m)^question-tag +AskAClinician$`).MatchString(out) {
+			t.Fatalf("settings set question-tag: %d %q %s", code, out, errs)
+		}
+		if code, _, _ := runCLI(t, env, "admin", "settings", "set", "question-tag", "ask me"); code == 0 {
+			t.Fatal("a question tag with a space was taken")
 		}
 
 		file := filepath.Join(t.TempDir(), "guidance.md")
