@@ -146,6 +146,10 @@ func (s *Service) answerQuestions(ctx context.Context, tx storage.Tx, st *storag
 	if !st.Local || st.InReplyToID == nil || st.ReblogOfID != nil {
 		return nil
 	}
+	// Most replies answer nothing: spare them the walk up the thread.
+	if open, err := tx.HasOpenQuestions(ctx, st.AccountID); err != nil || !open {
+		return err
+	}
 	parent, err := tx.StatusByID(ctx, *st.InReplyToID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil

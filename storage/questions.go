@@ -71,6 +71,12 @@ func (qs queries) AnswerQuestions(ctx context.Context, clinicianID, statusID, as
 	return n, nil
 }
 
+// HasOpenQuestions reports whether any question to accountID waits for
+// an answer (dismissed ones included, which a reply still answers).
+func (qs queries) HasOpenQuestions(ctx context.Context, accountID int64) (bool, error) {
+	return qs.r.NewSelect().Model((*Question)(nil)).Where("account_id = ?", accountID).Where("answered_at IS NULL").Exists(ctx)
+}
+
 // QuestionByID returns a question with its post and asker.
 func (qs queries) QuestionByID(ctx context.Context, id int64) (*Question, error) {
 	q := new(Question)

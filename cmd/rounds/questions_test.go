@@ -82,6 +82,7 @@ func TestQuestionsAskedLocallyAndRemotelyAreAnsweredDismissedAndCounted(t *testi
 		carol := a.user(t, "carol", false)
 		erin := a.user(t, "erin", false)   // muted by alice
 		grace := a.user(t, "grace", false) // suspended after asking
+		frank := a.user(t, "frank", false) // blocked by alice
 		dave := b.user(t, "dave", false)   // on the other server
 		if _, err := a.svc.CreateUser(ctx, social.NewUser{Username: "boss", Password: "a long password", Role: social.RoleAdmin, Approved: true}); err != nil {
 			t.Fatal(err)
@@ -102,16 +103,20 @@ func TestQuestionsAskedLocallyAndRemotelyAreAnsweredDismissedAndCounted(t *testi
 		if err := a.svc.Mute(ctx, alice, erin, true); err != nil {
 			t.Fatal(err)
 		}
+		if err := a.svc.Block(ctx, alice, frank); err != nil {
+			t.Fatal(err)
+		}
 
 		// A remote question, with a question mark.
 		remote := post(b, dave, "@alice@"+a.domain+" how long should a fasting patient wait before a scan?", 0)
 		waitQuestions(t, a, alice, storage.QuestionUnanswered, 1)
 		// Local questions: one by the tag alone, one that is not a
 		// question (a link's query string), one from a muted asker, one
-		// from an account suspended afterwards.
+		// from a blocked one, one from an account suspended afterwards.
 		tagged := post(a, carol, "@alice #askaclinician flu jabs for staff this year", 0)
 		post(a, carol, "@alice thanks for the talk, slides at https://example.org/talk?id=3", 0)
 		post(a, erin, "@alice is this right?", 0)
+		post(a, frank, "@alice why?", 0)
 		post(a, grace, "@alice may I ask something?", 0)
 		if _, err := a.svc.SuspendUser(ctx, "grace"); err != nil {
 			t.Fatal(err)
