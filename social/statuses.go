@@ -378,8 +378,10 @@ func (s *Service) ReceiveStatus(ctx context.Context, st *storage.Status, mention
 		if err := s.fileDirect(ctx, tx, st, append(slices.Clip(mentions), opts.RemoteMentions...), false); err != nil {
 			return err
 		}
-		if err := s.recordQuestions(ctx, tx, st, mentions); err != nil { // questions.go
-			return err
+		if !opts.Context { // a post fetched for its thread was asked long ago
+			if err := s.recordQuestions(ctx, tx, st, mentions); err != nil { // questions.go
+				return err
+			}
 		}
 		if len(mentions) > 0 {
 			author, err := tx.AccountByID(ctx, st.AccountID)

@@ -69,7 +69,8 @@ func TestBrowserGuidanceAcknowledgedAndQuestionsPage(t *testing.T) {
 
 	// Her questions page: both of ben's questions, the first asked first,
 	// with how long they waited; one marked as needing no answer moves.
-	b.visit(n.base + "/@dr_aoife/questions")
+	b.visit(n.base + "/@dr_aoife")
+	b.clickAndLoad(`a[href="/@dr_aoife/questions"]`, http.StatusOK)
 	page = b.text()
 	i, j := strings.Index(page, "flu jab"), strings.Index(page, "sepsis audit")
 	if i < 0 || j < i || !strings.Contains(page, "Waiting for an answer (2)") || !strings.Contains(page, "waiting less than a minute") {
