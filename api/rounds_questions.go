@@ -127,7 +127,7 @@ func (h *handler) dismissQuestion(dismiss bool) http.HandlerFunc {
 // QuestionFigures are the question figures of a clinician or of the
 // organisation over the window.
 type QuestionFigures struct {
-	Account           *Account `json:"account,omitempty"`
+	Account           *Account `json:"account"` // null for the organisation
 	Questions         int      `json:"questions"`
 	Answered          int      `json:"answered"`
 	Dismissed         int      `json:"dismissed"`
