@@ -52,6 +52,7 @@ func TestBrowserGuidanceAcknowledgedAndQuestionsPage(t *testing.T) {
 	if !strings.Contains(page, "Our social media guidance") || !strings.Contains(page, "Answer questions in public") {
 		t.Fatalf("compose lacks the guidance:\n%s", page)
 	}
+	b.screenshot("compose-with-guidance")
 	if _, err := n.svc.PostStatus(ctx, alice, social.NewStatus{Text: "hello"}); err == nil || !strings.Contains(err.Error(), "/settings/guidance") {
 		t.Fatalf("posting before reading: %v", err)
 	}
