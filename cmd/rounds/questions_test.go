@@ -142,6 +142,10 @@ func TestQuestionsAskedLocallyAndRemotelyAreAnsweredDismissedAndCounted(t *testi
 		if len(page2) != 1 || page2[0].ID != qs[1].ID {
 			t.Fatalf("page 2 = %+v", page2)
 		}
+		// and the previous page of page 2 ends just before it.
+		if back, _ := listQuestions(t, a, aliceTok, "?limit=1&max_id="+qs[1].ID); len(back) != 1 || back[0].ID != qs[0].ID {
+			t.Fatalf("the page before page 2 = %+v", back)
+		}
 
 		// alice answers dave with a send delay: while her reply waits it
 		// answers nothing; once it is published the question is answered.
