@@ -83,6 +83,7 @@ func (a *API) Routes(r chi.Router) {
 		h.dashboardRoutes(r)
 		h.clientExtraRoutes(r)
 		h.deliveryRoutes(r)
+		h.roundsQuestionRoutes(r) // rounds_questions.go
 		h.pushRoutes(r)
 	})
 }

@@ -183,6 +183,9 @@ func (h *handler) ruleEntities(r *http.Request) []Rule {
 	for i, text := range st.ServerRules() {
 		out = append(out, Rule{ID: strconv.Itoa(i + 1), Text: text, Hint: ""})
 	}
+	if text, hint := h.social.GuidanceRule(r.Context()); text != "" { // guidance.go
+		out = append(out, Rule{ID: strconv.Itoa(len(out) + 1), Text: text, Hint: hint})
+	}
 	return out
 }
 

@@ -122,13 +122,19 @@ func (s *Service) InstanceDocument(ctx context.Context, kind string) (*InstanceD
 		return nil, ErrNotFound
 	}
 	d, err := s.db.InstanceDocument(ctx, kind, "")
+	var out *InstanceDocument
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
-		return &InstanceDocument{Kind: kind}, nil
+		out = &InstanceDocument{Kind: kind}
 	case err != nil:
 		return nil, err
+	default:
+		out = &InstanceDocument{Kind: kind, HTML: RenderDocument(d.Body), UpdatedAt: d.UpdatedAt}
 	}
-	return &InstanceDocument{Kind: kind, HTML: RenderDocument(d.Body), UpdatedAt: d.UpdatedAt}, nil
+	if kind == DocExtendedDescription {
+		return s.withGuidance(ctx, out) // guidance.go
+	}
+	return out, nil
 }
 
 // TermsOfService returns the version of the terms of service in effect on

@@ -307,7 +307,9 @@ func (s *Service) PublishScheduledStatus(ctx context.Context, id int64) error {
 		return err
 	}
 	p := ScheduledParamsOf(ss)
-	_, err = s.postStatus(ctx, author, p.newStatus(), func(tx storage.Tx) error {
+	in := p.newStatus()
+	in.scheduled = true // checked against the guidance when scheduled
+	_, err = s.postStatus(ctx, author, in, func(tx storage.Tx) error {
 		gone, err := tx.DeleteScheduledStatus(ctx, ss.ID)
 		if err == nil && !gone {
 			err = errScheduledGone

@@ -202,6 +202,9 @@ func (s *Service) afterPublish(ctx context.Context, tx storage.Tx, st *storage.S
 	if err := s.fileDirect(ctx, tx, st, mentionedIDs, false); err != nil {
 		return err
 	}
+	if err := s.questionsOnPublish(ctx, tx, st, mentionedIDs); err != nil { // questions.go
+		return err
+	}
 	for _, m := range mentioned {
 		if m.ID == author.ID {
 			continue

@@ -58,6 +58,10 @@ type Settings struct {
 	Rules []string `json:"rules,omitempty"`
 	// The tone check before replies and mentions (tone_policy.go).
 	ToneSettings
+	// QuestionTag is the hashtag (without #) that marks a post to a
+	// clinician as a question, besides a question mark; "" for none
+	// (questions.go).
+	QuestionTag string `json:"question_tag,omitempty"`
 }
 
 // DefaultRules are the rules of a Rounds server until its admins write
@@ -99,6 +103,7 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 }
 
 func (st *Settings) fillDefaults() {
+	st.QuestionTag = strings.TrimPrefix(strings.TrimSpace(st.QuestionTag), "#")
 	if st.RegistrationsMode == "" {
 		st.RegistrationsMode = RegistrationsClosed
 	}
@@ -141,6 +146,9 @@ func (st *Settings) validate() error {
 		}
 	}
 	if err := st.ToneSettings.validate(); err != nil {
+		return err
+	}
+	if err := validQuestionTag(st.QuestionTag); err != nil {
 		return err
 	}
 	if _, err := guard.New(guard.Options{Patterns: guardPatterns(st.GuardPatterns)}); err != nil {

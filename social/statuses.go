@@ -56,6 +56,9 @@ type NewStatus struct {
 	// signed-in accounts see it. When not given, a reply is local-only
 	// when its parent is.
 	LocalOnly *bool
+	// scheduled marks a scheduled post being published: the guidance was
+	// acknowledged when it was scheduled (guidance.go).
+	scheduled bool
 }
 
 // idempotencyWindow is how long an Idempotency-Key is remembered.
@@ -75,6 +78,11 @@ func (s *Service) PostStatus(ctx context.Context, author *storage.Account, in Ne
 func (s *Service) checkNewStatus(ctx context.Context, author *storage.Account, in *NewStatus) (string, error) {
 	if !author.Local() || author.Suspended() {
 		return "", ErrForbidden
+	}
+	if !in.scheduled {
+		if err := s.checkGuidance(ctx, author); err != nil {
+			return "", err
+		}
 	}
 	text := strings.TrimSpace(in.Text)
 	if text == "" && len(in.MediaIDs) == 0 {
@@ -389,6 +397,11 @@ func (s *Service) ReceiveStatus(ctx context.Context, st *storage.Status, mention
 		s.emit(ctx, Event{Type: "update", StatusID: st.ID})
 		if err := s.fileDirect(ctx, tx, st, append(slices.Clip(mentions), opts.RemoteMentions...), false); err != nil {
 			return err
+		}
+		if !opts.Context { // a post fetched for its thread was asked long ago
+			if err := s.recordQuestions(ctx, tx, st, mentions); err != nil { // questions.go
+				return err
+			}
 		}
 		if len(mentions) > 0 {
 			author, err := tx.AccountByID(ctx, st.AccountID)

@@ -97,6 +97,8 @@ func (h *handler) renderAdminStatus(w http.ResponseWriter, r *http.Request, sess
 		{"/admin/blocks", "Sign-up and IP blocks", social.PermManageBlocks},
 		{"/admin/audit", "Audit log", social.PermReadAudit},
 		{"/admin/settings", "Server settings", social.PermManageSettings},
+		{"/admin/guidance", "Guidance", social.PermModerate},   // guidance.go
+		{"/admin/questions", "Questions", social.PermModerate}, // questions.go
 	}
 	var nav []navLink
 	for _, l := range links {

@@ -69,6 +69,9 @@ func (h *handler) adminSettingsSave(w http.ResponseWriter, r *http.Request) {
 		st.RegistrationsMode = form.Get("registrations_mode")
 		st.GuardPolicy = form.Get("guard_policy")
 		st.RequireStaffTwoFactor = form.Get("require_staff_two_factor") == "1"
+		if form.Has("question_tag") {
+			st.QuestionTag = form.Get("question_tag")
+		}
 		d := social.Duration(delay)
 		st.SendDelay = &d
 		var rules []string

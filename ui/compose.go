@@ -250,6 +250,7 @@ func (h *handler) showCompose(w http.ResponseWriter, r *http.Request, sess *soci
 		{social.VisibilityPrivate, "Followers only", "your followers and the people you mention"},
 		{social.VisibilityDirect, "Mentioned people only", "only the people you mention"},
 	}
+	h.addGuidance(r.Context(), sess.User.Account, data) // guidance.go
 	h.renderMe(w, r, sess, status, "compose", data)
 }
 

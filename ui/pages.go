@@ -23,6 +23,7 @@ func (h *handler) pageRoutes(r chi.Router) {
 	h.meRoutes(r)
 	h.adminPageRoutes(r)
 	h.adminTrendRoutes(r)
+	h.voiceRoutes(r) // questions.go, guidance.go
 }
 
 // maxFormBytes bounds a posted form with its files (an image and a few

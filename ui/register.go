@@ -143,6 +143,7 @@ func (h *handler) showSignUp(w http.ResponseWriter, r *http.Request, status int,
 	if _, ok := data["Errors"]; !ok {
 		data["Errors"] = map[string]string{}
 	}
+	h.addGuidance(r.Context(), nil, data) // guidance.go
 	h.render(w, r, status, "register", data)
 }
 

@@ -142,6 +142,7 @@ func settingsCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 	fmt.Fprintf(tw, "require-staff-two-factor\t%t\n", st.RequireStaffTwoFactor)
 	fmt.Fprintf(tw, "federation-mode\t%s\n", st.FederationMode)
+	fmt.Fprintf(tw, "question-tag\t%s\n", st.QuestionTag)
 	return tw.Flush()
 }
 

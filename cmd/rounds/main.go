@@ -47,6 +47,7 @@ Usage:
   rounds admin registrations [closed|invite|approval]
   rounds admin settings [show | set KEY VALUE | guard-pattern add LABEL REGEXP | guard-pattern remove LABEL | tone-word add|remove flag|allow WORD]
   rounds admin instance set-document extended_description|privacy_policy|terms_of_service FILE [--effective-date YYYY-MM-DD]
+  rounds admin guidance set FILE | show | pending
   rounds version              print the version
 
 Every flag can also be set with the environment variable ROUNDS_<FLAG>, for
