@@ -88,6 +88,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, hooks serveHooks)
 		Version:         version,
 		AuthorizedFetch: cfg.AuthorizedFetch,
 		KeyDocuments:    cfg.KeyDocuments,
+		CavageOnly:      cfg.CavageOnly,
 	})
 	// Media stored before file names were random get unguessable names
 	// (once; public ones keep theirs). A failure leaves them unserved, not
