@@ -776,3 +776,13 @@ func verifyOne(ctx context.Context, msg message, m sfMember, sigs map[string]sfI
 	}
 	return in.keyID, owner, nil
 }
+
+// VerifyAnyRequest checks r's signature in whichever style it carries: RFC
+// 9421 when there is a Signature-Input header (see VerifyRequestRFC9421),
+// draft-cavage otherwise (see VerifyRequest).
+func VerifyAnyRequest(ctx context.Context, r *http.Request, body []byte, keys KeyResolver, scheme string, now time.Time) (keyID, owner string, err error) {
+	if len(r.Header.Values("Signature-Input")) > 0 {
+		return VerifyRequestRFC9421(ctx, r, body, keys, scheme, now)
+	}
+	return VerifyRequest(ctx, r, body, keys, now)
+}

@@ -130,12 +130,12 @@ func (f *Federation) isRFC9421(r *http.Request) bool {
 // Signature-Input (unless the server accepts cavage only), a draft-cavage
 // one otherwise.
 func (f *Federation) verifySignature(ctx context.Context, r *http.Request, body []byte, keys KeyResolver) (keyID, owner string, err error) {
-	if f.isRFC9421(r) {
-		scheme := "https"
-		if strings.HasPrefix(f.social.BaseURL(), "http://") {
-			scheme = "http"
-		}
-		return VerifyRequestRFC9421(ctx, r, body, keys, scheme, time.Now())
+	if f.cavageOnly {
+		return VerifyRequest(ctx, r, body, keys, time.Now())
 	}
-	return VerifyRequest(ctx, r, body, keys, time.Now())
+	scheme := "https"
+	if strings.HasPrefix(f.social.BaseURL(), "http://") {
+		scheme = "http"
+	}
+	return VerifyAnyRequest(ctx, r, body, keys, scheme, time.Now())
 }
