@@ -314,26 +314,33 @@ func (c *Client) Post(ctx context.Context, rawURL string, body []byte, s *Signer
 }
 
 // doubleKnock sends a signed request with do, in the style domain is
-// known to accept; a request in RFC 9421 that is answered 401 or 400 is
-// sent again at once with a cavage signature, and what worked is
-// remembered for domain.
+// known to accept (RFC 9421 for a domain not known yet); a request refused
+// with 401 or 400 is sent again at once in the other style, and the style
+// that got through is remembered for domain.
 func (c *Client) doubleKnock(ctx context.Context, domain string, do func(style string) (*http.Response, error)) (*http.Response, error) {
 	style := c.styles.first(ctx, domain, time.Now())
 	resp, err := do(style)
-	if err != nil || style == styleCavage {
-		return resp, err
+	if err != nil {
+		return nil, err
 	}
 	if !refusedSignature(resp.StatusCode) {
 		if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
-			c.styles.learn(ctx, domain, styleRFC9421, time.Now())
+			c.styles.learn(ctx, domain, style, time.Now())
 		}
 		return resp, nil
 	}
+	other := styleCavage
+	if style == styleCavage {
+		if c.styles.onlyCavage() {
+			return resp, nil
+		}
+		other = styleRFC9421
+	}
 	drain(resp.Body)
 	resp.Body.Close()
-	resp, err = do(styleCavage)
+	resp, err = do(other)
 	if err == nil && resp.StatusCode >= 200 && resp.StatusCode <= 299 {
-		c.styles.learn(ctx, domain, styleCavage, time.Now())
+		c.styles.learn(ctx, domain, other, time.Now())
 	}
 	return resp, err
 }

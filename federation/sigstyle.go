@@ -10,10 +10,17 @@ import (
 
 // Double-knocking: outgoing signed requests are signed with RFC 9421 where
 // the receiving server is known to accept it, and with draft-cavage where
-// it is known not to. A server not known yet gets RFC 9421 first; a 401 or
-// 400 answer is retried at once with cavage, and a success of the retry
-// remembers cavage for its domain. A cavage domain is tried with RFC 9421
-// again after cavageRecheck, in case it has been upgraded since.
+// it is known not to. A server not known yet gets unknownStyle first; a 401
+// or 400 answer is retried at once in the other style, and the style that
+// got through is remembered for the domain. A cavage domain is tried with
+// RFC 9421 again after cavageRecheck, in case it has been upgraded since.
+//
+// RFC 9421 first is what finds out soonest; its known cost is servers that
+// answer 2xx to a signature they cannot verify and drop the request later
+// (see README), which is why Mastodon knocks with cavage first.
+
+// unknownStyle is the style a domain not known yet is signed with first.
+const unknownStyle = styleRFC9421
 
 // cavageRecheck is how long a domain that wanted cavage is left alone.
 const cavageRecheck = 30 * 24 * time.Hour
@@ -72,10 +79,19 @@ func (s *sigStyles) first(ctx context.Context, domain string, now time.Time) str
 		}
 		s.put(domain, e)
 	}
-	if e.style == styleCavage && now.Sub(e.at) < cavageRecheck {
+	switch {
+	case e.style == styleCavage && now.Sub(e.at) < cavageRecheck:
 		return styleCavage
+	case e.style == styleCavage, e.style == styleRFC9421:
+		return styleRFC9421
 	}
-	return styleRFC9421
+	return unknownStyle
+}
+
+func (s *sigStyles) onlyCavage() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cavageOnly
 }
 
 func (s *sigStyles) put(domain string, e styleEntry) {
