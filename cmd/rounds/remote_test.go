@@ -24,8 +24,9 @@ import (
 
 // fakeRemote plays a remote ActivityPub server over real HTTP on loopback:
 // it publishes actor documents with real RSA keys, takes deliveries to its
-// inboxes (verifying each signature against the sending Rounds node's
-// published key) and sends signed activities to a Rounds inbox.
+// inboxes (verifying each signature, RFC 9421 or draft-cavage as Mastodon
+// 4.5 does, against the sending Rounds node's published key) and sends
+// signed activities to a Rounds inbox.
 type fakeRemote struct {
 	tb     testing.TB
 	srv    *httptest.Server
