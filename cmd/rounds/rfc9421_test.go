@@ -245,3 +245,26 @@ func do(t *testing.T, req *http.Request) (int, string) {
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
 }
+
+// TestCavageOnlySetting: the undocumented ROUNDS_TEST_SIGNATURES=cavage
+// makes a server speak draft-cavage only; nothing else does.
+func TestCavageOnlySetting(t *testing.T) {
+	for _, tc := range []struct {
+		env  string
+		want bool
+	}{{"cavage", true}, {"", false}, {"rfc9421", false}, {"1", false}} {
+		getenv := func(k string) string {
+			if k == "ROUNDS_TEST_SIGNATURES" {
+				return tc.env
+			}
+			return ""
+		}
+		cfg, err := parseCommand("serve", []string{"--domain", "rounds.example"}, io.Discard, getenv, true, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.CavageOnly != tc.want {
+			t.Fatalf("ROUNDS_TEST_SIGNATURES=%q gives CavageOnly %v", tc.env, cfg.CavageOnly)
+		}
+	}
+}
