@@ -75,6 +75,7 @@ type Client struct {
 	hc        *http.Client
 	maxBody   int64
 	userAgent string
+	styles    sigStyles
 }
 
 // StatusError reports a non-2xx response; delivery queues use StatusCode
@@ -98,6 +99,9 @@ func (e *StatusError) Error() string {
 }
 
 type signerKey struct{}
+
+// styleKey carries the signature style of a signed GET, for its redirects.
+type styleKey struct{}
 
 // crossHostKey marks a request whose redirects may lead to another host.
 type crossHostKey struct{}
@@ -168,10 +172,12 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 		return fmt.Errorf("%w: %s to %s", ErrCrossHostRedirect, via[0].URL.Host, req.URL.Host)
 	}
 	req.Header.Del("Signature")
+	req.Header.Del("Signature-Input")
 	req.Header.Del("Host")
 	req.Header.Del("Date")
 	if s, ok := req.Context().Value(signerKey{}).(*Signer); ok && s != nil {
-		if err := SignRequest(req, nil, s); err != nil {
+		style, _ := req.Context().Value(styleKey{}).(string)
+		if err := signAs(req, nil, s, style); err != nil {
 			return fmt.Errorf("re-sign redirect: %w", err)
 		}
 	}
@@ -219,20 +225,32 @@ func (c *Client) get(ctx context.Context, rawURL string, s *Signer, accept strin
 		ctx = context.WithValue(ctx, signerKey{}, s)
 	}
 	ctx = context.WithValue(ctx, crossHostKey{}, crossHost)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-	if err != nil {
-		return nil, "", fmt.Errorf("federation: get: %w", err)
-	}
-	req.Header.Set("Accept", accept)
-	req.Header.Set("User-Agent", c.userAgent)
-	if s != nil {
-		if err := SignRequest(req, nil, s); err != nil {
-			return nil, "", err
+	do := func(style string) (*http.Response, error) {
+		req, err := http.NewRequestWithContext(context.WithValue(ctx, styleKey{}, style), http.MethodGet, u.String(), nil)
+		if err != nil {
+			return nil, fmt.Errorf("federation: get: %w", err)
 		}
+		req.Header.Set("Accept", accept)
+		req.Header.Set("User-Agent", c.userAgent)
+		if s != nil {
+			if err := signAs(req, nil, s, style); err != nil {
+				return nil, err
+			}
+		}
+		resp, err := c.hc.Do(req)
+		if err != nil {
+			return nil, fmt.Errorf("federation: get %s: %w", rawURL, err)
+		}
+		return resp, nil
 	}
-	resp, err := c.hc.Do(req)
+	var resp *http.Response
+	if s == nil {
+		resp, err = do("")
+	} else {
+		resp, err = c.doubleKnock(ctx, strings.ToLower(u.Host), do)
+	}
 	if err != nil {
-		return nil, "", fmt.Errorf("federation: get %s: %w", rawURL, err)
+		return nil, "", err
 	}
 	defer resp.Body.Close()
 	finalURL := resp.Request.URL.String()
@@ -267,19 +285,25 @@ func (c *Client) Post(ctx context.Context, rawURL string, body []byte, s *Signer
 	if err := checkScheme(u); err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
+	resp, err := c.doubleKnock(ctx, strings.ToLower(u.Host), func(style string) (*http.Response, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
+		if err != nil {
+			return nil, fmt.Errorf("federation: post: %w", err)
+		}
+		req.Header.Set("Content-Type", contentType)
+		req.Header.Set("Accept", acceptActivity)
+		req.Header.Set("User-Agent", c.userAgent)
+		if err := signAs(req, body, s, style); err != nil {
+			return nil, err
+		}
+		resp, err := c.hc.Do(req)
+		if err != nil {
+			return nil, fmt.Errorf("federation: post %s: %w", rawURL, err)
+		}
+		return resp, nil
+	})
 	if err != nil {
-		return fmt.Errorf("federation: post: %w", err)
-	}
-	req.Header.Set("Content-Type", contentType)
-	req.Header.Set("Accept", acceptActivity)
-	req.Header.Set("User-Agent", c.userAgent)
-	if err := SignRequest(req, body, s); err != nil {
 		return err
-	}
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return fmt.Errorf("federation: post %s: %w", rawURL, err)
 	}
 	defer resp.Body.Close()
 	drain(resp.Body)
@@ -287,6 +311,38 @@ func (c *Client) Post(ctx context.Context, rawURL string, body []byte, s *Signer
 		return newStatusError(resp, rawURL, time.Now())
 	}
 	return nil
+}
+
+// doubleKnock sends a signed request with do, in the style domain is
+// known to accept (RFC 9421 for a domain not known yet); a request refused
+// with 401 or 400 is sent again at once in the other style, and the style
+// that got through is remembered for domain.
+func (c *Client) doubleKnock(ctx context.Context, domain string, do func(style string) (*http.Response, error)) (*http.Response, error) {
+	style := c.styles.first(ctx, domain, time.Now())
+	resp, err := do(style)
+	if err != nil {
+		return nil, err
+	}
+	if !refusedSignature(resp.StatusCode) {
+		if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+			c.styles.learn(ctx, domain, style, time.Now())
+		}
+		return resp, nil
+	}
+	other := styleCavage
+	if style == styleCavage {
+		if c.styles.onlyCavage() {
+			return resp, nil
+		}
+		other = styleRFC9421
+	}
+	drain(resp.Body)
+	resp.Body.Close()
+	resp, err = do(other)
+	if err == nil && resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+		c.styles.learn(ctx, domain, other, time.Now())
+	}
+	return resp, err
 }
 
 func drain(r io.Reader) {

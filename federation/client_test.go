@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -399,61 +400,93 @@ func TestParseRetryAfter(t *testing.T) {
 }
 
 // TestClientSignedEndToEnd checks that what a real server receives from
-// Post and a signed Get passes VerifyRequest.
+// Post and a signed Get passes verification: RFC 9421 first, and against a
+// server that verifies draft-cavage only, a cavage retry of the refused
+// POST, after which the domain gets cavage at once (double-knocking).
 func TestClientSignedEndToEnd(t *testing.T) {
 	key, _ := keys(t)
 	s := &Signer{KeyID: testKeyID, Key: key}
 	res := &fakeResolver{cached: &key.PublicKey, refreshed: &key.PublicKey}
 	activity := []byte(`{"@context":"https://www.w3.org/ns/activitystreams","type":"Create","actor":"` + testOwner + `"}`)
 
-	var mu sync.Mutex
-	var verifyErrs []error
-	var contentType string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var body []byte
-		if r.Method == http.MethodPost {
-			body, _ = io.ReadAll(r.Body)
-			if !bytes.Equal(body, activity) {
-				t.Errorf("server got body %q", body)
-			}
-		}
-		keyID, owner, err := VerifyRequest(r.Context(), r, body, res, time.Now())
-		if err == nil && (keyID != testKeyID || owner != testOwner) {
-			err = fmt.Errorf("got keyID %q owner %q", keyID, owner)
-		}
-		mu.Lock()
-		verifyErrs = append(verifyErrs, err)
-		if r.Method == http.MethodPost {
-			contentType = r.Header.Get("Content-Type")
-		}
-		mu.Unlock()
-		if err != nil {
-			w.WriteHeader(http.StatusUnauthorized)
-			return
-		}
-		w.WriteHeader(http.StatusAccepted)
-	}))
-	defer srv.Close()
-	c := loopbackClient(ClientOptions{})
+	for _, tc := range []struct {
+		name       string
+		cavageOnly bool
+		// styles the server saw, in order, and whether each verified
+		want      []string
+		wantOK    []bool
+		wantStyle string
+	}{
+		{"server accepting RFC 9421", false, []string{styleRFC9421, styleRFC9421}, []bool{true, true}, styleRFC9421},
+		{"server accepting cavage only", true, []string{styleRFC9421, styleCavage, styleCavage}, []bool{false, true, true}, styleCavage},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var mu sync.Mutex
+			var seen []string
+			var verifyErrs []error
+			var contentType string
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				var body []byte
+				if r.Method == http.MethodPost {
+					body, _ = io.ReadAll(r.Body)
+					if !bytes.Equal(body, activity) {
+						t.Errorf("server got body %q", body)
+					}
+				}
+				style := styleCavage
+				var keyID, owner string
+				var err error
+				if r.Header.Get("Signature-Input") != "" {
+					style = styleRFC9421
+				}
+				if style == styleRFC9421 && !tc.cavageOnly {
+					keyID, owner, err = VerifyRequestRFC9421(r.Context(), r, body, res, "http", time.Now())
+				} else {
+					keyID, owner, err = VerifyRequest(r.Context(), r, body, res, time.Now())
+				}
+				if err == nil && (keyID != testKeyID || owner != testOwner) {
+					err = fmt.Errorf("got keyID %q owner %q", keyID, owner)
+				}
+				mu.Lock()
+				seen = append(seen, style)
+				verifyErrs = append(verifyErrs, err)
+				if r.Method == http.MethodPost {
+					contentType = r.Header.Get("Content-Type")
+				}
+				mu.Unlock()
+				if err != nil {
+					w.WriteHeader(http.StatusUnauthorized)
+					return
+				}
+				w.WriteHeader(http.StatusAccepted)
+			}))
+			defer srv.Close()
+			c := loopbackClient(ClientOptions{})
 
-	if err := c.Post(context.Background(), srv.URL+"/users/bob/inbox", activity, s); err != nil {
-		t.Fatalf("Post: %v", err)
-	}
-	if _, err := c.Get(context.Background(), srv.URL+"/users/bob?x=1", s); err != nil {
-		t.Fatalf("signed Get: %v", err)
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	if len(verifyErrs) != 2 {
-		t.Fatalf("server saw %d requests", len(verifyErrs))
-	}
-	for _, err := range verifyErrs {
-		if err != nil {
-			t.Fatalf("server-side VerifyRequest: %v", err)
-		}
-	}
-	if contentType != "application/activity+json" {
-		t.Fatalf("Content-Type = %q", contentType)
+			if err := c.Post(context.Background(), srv.URL+"/users/bob/inbox", activity, s); err != nil {
+				t.Fatalf("Post: %v", err)
+			}
+			if _, err := c.Get(context.Background(), srv.URL+"/users/bob?x=1", s); err != nil {
+				t.Fatalf("signed Get: %v", err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if fmt.Sprint(seen) != fmt.Sprint(tc.want) {
+				t.Fatalf("server saw styles %v, want %v", seen, tc.want)
+			}
+			for i, err := range verifyErrs {
+				if (err == nil) != tc.wantOK[i] {
+					t.Fatalf("request %d (%s): verification error %v, want ok=%v", i, seen[i], err, tc.wantOK[i])
+				}
+			}
+			if contentType != "application/activity+json" {
+				t.Fatalf("Content-Type = %q", contentType)
+			}
+			u, _ := url.Parse(srv.URL)
+			if got := c.SignatureStyleOf(context.Background(), u.Host); got != tc.wantStyle {
+				t.Fatalf("remembered style %q, want %q", got, tc.wantStyle)
+			}
+		})
 	}
 }
 

@@ -46,18 +46,23 @@ type Options struct {
 	// Metrics, when set, receives federation's counters and the delivery
 	// queue's gauges (metrics.go).
 	Metrics prometheus.Registerer
+	// CavageOnly verifies and sends draft-cavage signatures only, refusing
+	// RFC 9421 ones, as a server that has not adopted RFC 9421 does; for
+	// interoperability tests.
+	CavageOnly bool
 }
 
 // Federation serves the ActivityPub routes and works the delivery jobs.
 type Federation struct {
-	social    *social.Service
-	jobs      *storage.Jobs
-	client    *Client
-	log       *slog.Logger
-	version   string
-	openReg   bool
-	authFetch bool
-	keyDocs   bool
+	social     *social.Service
+	jobs       *storage.Jobs
+	client     *Client
+	log        *slog.Logger
+	version    string
+	openReg    bool
+	authFetch  bool
+	keyDocs    bool
+	cavageOnly bool
 
 	keys sync.Map // keyId -> *rsa.PrivateKey, parsed local keys
 	// answered remembers when each domain was last marked as answering,
@@ -73,7 +78,10 @@ func New(o Options) *Federation {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	f := &Federation{social: o.Social, jobs: o.Jobs, client: o.Client, log: o.Logger, version: o.Version, openReg: o.OpenRegistrations, authFetch: o.AuthorizedFetch, keyDocs: o.KeyDocuments}
+	f := &Federation{social: o.Social, jobs: o.Jobs, client: o.Client, log: o.Logger, version: o.Version, openReg: o.OpenRegistrations, authFetch: o.AuthorizedFetch, keyDocs: o.KeyDocuments, cavageOnly: o.CavageOnly}
+	if o.Client != nil && o.Social != nil {
+		o.Client.SetSignatureStyles(o.Social, o.CavageOnly)
+	}
 	f.metrics = newMetrics(o.Metrics, o.Jobs)
 	storage.AddWorker(o.Jobs, &publishWorker{f: f})
 	storage.AddWorker(o.Jobs, &deliverWorker{f: f})
@@ -135,7 +143,7 @@ func (f *Federation) requireSignedFetch(next http.Handler) http.Handler {
 				return
 			}
 		}
-		if _, _, err := VerifyRequest(r.Context(), r, nil, &keyResolver{f: f}, time.Now()); err != nil {
+		if _, _, err := f.verifySignature(r.Context(), r, nil, &keyResolver{f: f}); err != nil {
 			if errors.Is(err, errDomainRefused) {
 				writeJSONError(w, http.StatusForbidden, err.Error())
 				return

@@ -34,7 +34,7 @@ func (f *Federation) inbox(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	keys := &keyResolver{f: f, suspendedToo: true}
-	_, owner, err := VerifyRequest(ctx, r, body, keys, time.Now())
+	_, owner, err := f.verifySignature(ctx, r, body, keys)
 	if errors.Is(err, errDomainRefused) {
 		// A blocked domain (or, in allowlist mode, an unlisted one) is
 		// refused before any key of it is fetched.
@@ -46,7 +46,7 @@ func (f *Federation) inbox(w http.ResponseWriter, r *http.Request) {
 		outcome = inboxRejectedSignature
 		f.log.Info("inbox: refused signature", "error", err, "remote", r.RemoteAddr)
 		status := http.StatusUnauthorized
-		if errors.Is(err, ErrBadDigest) {
+		if errors.Is(err, ErrBadDigest) && !f.isRFC9421(r) {
 			status = http.StatusBadRequest
 		}
 		writeJSONError(w, status, "signature refused: "+err.Error())

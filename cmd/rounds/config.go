@@ -36,6 +36,10 @@ type config struct {
 	// KeyDocuments publishes keyIds as documents of their own, like
 	// GoToSocial (ROUNDS_KEY_DOCUMENTS=1; for interoperability tests).
 	KeyDocuments bool
+	// CavageOnly verifies and sends draft-cavage HTTP signatures only,
+	// refusing RFC 9421 ones (ROUNDS_TEST_SIGNATURES=cavage; for
+	// interoperability tests).
+	CavageOnly bool
 	// ScheduleMinOffset replaces the five minutes a post must be scheduled
 	// ahead (ROUNDS_TEST_SCHEDULE_MIN_OFFSET; for tests that see a
 	// scheduled post published); zero keeps Mastodon's five minutes.
@@ -60,7 +64,7 @@ type rawConfig struct {
 	logLevel, logFormat                                                                   string
 	jobWorkers                                                                            string
 	jobTimeout, shutdownGrace                                                             string
-	authorizedFetch, keyDocuments                                                         bool
+	authorizedFetch, keyDocuments, cavageOnly                                             bool
 	toneRetryWait                                                                         string // ROUNDS_TEST_TONE_RETRY_WAIT
 	scheduleMinOffset                                                                     string
 	smtpHost, smtpPort, smtpUsername, smtpPassword, smtpFrom                              string
@@ -241,6 +245,7 @@ func (rc *rawConfig) validate(serve bool) (*config, error) {
 	}
 	c.AuthorizedFetch = rc.authorizedFetch
 	c.KeyDocuments = rc.keyDocuments
+	c.CavageOnly = rc.cavageOnly
 	if rc.scheduleMinOffset != "" {
 		if c.ScheduleMinOffset, err = positiveDuration(rc.scheduleMinOffset); err != nil {
 			return nil, fmt.Errorf("invalid ROUNDS_TEST_SCHEDULE_MIN_OFFSET %q: %w", rc.scheduleMinOffset, err)

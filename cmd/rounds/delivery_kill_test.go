@@ -107,7 +107,7 @@ func TestQueuedDeliveriesSurviveSIGKILL(t *testing.T) {
 			return
 		}
 		body, _ := io.ReadAll(r.Body)
-		if _, _, err := federation.VerifyRequest(r.Context(), r, body, keys, time.Now()); err != nil {
+		if _, _, err := federation.VerifyAnyRequest(r.Context(), r, body, keys, "http", time.Now()); err != nil {
 			got.mu.Lock()
 			got.bad++
 			got.mu.Unlock()

@@ -139,6 +139,9 @@ func parseCommand(name string, args []string, stderr io.Writer, getenv func(stri
 		// document of its own with a keyId without a fragment, the way
 		// GoToSocial does.
 		rc.keyDocuments = getenv("ROUNDS_KEY_DOCUMENTS") == "1"
+		// Undocumented, for interoperability tests: signatures in
+		// draft-cavage only, as a server without RFC 9421.
+		rc.cavageOnly = getenv("ROUNDS_TEST_SIGNATURES") == "cavage"
 		// Undocumented, for tests: how far ahead a post may be scheduled
 		// at the earliest, instead of Mastodon's five minutes.
 		rc.scheduleMinOffset = getenv("ROUNDS_TEST_SCHEDULE_MIN_OFFSET")

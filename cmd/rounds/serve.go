@@ -97,6 +97,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, hooks serveHooks)
 		AuthorizedFetch: cfg.AuthorizedFetch,
 		KeyDocuments:    cfg.KeyDocuments,
 		Metrics:         metricsReg,
+		CavageOnly:      cfg.CavageOnly,
 	})
 	// Media stored before file names were random get unguessable names
 	// (once; public ones keep theirs). A failure leaves them unserved, not
