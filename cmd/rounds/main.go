@@ -44,6 +44,8 @@ Usage:
   rounds admin registrations [closed|invite|approval]
   rounds admin settings [show | set KEY VALUE | guard-pattern add LABEL REGEXP | guard-pattern remove LABEL]
   rounds admin instance set-document extended_description|privacy_policy|terms_of_service FILE [--effective-date YYYY-MM-DD]
+  rounds admin backup --to FILE       back up the database and media (a .tar.gz) while the server runs
+  rounds admin restore --from FILE     restore a backup into an empty data directory and database
   rounds version              print the version
 
 Every flag can also be set with the environment variable ROUNDS_<FLAG>, for
