@@ -35,58 +35,34 @@ var as2Seeds = []string{
 	  "endpoints":{"sharedInbox":"https://g.example/inbox"},"attachment":[{"type":"PropertyValue","name":"Web","value":"<a href=\"javascript:x\">y</a>"}]}`,
 }
 
-func FuzzParseActor(f *testing.F) {
+// FuzzParseAS2 gives each document to the three parsers: one target
+// rather than three, as the fuzzer spends its first seconds measuring the
+// coverage of go-fed's large vocabulary.
+func FuzzParseAS2(f *testing.F) {
 	for _, s := range as2Seeds {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		d, err := ParseActor(b)
-		if err != nil {
-			return
-		}
-		for name, v := range map[string]string{"id": d.ID, "inbox": d.Inbox} {
-			if _, err := as2AbsIRI(v); err != nil {
-				t.Fatalf("accepted actor has %s %q: %v", name, v, err)
+		checkIRIs := func(what string, fields map[string]string) {
+			for name, v := range fields {
+				if _, err := as2AbsIRI(v); err != nil {
+					t.Fatalf("accepted %s has %s %q: %v", what, name, v, err)
+				}
 			}
 		}
-		if d.PreferredUsername == "" {
-			t.Fatal("accepted actor has no preferredUsername")
-		}
-	})
-}
-
-func FuzzParseNote(f *testing.F) {
-	for _, s := range as2Seeds {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		d, err := ParseNote(b)
-		if err != nil {
-			return
-		}
-		for name, v := range map[string]string{"id": d.ID, "attributedTo": d.AttributedTo} {
-			if _, err := as2AbsIRI(v); err != nil {
-				t.Fatalf("accepted note has %s %q: %v", name, v, err)
+		if d, err := ParseActor(b); err == nil {
+			checkIRIs("actor", map[string]string{"id": d.ID, "inbox": d.Inbox})
+			if d.PreferredUsername == "" {
+				t.Fatal("accepted actor has no preferredUsername")
 			}
 		}
-	})
-}
-
-func FuzzParseActivity(f *testing.F) {
-	for _, s := range as2Seeds {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		d, err := ParseActivity(b)
-		if err != nil {
-			return
+		if d, err := ParseNote(b); err == nil {
+			checkIRIs("note", map[string]string{"id": d.ID, "attributedTo": d.AttributedTo})
 		}
-		if d.Type == "" {
-			t.Fatal("accepted activity has no type")
-		}
-		for name, v := range map[string]string{"id": d.ID, "actor": d.Actor} {
-			if _, err := as2AbsIRI(v); err != nil {
-				t.Fatalf("accepted activity has %s %q: %v", name, v, err)
+		if d, err := ParseActivity(b); err == nil {
+			checkIRIs("activity", map[string]string{"id": d.ID, "actor": d.Actor})
+			if d.Type == "" {
+				t.Fatal("accepted activity has no type")
 			}
 		}
 	})
