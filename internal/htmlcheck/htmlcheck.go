@@ -70,14 +70,19 @@ func isURLAttr(key string) bool {
 // anywhere in the scheme and ignores case.
 func scriptURL(v string) bool {
 	var b strings.Builder
+	colon := false
 	for _, r := range v {
 		if r <= ' ' {
 			continue
 		}
 		if r == ':' {
+			colon = true
 			break
 		}
 		b.WriteRune(r)
+	}
+	if !colon {
+		return false // a relative URL, such as "javascript" or "data"
 	}
 	switch strings.ToLower(b.String()) {
 	case "javascript", "vbscript", "data":

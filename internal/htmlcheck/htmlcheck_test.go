@@ -19,6 +19,7 @@ func TestUnsafe(t *testing.T) {
 		`<p>Hello <a href="https://x.example/" rel="nofollow noopener noreferrer">x</a></p>`,
 		`<p>onclick is a word; javascript: too</p>`,
 		`&lt;script&gt;`,
+		`<a href="JAVASCRIPT">a relative link</a>`,
 	} {
 		if why := Unsafe(s); why != "" {
 			t.Errorf("%s refused: %s", s, why)
