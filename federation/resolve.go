@@ -107,20 +107,30 @@ func (f *Federation) ResolveAccount(ctx context.Context, acct string) (*storage.
 	if err := f.checkDomain(ctx, final); err != nil {
 		return nil, fmt.Errorf("webfinger %s: %w", acct, err)
 	}
+	href, err := actorLinkFromJRD(body)
+	if err != nil {
+		return nil, fmt.Errorf("webfinger %s: %w", acct, err)
+	}
+	return f.FetchActor(ctx, href)
+}
+
+// actorLinkFromJRD returns the ActivityPub actor a WebFinger document
+// links to as its "self".
+func actorLinkFromJRD(body []byte) (string, error) {
 	var jrd struct {
 		Links []struct {
 			Rel, Type, Href string
 		} `json:"links"`
 	}
 	if err := json.Unmarshal(body, &jrd); err != nil {
-		return nil, fmt.Errorf("webfinger %s: %w", acct, err)
+		return "", err
 	}
 	for _, l := range jrd.Links {
-		if l.Rel == "self" && (strings.Contains(l.Type, "activity+json") || strings.Contains(l.Type, "ld+json")) {
-			return f.FetchActor(ctx, l.Href)
+		if l.Rel == "self" && l.Href != "" && (strings.Contains(l.Type, "activity+json") || strings.Contains(l.Type, "ld+json")) {
+			return l.Href, nil
 		}
 	}
-	return nil, fmt.Errorf("webfinger %s: no ActivityPub actor link", acct)
+	return "", errors.New("no ActivityPub actor link")
 }
 
 func (f *Federation) scheme() string {

@@ -352,9 +352,11 @@ func parseSignature(s string) (sigParams, error) {
 
 // canonical renders p in the plain form httpsig's parser handles reliably.
 func (p sigParams) canonical() (string, error) {
-	for _, v := range []string{p.keyID, p.signature} {
+	// A quote or comma in any value would make the canonical form say
+	// something else than what was checked (headers="date\"" ...).
+	for _, v := range append([]string{p.keyID, p.signature, p.algorithm}, p.headers...) {
 		if strings.ContainsAny(v, `",`) {
-			return "", errors.New(`keyId or signature contains '"' or ','`)
+			return "", errors.New(`a signature parameter contains '"' or ','`)
 		}
 	}
 	var b strings.Builder

@@ -142,5 +142,11 @@ func webfingerURL(scheme, acct string) (string, error) {
 		return "", fmt.Errorf("%q is not user@domain", acct)
 	}
 	q := url.Values{"resource": {"acct:" + user + "@" + host}}
-	return scheme + "://" + host + "/.well-known/webfinger?" + q.Encode(), nil
+	wf := scheme + "://" + host + "/.well-known/webfinger?" + q.Encode()
+	// The host must be only a host: "a@b@evil.example" or
+	// "a@good.example/x?" would otherwise send the lookup elsewhere.
+	if u, err := url.Parse(wf); err != nil || u.Host != host || u.User != nil || u.Path != "/.well-known/webfinger" || strings.ContainsAny(host, "/?#@\\") {
+		return "", fmt.Errorf("%q is not user@domain", acct)
+	}
+	return wf, nil
 }

@@ -91,6 +91,9 @@ func (s *Service) UploadMedia(ctx context.Context, me *storage.Account, r io.Rea
 		return nil, invalid("file", "must be a JPEG, PNG, GIF or WebP image")
 	}
 	clean, ctype, img, err := reencode(data, ctype)
+	if errors.Is(err, errImageTooLarge) {
+		return nil, invalid("file", fmt.Sprintf("is too large an image (at most %d pixels)", MaxImagePixels))
+	}
 	if err != nil {
 		return nil, invalid("file", "could not be read as an image")
 	}
@@ -594,6 +597,9 @@ func (s *Service) replaceRemoteMedia(ctx context.Context, tx storage.Tx, st *sto
 // taken). WebP, which Go cannot encode, becomes PNG. It returns the new
 // bytes, their type and the image (a GIF's first frame, on its canvas).
 func reencode(data []byte, ctype string) ([]byte, string, image.Image, error) {
+	if err := checkImageSize(data, ctype); err != nil {
+		return nil, "", nil, err
+	}
 	var buf bytes.Buffer
 	switch ctype {
 	case "image/gif":

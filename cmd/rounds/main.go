@@ -48,6 +48,8 @@ Usage:
   rounds admin settings [show | set KEY VALUE | guard-pattern add LABEL REGEXP | guard-pattern remove LABEL | tone-word add|remove flag|allow WORD]
   rounds admin instance set-document extended_description|privacy_policy|terms_of_service FILE [--effective-date YYYY-MM-DD]
   rounds admin guidance set FILE | show | pending
+  rounds admin backup --to FILE       back up the database and media (a .tar.gz) while the server runs
+  rounds admin restore --from FILE     restore a backup into an empty data directory and database
   rounds version              print the version
 
 Every flag can also be set with the environment variable ROUNDS_<FLAG>, for

@@ -9,7 +9,10 @@
 // only a partly masked copy.
 package guard
 
-import "sort"
+import (
+	"slices"
+	"sort"
+)
 
 // Kind names what sort of identifier a finding is. It is safe to log.
 type Kind string
@@ -152,12 +155,10 @@ func (t *text) add(start, end, prio int, kind Kind, label string) {
 
 // inLink reports whether byte offset i lies in a link or a mention.
 func (t *text) inLink(i int) bool {
-	for _, u := range t.urls {
-		if i >= u[0] && i < u[1] {
-			return true
-		}
-	}
-	return false
+	// The spans are in text order and do not overlap; a post can hold
+	// thousands, so they are searched, not scanned.
+	j := sort.Search(len(t.urls), func(j int) bool { return t.urls[j][1] > i })
+	return j < len(t.urls) && t.urls[j][0] <= i
 }
 
 // resolve keeps one hit per stretch of text, preferring the higher
@@ -173,20 +174,16 @@ func (t *text) resolve() []hit {
 		}
 		return a.start < b.start
 	})
+	// kept stays in text order, its hits apart, so the one hit a new hit
+	// could overlap first is found by a search.
 	kept := t.hits[:0:0]
 	for _, h := range t.hits {
-		overlaps := false
-		for _, k := range kept {
-			if h.start < k.end && k.start < h.end {
-				overlaps = true
-				break
-			}
+		j := sort.Search(len(kept), func(j int) bool { return kept[j].end > h.start })
+		if j < len(kept) && kept[j].start < h.end {
+			continue
 		}
-		if !overlaps {
-			kept = append(kept, h)
-		}
+		kept = slices.Insert(kept, j, h)
 	}
-	sort.Slice(kept, func(i, j int) bool { return kept[i].start < kept[j].start })
 	return kept
 }
 
