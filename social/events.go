@@ -30,6 +30,9 @@ type Event struct {
 	UserID int64 `json:"u,omitempty"`
 	// ConversationID is the conversation that got a new post.
 	ConversationID int64 `json:"c,omitempty"`
+	// Memo is shared by every listener of a status event in this process
+	// (see eventmemo.go); nil for other events.
+	Memo *Memo `json:"-"`
 }
 
 // EventAccess is an event for the server, never sent to clients: what
@@ -116,6 +119,7 @@ func (b *Bus) Close() {
 }
 
 func (b *Bus) publish(evs ...Event) {
+	evs = withMemos(evs)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for _, ch := range b.subs {
