@@ -260,7 +260,7 @@ func (h *handler) route(ctx context.Context, viewer *storage.Account, notes bool
 			}
 		}
 	case "update", "status.update":
-		st, err := h.social.StatusByID(ctx, ev.StatusID)
+		st, err := h.eventStatus(ctx, ev)
 		if err != nil || !h.social.MayView(ctx, viewer, st) || h.social.HiddenByDomainBlock(ctx, viewer, st) || h.social.HiddenAuthor(ctx, viewer, st) {
 			return nil
 		}
@@ -274,7 +274,7 @@ func (h *handler) route(ctx context.Context, viewer *storage.Account, notes bool
 			payload, done := payloads[fc]
 			if !done {
 				if pr := presenter(fc); !pr.hidden(ctx, st) {
-					payload = mustJSON(pr.Status(ctx, st))
+					payload = mustJSON(h.eventStatusEntity(ctx, pr, st, ev))
 				}
 				payloads[fc] = payload
 			}

@@ -30,6 +30,9 @@ type Event struct {
 	UserID int64 `json:"u,omitempty"`
 	// ConversationID is the conversation that got a new post.
 	ConversationID int64 `json:"c,omitempty"`
+	// Memo is shared by every listener of a status event in this process
+	// (see eventmemo.go); nil for other events.
+	Memo *Memo `json:"-"`
 }
 
 // EventAccess is an event for the server, never sent to clients: what
@@ -66,11 +69,32 @@ func (s *Service) accessChanged(ctx context.Context, userID int64) {
 type Bus struct {
 	mu   sync.Mutex
 	next int
-	subs map[int]chan Event
+	subs map[int]*subscriber
 	shut bool // Close has ended every subscription
 
 	nodeOnce sync.Once
 	node     string // this process's id in the batches it sends
+}
+
+// A subscriber's channel holds a few events; a burst beyond them waits in
+// its overflow queue, up to subscriberBacklog in all, which a goroutine
+// started for the burst feeds into the channel in order. So an idle
+// subscription (a live stream holds one) costs little memory, and a
+// listener may still fall that far behind before it misses events.
+const (
+	subscriberChannel = 8
+	subscriberBacklog = 256
+)
+
+type subscriber struct {
+	ch chan Event
+	// Guarded by Bus.mu. While pumping, only the pump sends on ch, and it
+	// closes ch once ended is set; otherwise publish sends on ch and the
+	// unsubscriber closes it.
+	over    []Event
+	pumping bool
+	ended   bool
+	done    chan struct{} // closed when the subscription ends while pumping
 }
 
 // Subscribe returns a channel of events and a function that ends the
@@ -85,20 +109,30 @@ func (b *Bus) Subscribe() (<-chan Event, func()) {
 		return ch, func() {}
 	}
 	if b.subs == nil {
-		b.subs = map[int]chan Event{}
+		b.subs = map[int]*subscriber{}
 	}
 	id := b.next
 	b.next++
-	ch := make(chan Event, 256)
-	b.subs[id] = ch
-	return ch, func() {
+	sub := &subscriber{ch: make(chan Event, subscriberChannel)}
+	b.subs[id] = sub
+	return sub.ch, func() {
 		b.mu.Lock()
 		defer b.mu.Unlock()
-		if c, ok := b.subs[id]; ok {
+		if sub, ok := b.subs[id]; ok {
 			delete(b.subs, id)
-			close(c)
+			b.end(sub)
 		}
 	}
+}
+
+// end closes sub's channel, or has its pump close it. b.mu is held.
+func (b *Bus) end(sub *subscriber) {
+	sub.ended = true
+	if sub.pumping {
+		close(sub.done)
+		return
+	}
+	close(sub.ch)
 }
 
 // Close ends every subscription, now and to come, so that live streams
@@ -109,21 +143,63 @@ func (b *Bus) Close() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.shut = true
-	for id, ch := range b.subs {
+	for id, sub := range b.subs {
 		delete(b.subs, id)
-		close(ch)
+		b.end(sub)
 	}
 }
 
 func (b *Bus) publish(evs ...Event) {
+	evs = withMemos(evs)
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	for _, ch := range b.subs {
+	for _, sub := range b.subs {
 		for _, ev := range evs {
-			select {
-			case ch <- ev:
-			default:
+			if !sub.pumping {
+				select {
+				case sub.ch <- ev:
+					continue
+				default:
+				}
 			}
+			if len(sub.over)+len(sub.ch) >= subscriberBacklog {
+				continue // a slow listener misses it
+			}
+			sub.over = append(sub.over, ev)
+			if !sub.pumping {
+				sub.pumping = true
+				sub.done = make(chan struct{})
+				go b.pump(sub)
+			}
+		}
+	}
+}
+
+// pump feeds sub's overflow into its channel until the overflow is empty
+// or the subscription ends.
+func (b *Bus) pump(sub *subscriber) {
+	for {
+		b.mu.Lock()
+		if sub.ended {
+			close(sub.ch)
+			sub.over = nil
+			b.mu.Unlock()
+			return
+		}
+		if len(sub.over) == 0 {
+			sub.pumping = false
+			sub.over = nil
+			b.mu.Unlock()
+			return
+		}
+		ev := sub.over[0]
+		sub.over[0] = Event{}
+		sub.over = sub.over[1:]
+		done := sub.done
+		b.mu.Unlock()
+		select {
+		case sub.ch <- ev:
+		case <-done:
 		}
 	}
 }

@@ -21,6 +21,15 @@ type ViewerState struct {
 
 // ViewerState tells whether me liked or boosted st.
 func (s *Service) ViewerState(ctx context.Context, me *storage.Account, st *storage.Status) ViewerState {
+	if m, err := s.db.ViewerMarksOf(ctx, me.ID, st.ID, st.AccountID); err == nil {
+		// One statement; a post going out on a thousand streams reads
+		// this a thousand times.
+		return ViewerState{
+			Favourited: m.Favourited, Reblogged: m.Reblogged, Bookmarked: m.Bookmarked,
+			Pinned: st.AccountID == me.ID && m.Pinned,
+			Muted:  m.MutedAuthor || m.MutesThreads && s.db.ThreadMuted(ctx, me.ID, threadOf(ctx, s.db, st)),
+		}
+	}
 	var v ViewerState
 	_, err := s.db.FavouriteBetween(ctx, me.ID, st.ID)
 	v.Favourited = err == nil

@@ -171,6 +171,24 @@ func TestScenariosAgainstRounds(t *testing.T) {
 			t.Fatalf("results = %+v", res)
 		}
 	})
+
+	t.Run("stream", func(t *testing.T) {
+		var res streamResults
+		runJSON(t, &res, append([]string{"stream", "--account", "carol", "--clients", "20", "--posts", "2", "--accounts", "2", "--idle", "200ms"}, shared...)...)
+		if res.Connected != 20 || res.Dropped != 0 || len(res.Posts) != 2 || res.MemoryBefore == nil || res.MemoryIdle == nil {
+			t.Fatalf("results = %+v", res)
+		}
+		for _, p := range res.Posts {
+			// Every client, on the home stream (as a follower) or the
+			// local one, gets each post once.
+			if p.Received != 20 || p.AfterAnswer.Count != 20 || p.AfterCall.P50 <= 0 || p.AfterCall.Max < p.AfterAnswer.Max {
+				t.Fatalf("post %+v", p)
+			}
+		}
+		if res.AfterAnswer.Count != 40 || res.ConnectLatency.Count != 20 || res.ConnectLatency.P50 <= 0 {
+			t.Fatalf("results = %+v", res)
+		}
+	})
 }
 
 func TestBadCommandLines(t *testing.T) {
@@ -186,6 +204,7 @@ func TestBadCommandLines(t *testing.T) {
 		{[]string{"fanout", "--servers", "10", "--followers", "5"}, exitUsage, "must be at least --servers"},
 		{[]string{"timeline", "--target", "ftp://x"}, exitUsage, "is not an http or https URL"},
 		{[]string{"idle"}, exitUsage, "give --server-cmd"},
+		{[]string{"stream", "--clients", "0"}, exitUsage, "--clients, --posts, --accounts and --concurrency must be at least 1"},
 		{[]string{"inbox", "extra"}, exitUsage, `unexpected argument "extra"`},
 		{[]string{"inbox", "--target", "http://127.0.0.1:1", "--token", "x"}, exitFailure, "does not answer"},
 	}

@@ -8,6 +8,7 @@
 //	rounds-bench fanout   one post delivered to followers on many simulated servers
 //	rounds-bench timeline home timelines read through the API by concurrent clients
 //	rounds-bench idle     start time and resident memory of the server process
+//	rounds-bench stream   a post reaching many streaming clients, memory per stream
 package main
 
 import (
@@ -33,6 +34,7 @@ Usage:
   rounds-bench fanout   [flags]  one post delivered to followers on many simulated servers
   rounds-bench timeline [flags]  home timelines read through the Mastodon API
   rounds-bench idle     [flags]  start time and resident memory of the server process
+  rounds-bench stream   [flags]  a post reaching many WebSocket streams; memory per stream
 
 Results are printed as a table, or as JSON with --json. The exit code is 0
 when the run completed and its checks passed, 1 when it failed, 2 for a
@@ -84,6 +86,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		s = &timelineScenario{}
 	case "idle":
 		s = &idleScenario{}
+	case "stream":
+		s = &streamScenario{}
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
