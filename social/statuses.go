@@ -69,6 +69,9 @@ func (s *Service) checkNewStatus(ctx context.Context, author *storage.Account, i
 	if !author.Local() || author.Suspended() {
 		return "", ErrForbidden
 	}
+	if author.Moved() {
+		return "", movedError(author)
+	}
 	text := strings.TrimSpace(in.Text)
 	if text == "" && len(in.MediaIDs) == 0 {
 		return "", invalid("text", "can't be blank")

@@ -127,7 +127,7 @@ func (h *handler) renderProfile(w http.ResponseWriter, r *http.Request, a *stora
 		h.log.Error("profile: counts", "account", a.ID, "error", err)
 	}
 	var badge *verifiedBadge
-	if v, err := h.social.Verification(ctx, a.ID); err == nil && a.Local() && v.Current(time.Now()) {
+	if v, err := h.social.Verification(ctx, a.ID); err == nil && a.Local() && !a.Moved() && v.Current(time.Now()) {
 		badge = &verifiedBadge{Profession: v.Profession, Regulator: v.Regulator, RegistrationNumber: v.RegistrationNumber, Organisation: v.Organisation}
 	}
 	home := a.URL
@@ -152,6 +152,7 @@ func (h *handler) renderProfile(w http.ResponseWriter, r *http.Request, a *stora
 	if a.Local() {
 		data["Feed"] = "/@" + a.Username + ".rss"
 	}
+	h.addMovedTo(ctx, data, a)
 	if sess, err := h.browserSession(r); err == nil && sess != nil && sess.User.Account != nil && sess.User.AccountID != a.ID {
 		rel, _ := h.social.RelationshipWith(ctx, sess.User.Account, a)
 		data["CanFollow"] = true
