@@ -333,6 +333,15 @@ func (s *Service) moveFollower(ctx context.Context, f, old, target *storage.Acco
 	}))
 }
 
+// badgeOf is the verification whose field a's profile shows: none once a
+// has moved, whatever the record (which stays) says.
+func badgeOf(a *storage.Account, v *storage.ClinicianVerification) *storage.ClinicianVerification {
+	if a.Moved() {
+		return nil
+	}
+	return v
+}
+
 // handleOf is a's address, @name@server.
 func (s *Service) handleOf(a *storage.Account) string {
 	if a.Local() {

@@ -221,7 +221,7 @@ func (s *Service) Verification(ctx context.Context, accountID int64) (*storage.C
 // setVerifiedField rewrites acct's fields for v and tells other servers
 // when they changed.
 func (s *Service) setVerifiedField(ctx context.Context, tx storage.Tx, acct *storage.Account, v *storage.ClinicianVerification) error {
-	fields, err := withVerifiedField(acct.Fields, v, s.now())
+	fields, err := withVerifiedField(acct.Fields, badgeOf(acct, v), s.now())
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"rounds/federation"
+	"rounds/social"
+	"rounds/storage"
+	"rounds/storage/storagetest"
+)
+
+// alice@A moves to alice2@B. Her follower bob@B and her local follower
+// carol@A end up following alice2 and not alice; bob is told; A shows alice
+// as moved, refuses her posts and drops her badge (keeping the record). A
+// Move whose target does not list the mover, or that its mover did not
+// sign, is refused and changes nothing.
+func TestAccountMovesToAnotherServerWithItsFollowers(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, dialect storage.Dialect) {
+		ctx := context.Background()
+		a, b := startNode(t, dialect), startNode(t, dialect)
+		aliceUser, err := a.svc.CreateUser(ctx, social.NewUser{Username: "alice", Password: "a long password", Approved: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		alice := aliceUser.Account
+		carol := a.user(t, "carol", false)
+		bob := b.user(t, "bob", false)
+		alice2 := b.user(t, "alice2", false)
+		if _, err := a.svc.VerifyClinician(ctx, social.CommandLine, alice.ID, social.ClinicianDetails{Profession: "doctor", Regulator: "GMC", RegistrationNumber: "7654321"}, ""); err != nil {
+			t.Fatal(err)
+		}
+		aliceOnB := followAcross(t, b, bob, a, "alice")
+		if _, err := a.svc.Follow(ctx, carol, alice); err != nil {
+			t.Fatal(err)
+		}
+
+		// Before alice2 lists alice as an alias, the move is refused, with
+		// the reason; a wrong password is refused too.
+		_, err = a.svc.MoveAccount(ctx, aliceUser, "a long password", "alice2@"+b.domain)
+		var ve *social.ValidationError
+		if !errors.As(err, &ve) || !strings.Contains(ve.Error(), "does not list this account as an alias") {
+			t.Fatalf("move without an alias: %v", err)
+		}
+		if _, err := b.svc.AddAlias(ctx, alice2, "alice@"+a.domain); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.svc.MoveAccount(ctx, aliceUser, "not the password", "alice2@"+b.domain); !errors.Is(err, social.ErrBadCredentials) {
+			t.Fatalf("move with a wrong password: %v", err)
+		}
+		if got, _ := a.svc.AccountByURI(ctx, alice.URI); got.Moved() {
+			t.Fatal("a refused move marked alice as moved")
+		}
+
+		if _, err := a.svc.MoveAccount(ctx, aliceUser, "a long password", "@alice2@"+b.domain); err != nil {
+			t.Fatal(err)
+		}
+		alice2OnA, err := a.svc.AccountByURI(ctx, alice2.URI)
+		if err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "bob following alice2 instead of alice on B", func() bool {
+			return b.svc.IsFollowing(ctx, bob, alice2) && !b.svc.IsFollowing(ctx, bob, aliceOnB)
+		})
+		bobOnA, err := a.svc.AccountByURI(ctx, bob.URI)
+		if err != nil {
+			t.Fatal(err)
+		}
+		carolOnB := waitAccount(t, b, carol.URI)
+		eventually(t, "bob's unfollow reaching A and carol following alice2 on both servers", func() bool {
+			return !a.svc.IsFollowing(ctx, bobOnA, alice) && !a.svc.IsFollowing(ctx, carol, alice) &&
+				a.svc.IsFollowing(ctx, carol, alice2OnA) && b.svc.IsFollowing(ctx, carolOnB, alice2)
+		})
+
+		// bob is told, as Mastodon tells: a move notification from alice.
+		bobApp := signIn(t, b, "bob")
+		var notes []map[string]any
+		if code, _ := rawGet(t, b, bobApp, "/api/v1/notifications?types[]=move", &notes); code != http.StatusOK || len(notes) != 1 {
+			t.Fatalf("bob's move notifications: %d %v", code, notes)
+		}
+		if acct := notes[0]["account"].(map[string]any)["acct"]; notes[0]["type"] != "move" || acct != "alice@"+a.domain {
+			t.Fatalf("bob's notification: %v", notes[0])
+		}
+		// On B, alice's entity is moved, to alice2.
+		var entity map[string]any
+		rawGet(t, b, bobApp, "/api/v1/accounts/"+idOf(aliceOnB), &entity)
+		moved, _ := entity["moved"].(map[string]any)
+		if moved == nil || moved["acct"] != "alice2" || moved["moved"] != nil {
+			t.Fatalf("alice's entity on B: moved = %v", entity["moved"])
+		}
+		// alice2's own entity has a null moved.
+		rawGet(t, b, bobApp, "/api/v1/accounts/"+idOf(alice2), &entity)
+		if v, ok := entity["moved"]; !ok || v != nil {
+			t.Fatalf("alice2's moved: %v (present %v)", v, ok)
+		}
+
+		// A refuses alice's posts, from the domain and from an app.
+		movedAlice, _ := a.svc.AccountByURI(ctx, alice.URI)
+		if _, err := a.svc.PostStatus(ctx, movedAlice, social.NewStatus{Text: "still here?"}); !errors.As(err, &ve) {
+			t.Fatalf("a moved account posting: %v", err)
+		}
+		aliceApp := signIn(t, a, "alice")
+		req, _ := http.NewRequest("POST", a.base+"/api/v1/statuses", strings.NewReader(url.Values{"status": {"still here?"}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Authorization", "Bearer "+aliceApp.Config.AccessToken)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if body := readAll(resp); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "moved to "+alice2.URI) {
+			t.Fatalf("posting as moved alice: %d %s", resp.StatusCode, body)
+		}
+		// Her profile page says where she went; her badge is gone, its
+		// record kept.
+		code, page := get(t, a.base+"/@alice")
+		if code != http.StatusOK || !contains(page, "has moved to", "@alice2@"+b.domain) || strings.Contains(page, "Verified doctor") {
+			t.Fatalf("alice's profile on A: %d\n%s", code, page)
+		}
+		if strings.Contains(movedAlice.Fields, social.VerifiedFieldName) {
+			t.Fatalf("a moved account keeps its verified field: %s", movedAlice.Fields)
+		}
+		if v, err := a.svc.Verification(ctx, alice.ID); err != nil || v == nil || v.RevokedAt != nil {
+			t.Fatalf("alice's verification record after the move: %+v %v", v, err)
+		}
+		if _, err := a.svc.MoveAccount(ctx, aliceUser, "a long password", "alice2@"+b.domain); !errors.As(err, &ve) {
+			t.Fatalf("moving again: %v", err)
+		}
+
+		// Forged Moves. bob follows mallory, on a hand-made server.
+		rem := newFakeRemote(t, fakeRemoteOptions{AutoAccept: true}, "mallory", "eve")
+		mallory := rem.actorURI("mallory")
+		malloryOnB, err := b.fed.FetchActor(ctx, mallory)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.svc.Follow(ctx, bob, malloryOnB); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "bob following mallory", func() bool { return b.svc.IsFollowing(ctx, bob, malloryOnB) })
+		for _, tc := range []struct {
+			name, signer string
+			act          federation.ActivityDoc
+			status       int
+		}{
+			{"target does not list the mover", "mallory",
+				federation.ActivityDoc{ID: rem.nextID("mallory", "moves"), Type: "Move", Actor: mallory, ObjectID: mallory, Target: alice2.URI}, http.StatusForbidden},
+			{"another actor moves mallory", "eve",
+				federation.ActivityDoc{ID: rem.nextID("eve", "moves"), Type: "Move", Actor: rem.actorURI("eve"), ObjectID: mallory, Target: alice2.URI}, http.StatusForbidden},
+			{"signed by another actor than the mover", "eve",
+				federation.ActivityDoc{ID: rem.nextID("mallory", "moves"), Type: "Move", Actor: mallory, ObjectID: mallory, Target: alice2.URI}, http.StatusUnauthorized},
+		} {
+			if code, body := sendActivity(t, rem, bob.InboxURL, tc.signer, tc.act); code != tc.status {
+				t.Fatalf("%s: %d %s", tc.name, code, body)
+			}
+		}
+		if got, _ := b.svc.AccountByURI(ctx, mallory); got.Moved() || !b.svc.IsFollowing(ctx, bob, malloryOnB) {
+			t.Fatalf("a forged Move changed something: moved to %q, bob following %v", got.MovedToURI, b.svc.IsFollowing(ctx, bob, malloryOnB))
+		}
+		if code, _ := rawGet(t, b, bobApp, "/api/v1/notifications?types[]=move", &notes); code != http.StatusOK || len(notes) != 1 {
+			t.Fatalf("bob's move notifications after forged Moves: %v", notes)
+		}
+	})
+}
+
+func idOf(a *storage.Account) string { return strconv.FormatInt(a.ID, 10) }
