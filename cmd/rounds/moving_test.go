@@ -40,26 +40,35 @@ func TestAccountMovesToAnotherServerWithItsFollowers(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		// Before alice2 lists alice as an alias, the move is refused, with
-		// the reason; a wrong password is refused too.
-		_, err = a.svc.MoveAccount(ctx, aliceUser, "a long password", "alice2@"+b.domain)
-		var ve *social.ValidationError
-		if !errors.As(err, &ve) || !strings.Contains(ve.Error(), "does not list this account as an alias") {
-			t.Fatalf("move without an alias: %v", err)
+		// Through the settings pages. Before alice2 lists alice as an
+		// alias, the move is refused, with the reason; a wrong password is
+		// refused too.
+		aliceWeb := signedIn(t, a, "alice", "a long password")
+		move := func(password string) (*http.Response, string) {
+			csrf := csrfOf(t, mePage(t, aliceWeb, a, "/settings/migration", http.StatusOK))
+			return postForm(t, aliceWeb, a, "/settings/migration", url.Values{"csrf_token": {csrf}, "acct": {"alice2@" + b.domain}, "current_password": {password}})
 		}
-		if _, err := b.svc.AddAlias(ctx, alice2, "alice@"+a.domain); err != nil {
-			t.Fatal(err)
+		if resp, page := move("a long password"); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "does not list this account as an alias") {
+			t.Fatalf("move without an alias: %d\n%s", resp.StatusCode, page)
 		}
-		if _, err := a.svc.MoveAccount(ctx, aliceUser, "not the password", "alice2@"+b.domain); !errors.Is(err, social.ErrBadCredentials) {
-			t.Fatalf("move with a wrong password: %v", err)
+		alice2Web := signedIn(t, b, "alice2", "a long password")
+		csrf := csrfOf(t, mePage(t, alice2Web, b, "/settings/migration", http.StatusOK))
+		if resp, page := postForm(t, alice2Web, b, "/settings/aliases", url.Values{"csrf_token": {csrf}, "acct": {"alice@" + a.domain}}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("adding an alias: %d\n%s", resp.StatusCode, page)
+		}
+		if page := mePage(t, alice2Web, b, "/settings/migration", http.StatusOK); !strings.Contains(page, alice.URI) {
+			t.Fatalf("alice2's aliases do not show alice:\n%s", page)
+		}
+		if resp, page := move("not the password"); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "password is not right") {
+			t.Fatalf("move with a wrong password: %d\n%s", resp.StatusCode, page)
 		}
 		if got, _ := a.svc.AccountByURI(ctx, alice.URI); got.Moved() {
 			t.Fatal("a refused move marked alice as moved")
 		}
-
-		if _, err := a.svc.MoveAccount(ctx, aliceUser, "a long password", "@alice2@"+b.domain); err != nil {
-			t.Fatal(err)
+		if resp, page := move("a long password"); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("move: %d\n%s", resp.StatusCode, page)
 		}
+		var ve *social.ValidationError
 		alice2OnA, err := a.svc.AccountByURI(ctx, alice2.URI)
 		if err != nil {
 			t.Fatal(err)
