@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -172,6 +173,34 @@ func TestAccountMovesToAnotherServerWithItsFollowers(t *testing.T) {
 		}
 		if code, _ := rawGet(t, b, bobApp, "/api/v1/notifications?types[]=move", &notes); code != http.StatusOK || len(notes) != 1 {
 			t.Fatalf("bob's move notifications after forged Moves: %v", notes)
+		}
+
+		// A true Move of mallory to mal2@B, who lists mallory: bob follows
+		// mal2. A second Move within the cooldown is taken and ignored.
+		host := strings.TrimPrefix(rem.base, "http://")
+		jrd, _ := json.Marshal(map[string]any{"subject": "acct:mallory@" + host, "links": []map[string]string{{"rel": "self", "type": "application/activity+json", "href": mallory}}})
+		rem.setDoc("/.well-known/webfinger", jrd)
+		mal2, mal3 := b.user(t, "mal2", false), b.user(t, "mal3", false)
+		for _, to := range []*storage.Account{mal2, mal3} {
+			if _, err := b.svc.AddAlias(ctx, to, "mallory@"+host); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if code, body := sendActivity(t, rem, bob.InboxURL, "mallory", federation.ActivityDoc{ID: rem.nextID("mallory", "moves"), Type: "Move", Actor: mallory, ObjectID: mallory, Target: mal2.URI}); code != http.StatusAccepted {
+			t.Fatalf("mallory's true Move: %d %s", code, body)
+		}
+		eventually(t, "bob following mal2 instead of mallory", func() bool {
+			return b.svc.IsFollowing(ctx, bob, mal2) && !b.svc.IsFollowing(ctx, bob, malloryOnB)
+		})
+		if _, err := b.svc.Follow(ctx, bob, malloryOnB); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "bob following mallory again", func() bool { return b.svc.IsFollowing(ctx, bob, malloryOnB) })
+		if code, body := sendActivity(t, rem, bob.InboxURL, "mallory", federation.ActivityDoc{ID: rem.nextID("mallory", "moves"), Type: "Move", Actor: mallory, ObjectID: mallory, Target: mal3.URI}); code != http.StatusAccepted {
+			t.Fatalf("mallory's second Move: %d %s", code, body)
+		}
+		if got, _ := b.svc.AccountByURI(ctx, mallory); got.MovedToURI != mal2.URI {
+			t.Fatalf("a second Move within the cooldown moved mallory to %s", got.MovedToURI)
 		}
 	})
 }
