@@ -140,6 +140,9 @@ func (s *Service) VerifyClinician(ctx context.Context, a Actor, accountID int64,
 		if !acct.Local() {
 			return invalid("", "only accounts on this server can be verified")
 		}
+		if acct.Moved() {
+			return invalid("", "@"+acct.Username+" has moved to "+acct.MovedToURI+"; a moved account shows no verified field")
+		}
 		if err := a.mayActOn(u); err != nil {
 			return err
 		}
