@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"rounds/federation"
 	"rounds/social"
@@ -44,7 +45,10 @@ func TestAccountMovesToAnotherServerWithItsFollowers(t *testing.T) {
 		// Through the settings pages. Before alice2 lists alice as an
 		// alias, the move is refused, with the reason; a wrong password is
 		// refused too.
+		// A move and an alias ask the other server (WebFinger, actor):
+		// allow for a loaded test machine.
 		aliceWeb := signedIn(t, a, "alice", "a long password")
+		aliceWeb.Timeout = time.Minute
 		move := func(password string) (*http.Response, string) {
 			csrf := csrfOf(t, mePage(t, aliceWeb, a, "/settings/migration", http.StatusOK))
 			return postForm(t, aliceWeb, a, "/settings/migration", url.Values{"csrf_token": {csrf}, "acct": {"alice2@" + b.domain}, "current_password": {password}})
@@ -53,6 +57,7 @@ func TestAccountMovesToAnotherServerWithItsFollowers(t *testing.T) {
 			t.Fatalf("move without an alias: %d\n%s", resp.StatusCode, page)
 		}
 		alice2Web := signedIn(t, b, "alice2", "a long password")
+		alice2Web.Timeout = time.Minute
 		csrf := csrfOf(t, mePage(t, alice2Web, b, "/settings/migration", http.StatusOK))
 		if resp, page := postForm(t, alice2Web, b, "/settings/aliases", url.Values{"csrf_token": {csrf}, "acct": {"alice@" + a.domain}}); resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("adding an alias: %d\n%s", resp.StatusCode, page)
