@@ -142,6 +142,14 @@ func TestAccountMovesToAnotherServerWithItsFollowers(t *testing.T) {
 		if v, err := a.svc.Verification(ctx, alice.ID); err != nil || v == nil || v.RevokedAt != nil {
 			t.Fatalf("alice's verification record after the move: %+v %v", v, err)
 		}
+		// The admins see the move and the kept record, and no badge.
+		if _, err := a.svc.CreateUser(ctx, social.NewUser{Username: "boss", Password: "a long password", Role: social.RoleAdmin, Approved: true}); err != nil {
+			t.Fatal(err)
+		}
+		adminPage := mePage(t, signedIn(t, a, "boss", "a long password"), a, "/admin/accounts/"+idOf(alice), http.StatusOK)
+		if !contains(adminPage, "This account moved to "+alice2.URI, "GMC 7654321") || strings.Contains(adminPage, "The profile shows the Registered field") {
+			t.Fatalf("alice's admin page:\n%s", adminPage)
+		}
 		if _, err := a.svc.MoveAccount(ctx, aliceUser, "a long password", "alice2@"+b.domain); !errors.As(err, &ve) {
 			t.Fatalf("moving again: %v", err)
 		}
