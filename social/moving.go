@@ -31,8 +31,12 @@ const PublishMove = "Move"
 // from dragging its followers around.
 const MoveCooldown = 30 * 24 * time.Hour
 
-// MaxAliases bounds an account's aliases.
+// MaxAliases bounds the aliases a local account may set.
 const MaxAliases = 10
+
+// maxStoredAliases bounds the aliases kept of a remote actor, which may
+// list more than we let our own accounts set.
+const maxStoredAliases = 100
 
 // Aliases returns the actor ids a lists as its aliases (alsoKnownAs).
 func Aliases(a *storage.Account) []string {
@@ -44,11 +48,11 @@ func Aliases(a *storage.Account) []string {
 }
 
 // AliasesJSON is the stored form of aliases: a JSON array of distinct
-// actor ids, at most MaxAliases of them.
+// actor ids, at most maxStoredAliases of them.
 func AliasesJSON(uris []string) string {
 	out := []string{}
 	for _, u := range uris {
-		if u != "" && !slices.Contains(out, u) && len(out) < MaxAliases {
+		if u != "" && !slices.Contains(out, u) && len(out) < maxStoredAliases {
 			out = append(out, u)
 		}
 	}
@@ -303,9 +307,12 @@ func (w *moveFollowersWorker) Work(ctx context.Context, job *river.Job[MoveFollo
 }
 
 func (s *Service) moveFollower(ctx context.Context, f, old, target *storage.Account) error {
-	_, blocked := s.db.BlockBetween(ctx, f.ID, target.ID)
-	_, blocks := s.db.BlockBetween(ctx, target.ID, f.ID)
-	if blocked != nil && blocks != nil {
+	// Neither blocking the other (BlockBetween finds no block either
+	// way), the follower follows the new account; otherwise they only
+	// leave the old one.
+	_, noBlock := s.db.BlockBetween(ctx, f.ID, target.ID)
+	_, noBlockBack := s.db.BlockBetween(ctx, target.ID, f.ID)
+	if errors.Is(noBlock, storage.ErrNotFound) && errors.Is(noBlockBack, storage.ErrNotFound) {
 		if _, err := s.Follow(ctx, f, target); err != nil {
 			var ve *ValidationError
 			if !errors.Is(err, ErrForbidden) && !errors.Is(err, ErrNotFound) && !errors.As(err, &ve) {
