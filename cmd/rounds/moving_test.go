@@ -165,6 +165,16 @@ func TestAccountMovesToAnotherServerWithItsFollowers(t *testing.T) {
 			t.Fatal(err)
 		}
 		eventually(t, "bob following mallory", func() bool { return b.svc.IsFollowing(ctx, bob, malloryOnB) })
+		// mal2 and mal3 on B list mallory as an alias.
+		host := strings.TrimPrefix(rem.base, "http://")
+		jrd, _ := json.Marshal(map[string]any{"subject": "acct:mallory@" + host, "links": []map[string]string{{"rel": "self", "type": "application/activity+json", "href": mallory}}})
+		rem.setDoc("/.well-known/webfinger", jrd)
+		mal2, mal3 := b.user(t, "mal2", false), b.user(t, "mal3", false)
+		for _, to := range []*storage.Account{mal2, mal3} {
+			if _, err := b.svc.AddAlias(ctx, to, "mallory@"+host); err != nil {
+				t.Fatal(err)
+			}
+		}
 		for _, tc := range []struct {
 			name, signer string
 			act          federation.ActivityDoc
@@ -173,9 +183,9 @@ func TestAccountMovesToAnotherServerWithItsFollowers(t *testing.T) {
 			{"target does not list the mover", "mallory",
 				federation.ActivityDoc{ID: rem.nextID("mallory", "moves"), Type: "Move", Actor: mallory, ObjectID: mallory, Target: alice2.URI}, http.StatusForbidden},
 			{"another actor moves mallory", "eve",
-				federation.ActivityDoc{ID: rem.nextID("eve", "moves"), Type: "Move", Actor: rem.actorURI("eve"), ObjectID: mallory, Target: alice2.URI}, http.StatusForbidden},
+				federation.ActivityDoc{ID: rem.nextID("eve", "moves"), Type: "Move", Actor: rem.actorURI("eve"), ObjectID: mallory, Target: mal2.URI}, http.StatusForbidden},
 			{"signed by another actor than the mover", "eve",
-				federation.ActivityDoc{ID: rem.nextID("mallory", "moves"), Type: "Move", Actor: mallory, ObjectID: mallory, Target: alice2.URI}, http.StatusUnauthorized},
+				federation.ActivityDoc{ID: rem.nextID("mallory", "moves"), Type: "Move", Actor: mallory, ObjectID: mallory, Target: mal2.URI}, http.StatusUnauthorized},
 		} {
 			if code, body := sendActivity(t, rem, bob.InboxURL, tc.signer, tc.act); code != tc.status {
 				t.Fatalf("%s: %d %s", tc.name, code, body)
@@ -190,15 +200,6 @@ func TestAccountMovesToAnotherServerWithItsFollowers(t *testing.T) {
 
 		// A true Move of mallory to mal2@B, who lists mallory: bob follows
 		// mal2. A second Move within the cooldown is taken and ignored.
-		host := strings.TrimPrefix(rem.base, "http://")
-		jrd, _ := json.Marshal(map[string]any{"subject": "acct:mallory@" + host, "links": []map[string]string{{"rel": "self", "type": "application/activity+json", "href": mallory}}})
-		rem.setDoc("/.well-known/webfinger", jrd)
-		mal2, mal3 := b.user(t, "mal2", false), b.user(t, "mal3", false)
-		for _, to := range []*storage.Account{mal2, mal3} {
-			if _, err := b.svc.AddAlias(ctx, to, "mallory@"+host); err != nil {
-				t.Fatal(err)
-			}
-		}
 		if code, body := sendActivity(t, rem, bob.InboxURL, "mallory", federation.ActivityDoc{ID: rem.nextID("mallory", "moves"), Type: "Move", Actor: mallory, ObjectID: mallory, Target: mal2.URI}); code != http.StatusAccepted {
 			t.Fatalf("mallory's true Move: %d %s", code, body)
 		}
