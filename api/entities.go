@@ -198,6 +198,9 @@ type present struct {
 
 	polls map[int64]*social.PollView // preloaded, by status id
 
+	// Set while rendering a moved account's new account (moves.go).
+	nestedMove bool
+
 	// Whether the viewer muted any thread, read once for a page.
 	mutesThreads, mutesThreadsLoaded bool
 }
@@ -269,6 +272,7 @@ func (p *present) renderAccount(ctx context.Context, a *storage.Account) *Accoun
 		StatusesCount: c.Statuses, Followers: c.Followers, Following: c.Following, Roles: []any{},
 		Limited: a.SilencedAt != nil, Suspended: a.Suspended(),
 	}
+	out.Moved = p.moved(ctx, a)
 	var last time.Time
 	if p.hasAccountExtras(a.ID) {
 		if id := p.ax.LastStatusID[a.ID]; id != 0 {

@@ -68,6 +68,11 @@ type ActorDoc struct {
 	// FeaturedTags is Mastodon's featuredTags: the collection of the
 	// hashtags the account features, as Hashtag objects.
 	FeaturedTags string
+
+	// AlsoKnownAs lists the actors this one says it also is (aliases, the
+	// accounts allowed to move to it); MovedTo is the actor it moved to.
+	AlsoKnownAs []string
+	MovedTo     string
 }
 
 // Tag is a Mention ("@user@host") or Hashtag ("#tag") attached to a note;
@@ -147,6 +152,8 @@ func as2Context() []interface{} {
 			"PropertyValue":             "schema:PropertyValue",
 			"value":                     "schema:value",
 			"blurhash":                  "toot:blurhash",
+			"alsoKnownAs":               map[string]interface{}{"@id": "as:alsoKnownAs", "@type": "@id"},
+			"movedTo":                   map[string]interface{}{"@id": "as:movedTo", "@type": "@id"},
 		},
 	}
 }
@@ -516,6 +523,16 @@ func as2PatchActor(m map[string]interface{}, d ActorDoc) {
 	}
 	if d.SharedInbox != "" {
 		m["endpoints"] = map[string]interface{}{"sharedInbox": d.SharedInbox}
+	}
+	if len(d.AlsoKnownAs) > 0 {
+		aka := make([]interface{}, len(d.AlsoKnownAs))
+		for i, s := range d.AlsoKnownAs {
+			aka[i] = s
+		}
+		m["alsoKnownAs"] = aka
+	}
+	if d.MovedTo != "" {
+		m["movedTo"] = d.MovedTo
 	}
 	if len(d.Fields) > 0 {
 		att := make([]interface{}, 0, len(d.Fields))
@@ -1316,6 +1333,15 @@ func as2ActorFrom(a as2Actor, raw map[string]interface{}) *ActorDoc {
 	if ep, ok := raw["endpoints"].(map[string]interface{}); ok {
 		d.SharedInbox = as2RawRef(ep["sharedInbox"])
 	}
+	for i, it := range as2List(raw["alsoKnownAs"]) {
+		if i >= as2MaxObjects {
+			break
+		}
+		if id := as2RawRef(it); id != "" {
+			d.AlsoKnownAs = append(d.AlsoKnownAs, id)
+		}
+	}
+	d.MovedTo = as2RawRef(raw["movedTo"])
 	for _, it := range as2List(raw["attachment"]) {
 		f, ok := it.(map[string]interface{})
 		if !ok || as2RawString(f["type"]) != "PropertyValue" {

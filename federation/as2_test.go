@@ -217,7 +217,8 @@ const as2WantContext = `["https://www.w3.org/ns/activitystreams", "https://w3id.
   "featured": {"@id": "toot:featured", "@type": "@id"}, "featuredTags": {"@id": "toot:featuredTags", "@type": "@id"},
   "discoverable": "toot:discoverable", "indexable": "toot:indexable", "sensitive": "as:sensitive", "Hashtag": "as:Hashtag",
   "schema": "http://schema.org#", "PropertyValue": "schema:PropertyValue", "value": "schema:value",
-  "blurhash": "toot:blurhash"}]`
+  "blurhash": "toot:blurhash", "alsoKnownAs": {"@id": "as:alsoKnownAs", "@type": "@id"},
+  "movedTo": {"@id": "as:movedTo", "@type": "@id"}}]`
 
 func TestAS2ActorRoundTrip(t *testing.T) {
 	minimal := ActorDoc{
@@ -233,6 +234,12 @@ func TestAS2ActorRoundTrip(t *testing.T) {
 		{"service", func() ActorDoc { d := as2TestActor(); d.Type = "Service"; d.Fields = nil; return d }()},
 		{"group", func() ActorDoc { d := as2TestActor(); d.Type = "Group"; return d }()},
 		{"organization", func() ActorDoc { d := as2TestActor(); d.Type = "Organization"; return d }()},
+		{"moved person with aliases", func() ActorDoc {
+			d := as2TestActor()
+			d.AlsoKnownAs = []string{"https://old.example/users/bob", "https://older.example/@bob"}
+			d.MovedTo = "https://new.example/users/bob"
+			return d
+		}()},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b, err := MarshalActor(tc.in)
@@ -485,6 +492,7 @@ func TestAS2ParseMastodonActor(t *testing.T) {
 		Following:                 "https://mastodon.example/users/alice/following",
 		Featured:                  "https://mastodon.example/users/alice/collections/featured",
 		FeaturedTags:              "https://mastodon.example/users/alice/collections/tags",
+		AlsoKnownAs:               []string{"https://old.example/users/alice"},
 		SharedInbox:               "https://mastodon.example/inbox",
 		IconURL:                   "https://files.mastodon.example/avatars/alice.png",
 		IconMediaType:             "image/png",

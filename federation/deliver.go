@@ -220,6 +220,14 @@ func (f *Federation) buildActivity(ctx context.Context, p social.PublishArgs) (s
 		if inboxes, err = f.social.FollowerInboxes(ctx, actor); err != nil {
 			return out, nil, err
 		}
+	case social.PublishMove:
+		act = ActivityDoc{
+			ID: moveID(actor), Type: "Move", Actor: actor.URI,
+			To: []string{actor.FollowersURL}, ObjectID: actor.URI, Target: p.ObjectURI,
+		}
+		if inboxes, err = f.social.FollowerInboxes(ctx, actor); err != nil {
+			return out, nil, err
+		}
 	case social.PublishDeleteActor:
 		// The inboxes were decided when the account was suspended or
 		// deleted (p.Inboxes): its follows may be gone by now.

@@ -40,6 +40,7 @@ func (f *Federation) actorDoc(a *storage.Account) ActorDoc {
 	for _, fl := range fields {
 		d.Fields = append(d.Fields, PropertyValue{Name: fl.Name, Value: fl.Value})
 	}
+	d.AlsoKnownAs, d.MovedTo = social.Aliases(a), a.MovedToURI
 	return d
 }
 

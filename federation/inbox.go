@@ -227,6 +227,8 @@ func (f *Federation) apply(ctx context.Context, actor *storage.Account, act *Act
 			return nil
 		}
 		return f.social.ReceiveBlock(ctx, actor, target, act.ID)
+	case "Move":
+		return f.receiveMove(ctx, actor, act)
 	case "Add", "Remove":
 		// Mastodon announces a featured hashtag, or its end, as an Add or
 		// Remove of a Hashtag (an object without an id) to the actor's

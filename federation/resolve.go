@@ -160,6 +160,7 @@ func accountFromDoc(d *ActorDoc) *storage.Account {
 	if a.URL == "" {
 		a.URL = a.URI
 	}
+	a.AlsoKnownAs = social.AliasesJSON(d.AlsoKnownAs)
 	return a
 }
 

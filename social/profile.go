@@ -137,7 +137,7 @@ func (s *Service) UpdateProfile(ctx context.Context, me *storage.Account, in Pro
 		if err != nil {
 			return nil, err
 		}
-		if cp.Fields, err = withVerifiedField(string(b), v, s.now()); err != nil {
+		if cp.Fields, err = withVerifiedField(string(b), badgeOf(cp, v), s.now()); err != nil {
 			return nil, err
 		}
 		cols = append(cols, "fields")

@@ -120,6 +120,7 @@ func (s *Service) RegisterWorkers() {
 	storage.AddWorker(s.jobs, &pollUpdateWorker{s: s})
 	storage.AddWorker(s.jobs, &webPushWorker{s: s})
 	storage.AddWorker(s.jobs, &publishScheduledWorker{s: s})
+	storage.AddWorker(s.jobs, &moveFollowersWorker{s: s})
 }
 
 // BaseURL is the server's public origin, such as "https://rounds.example".

@@ -79,6 +79,9 @@ func (s *Service) checkNewStatus(ctx context.Context, author *storage.Account, i
 	if !author.Local() || author.Suspended() {
 		return "", ErrForbidden
 	}
+	if author.Moved() {
+		return "", movedError(author)
+	}
 	if !in.scheduled {
 		if err := s.checkGuidance(ctx, author); err != nil {
 			return "", err

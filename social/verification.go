@@ -144,6 +144,9 @@ func (s *Service) VerifyClinician(ctx context.Context, a Actor, accountID int64,
 		if !acct.Local() {
 			return invalid("", "only accounts on this server can be verified")
 		}
+		if acct.Moved() {
+			return invalid("", "@"+acct.Username+" has moved to "+acct.MovedToURI+"; a moved account shows no verified field")
+		}
 		if err := a.mayActOn(u); err != nil {
 			return err
 		}
@@ -225,7 +228,7 @@ func (s *Service) Verification(ctx context.Context, accountID int64) (*storage.C
 // setVerifiedField rewrites acct's fields for v and tells other servers
 // when they changed.
 func (s *Service) setVerifiedField(ctx context.Context, tx storage.Tx, acct *storage.Account, v *storage.ClinicianVerification) error {
-	fields, err := withVerifiedField(acct.Fields, v, s.now())
+	fields, err := withVerifiedField(acct.Fields, badgeOf(acct, v), s.now())
 	if err != nil {
 		return err
 	}

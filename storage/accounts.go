@@ -37,15 +37,25 @@ type Account struct {
 	Indexable      bool   `bun:",notnull"`
 	Bot            bool   `bun:",notnull"`
 	ActorType      string `bun:",notnull"`
-	SuspendedAt    *time.Time
-	SilencedAt     *time.Time // limited by a moderator
-	FetchedAt      *time.Time
-	CreatedAt      time.Time `bun:",notnull"`
-	UpdatedAt      time.Time `bun:",notnull"`
+	// AlsoKnownAs is the JSON array of the actor ids the account says it
+	// also is (its aliases, ActivityPub alsoKnownAs).
+	AlsoKnownAs string `bun:",notnull"`
+	// MovedToURI is the actor id the account moved to ("" when it has not
+	// moved); MovedAt is when.
+	MovedToURI  string `bun:"moved_to_uri,notnull"`
+	MovedAt     *time.Time
+	SuspendedAt *time.Time
+	SilencedAt  *time.Time // limited by a moderator
+	FetchedAt   *time.Time
+	CreatedAt   time.Time `bun:",notnull"`
+	UpdatedAt   time.Time `bun:",notnull"`
 }
 
 // Local reports whether the account lives on this server.
 func (a *Account) Local() bool { return a.Domain == "" }
+
+// Moved reports whether the account moved to another.
+func (a *Account) Moved() bool { return a.MovedToURI != "" }
 
 // Suspended reports whether the account is suspended.
 func (a *Account) Suspended() bool { return a.SuspendedAt != nil }
@@ -230,10 +240,12 @@ func (q queries) UpsertRemoteAccount(ctx context.Context, a *Account) error {
 		a.CreatedAt = existing.CreatedAt
 		a.SuspendedAt = existing.SuspendedAt
 		// A limit is ours (a moderator's or a domain block's), not the
-		// remote server's: a refetch keeps it.
+		// remote server's: a refetch keeps it. So is a move, taken only
+		// from a checked Move activity.
 		a.SilencedAt = existing.SilencedAt
+		a.MovedToURI, a.MovedAt = existing.MovedToURI, existing.MovedAt
 		_, err = q.w.NewUpdate().Model(a).WherePK().
-			ExcludeColumn("id", "created_at", "suspended_at", "silenced_at", "private_key_pem").Exec(ctx)
+			ExcludeColumn("id", "created_at", "suspended_at", "silenced_at", "private_key_pem", "moved_to_uri", "moved_at").Exec(ctx)
 		return err
 	case err == ErrNotFound:
 		if a.ID == 0 {

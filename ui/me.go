@@ -39,6 +39,7 @@ func (h *handler) meRoutes(r chi.Router) {
 		r.Post("/settings/two_factor/confirm", h.twoFactorSettingsConfirm)
 		r.Post("/settings/two_factor/disable", h.twoFactorSettingsDisable)
 		r.Get("/settings/apps", h.appsSettingsShow)
+		h.moveRoutes(r)
 		r.Post("/settings/apps/{id}/revoke", h.appsSettingsRevoke)
 	})
 }

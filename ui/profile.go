@@ -127,7 +127,7 @@ func (h *handler) renderProfile(w http.ResponseWriter, r *http.Request, a *stora
 		h.log.Error("profile: counts", "account", a.ID, "error", err)
 	}
 	var badge *verifiedBadge
-	if v, err := h.social.Verification(ctx, a.ID); err == nil && a.Local() && v.Current(time.Now()) {
+	if v, err := h.social.Verification(ctx, a.ID); err == nil && a.Local() && !a.Moved() && v.Current(time.Now()) {
 		badge = &verifiedBadge{Profession: v.Profession, Specialty: v.Specialty, Regulator: v.Regulator, RegistrationNumber: v.RegistrationNumber, Organisation: v.Organisation}
 	}
 	home := a.URL
@@ -153,6 +153,7 @@ func (h *handler) renderProfile(w http.ResponseWriter, r *http.Request, a *stora
 		data["Feed"] = "/@" + a.Username + ".rss"
 		data["BlogPosts"] = h.latestBlogPosts(ctx, a)
 	}
+	h.addMovedTo(ctx, data, a)
 	if sess, err := h.browserSession(r); err == nil && sess != nil && sess.User.Account != nil && sess.User.AccountID != a.ID {
 		rel, _ := h.social.RelationshipWith(ctx, sess.User.Account, a)
 		data["CanFollow"] = true
