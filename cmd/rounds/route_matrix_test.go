@@ -1,0 +1,517 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"rounds/api"
+	"rounds/social"
+	"rounds/storage"
+	"rounds/storage/storagetest"
+)
+
+// The route matrix: every route of the API, the web pages and the
+// ActivityPub GETs, read from the routers themselves, called as every kind
+// of caller, compared with what each may do. A route is classified by the
+// rules below (by family of paths, not one by one), and a route that no
+// rule classifies fails the test: adding one means deciding who may call it.
+//
+// "Refused" is 401 or 403; "allowed" is anything else but a server error
+// (404 and 422 are fine: the ids are made up, and the check of who may call
+// comes before the lookup). Ids are ones that do not exist, except where
+// the test is about another person's object, so that no call changes
+// anything that matters (the admin's own account is never touched).
+//
+// Accounts that may not sign in (suspended, disabled, awaiting approval)
+// have every token refused, public routes included, with 401 or 403. This
+// follows Mastodon's require_user! (403 "Your login is currently
+// disabled" / "... pending approval") and its functional? check, which
+// counts a suspended account as disabled; Mastodon lets a suspended person
+// into the web settings to export their data, which Rounds does not offer
+// through the API, so no API route is left open to them.
+
+// apiClass is who may call an API route.
+type apiClass string
+
+const (
+	apiPublic   apiClass = "public"     // answers without a token (publicAPIRoutes)
+	apiClient   apiClass = "client"     // the app authenticates with its client credentials; bearer tokens are ignored
+	apiAppToken apiClass = "app token"  // needs an app's own token (registration)
+	apiAnyToken apiClass = "any token"  // any valid token, whatever its scopes
+	apiUser     apiClass = "user"       // any person with the scope
+	apiOwner    apiClass = "owner"      // a person, on their own object: another's is not found
+	apiStaff    apiClass = "moderator"  // moderators and admins (social.PermModerate)
+	apiAdmin    apiClass = "admin only" // admins (the other social.Perm* kinds)
+	apiSkip     apiClass = "skip"       // checked elsewhere: see the rule
+)
+
+type apiRule struct {
+	re    *regexp.Regexp
+	class apiClass
+	// family names the object of the caller's that an owner route acts
+	// on; another person's token is refused it.
+	family string
+}
+
+func rule(re string, class apiClass, family string) apiRule {
+	return apiRule{regexp.MustCompile(re), class, family}
+}
+
+// apiRules classify "METHOD /path" (chi's pattern); the first that matches
+// wins. Add a new family of routes here.
+var apiRules = []apiRule{
+	// Named streams hold the connection open; the streaming tests check
+	// who may open which (a bad name is 400 first).
+	rule(`^GET /api/v1/streaming/\{`, apiSkip, ""),
+	// Admin API: moderators read accounts and reports and act on accounts
+	// (warn, limit, suspend and the undoing); everything else is an
+	// admin's (approve, reject, enable, delete, roles, verification,
+	// domain blocks and allows, the audit log). Mastodon's Moderator role
+	// may read the audit log; Rounds keeps it to admins (DESIGN: staff
+	// ranks).
+	rule(`^GET /api/v[12]/admin/accounts(/\{id\})?$`, apiStaff, ""),
+	rule(`^POST /api/v1/admin/accounts/\{id\}/(action|unsilence|unsuspend|unsensitive)$`, apiStaff, ""),
+	rule(`^\S+ /api/v1/admin/reports(/|$)`, apiStaff, ""),
+	rule(`^\S+ /api/v[12]/admin/`, apiAdmin, ""),
+	// A person's own objects, by id.
+	rule(`^\S+ /api/v1/lists/\{id\}`, apiOwner, "list"),
+	rule(`^GET /api/v1/timelines/list/\{id\}`, apiOwner, "list"),
+	rule(`^\S+ /api/v2/filters/keywords/\{id\}`, apiOwner, "filter keyword"),
+	rule(`^\S+ /api/v2/filters/statuses/\{id\}`, apiOwner, "filter status"),
+	rule(`^\S+ /api/v2/filters/\{id\}`, apiOwner, "filter"),
+	rule(`^\S+ /api/v1/filters/\{id\}`, apiOwner, "v1 filter"),
+	rule(`^\S+ /api/v1/scheduled_statuses/\{id\}`, apiOwner, "scheduled status"),
+	rule(`^\S+ /api/v1/media/\{id\}`, apiOwner, "media"),
+	rule(`^\S+ /api/v1/conversations/\{id\}`, apiOwner, "conversation"),
+	rule(`^\S+ /api/v1/featured_tags/\{id\}`, apiOwner, "featured tag"),
+	rule(`^\S+ /api/v1/notifications/requests/\{id\}`, apiOwner, "notification request"),
+	rule(`^\S+ /api/v1/notifications/\{id\}`, apiOwner, "notification"),
+	rule(`^\S+ /api/v2/notifications/\{group_key\}`, apiOwner, "notification group"),
+	rule(`^(DELETE|PUT) /api/v1/statuses/\{id\}$`, apiOwner, "status"),
+	rule(`^GET /api/v1/statuses/\{id\}/(source|deliveries)$`, apiOwner, "status"),
+	rule(`^POST /api/v1/statuses/\{id\}/pin$`, apiOwner, "status"),
+	// Everything else a person does, by family.
+	rule(`^\S+ /api/v[12]/(accounts|blocks|bookmarks|conversations|domain_blocks|endorsements|favourites|featured_tags|filters|follow_requests|followed_tags|lists|markers|media|mutes|notifications|polls|preferences|profile|push|reports|scheduled_statuses|statuses|suggestions|tags|timelines)(/|$)`, apiUser, ""),
+	rule(`^\S+ /oauth/userinfo$`, apiUser, ""),
+}
+
+// apiClassOf classifies route, or returns "" when no rule does.
+func apiClassOf(route string) (apiClass, string) {
+	switch {
+	case clientAuthenticated(route):
+		return apiClient, ""
+	case route == "POST /api/v1/accounts":
+		return apiAppToken, ""
+	case anyTokenRoutes[route]:
+		return apiAnyToken, ""
+	}
+	if _, ok := publicAPIRoutes[route]; ok {
+		return apiPublic, ""
+	}
+	for _, r := range apiRules {
+		if r.re.MatchString(route) {
+			return r.class, r.family
+		}
+	}
+	return "", ""
+}
+
+func clientAuthenticated(route string) bool {
+	switch route {
+	case "POST /oauth/token", "POST /oauth/revoke", "POST /oauth/introspect":
+		return true
+	}
+	return false
+}
+
+// The callers of the API matrix.
+const (
+	cAnon      = "anonymous"
+	cUser      = "user"
+	cLacking   = "token lacking the scope"
+	cSuspended = "suspended"
+	cDisabled  = "disabled"
+	cPending   = "unapproved"
+	cModerator = "moderator"
+	cAdmin     = "admin"
+	cOther     = "another user"
+)
+
+var apiCallers = []string{cAnon, cUser, cLacking, cSuspended, cDisabled, cPending, cModerator, cAdmin, cOther}
+
+// want returns what caller should get on a route of class c with scope
+// (public routes only): "refused", "allowed", "not 2xx" or "" (no check).
+func want(c apiClass, scope, caller string) string {
+	switch caller {
+	case cSuspended, cDisabled, cPending:
+		if c == apiClient {
+			return ""
+		}
+		return "refused"
+	case cOther:
+		if c == apiOwner {
+			return "not 2xx"
+		}
+		return ""
+	}
+	switch c {
+	case apiClient:
+		return "" // the bearer token is not read; the OAuth tests cover them
+	case apiPublic:
+		if caller == cLacking && scope != "" {
+			return "refused"
+		}
+		return "allowed"
+	case apiAppToken:
+		if caller == cAnon || caller == cLacking {
+			return "refused"
+		}
+		return "" // a person's token: Mastodon refuses it too, but that is the registration tests' matter
+	case apiAnyToken:
+		if caller == cAnon {
+			return "refused"
+		}
+		return "allowed"
+	case apiUser, apiOwner:
+		if caller == cAnon || caller == cLacking {
+			return "refused"
+		}
+		return "allowed"
+	case apiStaff:
+		if caller == cModerator || caller == cAdmin {
+			return "allowed"
+		}
+		return "refused"
+	case apiAdmin:
+		if caller == cAdmin {
+			return "allowed"
+		}
+		return "refused"
+	}
+	return ""
+}
+
+const (
+	allScopes = "read write follow push profile admin:read admin:write"
+	missingID = "999999999"
+	matrixTag = "rounds"
+	lackRead  = "write push admin:write"       // for GETs: no read, follow or profile
+	lackWrite = "read push profile admin:read" // for changes: no write or follow
+	lackPush  = "read write follow profile admin:read admin:write"
+)
+
+// lackingScopes is a token's scopes that do not allow route.
+func lackingScopes(method, path string) string {
+	switch {
+	case strings.HasPrefix(path, "/api/v1/push/"):
+		return lackPush
+	case strings.HasPrefix(path, "/api/v1/media/"):
+		return lackWrite // as on Mastodon, reading one's upload needs write:media
+	case method == http.MethodGet || path == "/oauth/userinfo":
+		return lackRead
+	}
+	return lackWrite
+}
+
+var paramRE = regexp.MustCompile(`\{([^}]+)\}`)
+
+// fillPath puts harmless values in path's parameters: ids that do not
+// exist, or first (when not "") for the first parameter.
+func fillPath(path, first string) string {
+	i := 0
+	return paramRE.ReplaceAllStringFunc(path, func(p string) string {
+		i++
+		if i == 1 && first != "" {
+			return first
+		}
+		switch p {
+		case "{hashtag}", "{name}", "{tag}":
+			return matrixTag
+		case "{date}":
+			return "2026-01-01"
+		case "{version}":
+			return "2.0"
+		case "{group_key}":
+			return "ungrouped-" + missingID
+		}
+		return missingID
+	})
+}
+
+var matrixClient = &http.Client{Timeout: 15 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+// hit sends method path (a form when form is not nil) with token and
+// returns the status and the body.
+func hit(t *testing.T, base, token, method, path string, form url.Values) (int, []byte) {
+	t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, _ := http.NewRequest(method, base+path, body)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := matrixClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+// hitJSON is hit expecting 200 and a JSON object, for setting up.
+func hitJSON(t *testing.T, base, token, method, path string, form url.Values) map[string]any {
+	t.Helper()
+	code, b := hit(t, base, token, method, path, form)
+	var out map[string]any
+	if code != 200 || json.Unmarshal(b, &out) != nil {
+		t.Fatalf("%s %s: %d %s", method, path, code, b)
+	}
+	return out
+}
+
+func hitList(t *testing.T, base, token, path string) []map[string]any {
+	t.Helper()
+	code, b := hit(t, base, token, "GET", path, nil)
+	var out []map[string]any
+	if code != 200 || json.Unmarshal(b, &out) != nil {
+		t.Fatalf("GET %s: %d %s", path, code, b)
+	}
+	return out
+}
+
+func apiRoutesOf(t *testing.T, n *node) []string {
+	t.Helper()
+	r := chi.NewRouter()
+	api.New(api.Options{Social: n.svc}).Routes(r)
+	var routes []string
+	err := chi.Walk(r, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		if method == http.MethodOptions || method == http.MethodHead || strings.HasSuffix(route, "/*") {
+			return nil
+		}
+		routes = append(routes, method+" "+route)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(routes)
+	return routes
+}
+
+// TestRouteMatrixAPI calls every API route as every kind of caller.
+func TestRouteMatrixAPI(t *testing.T) {
+	storagetest.Run(t, testRouteMatrixAPI)
+}
+
+func testRouteMatrixAPI(t *testing.T, dialect storage.Dialect) {
+	ctx := context.Background()
+	n := startNode(t, dialect)
+	mk := func(name, role string) *storage.User {
+		u, err := n.svc.CreateUser(ctx, social.NewUser{Username: name, Password: "a long password", Role: role, Approved: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	mk("alice", social.RoleUser)
+	mk("bob", social.RoleUser)
+	mk("carol", social.RoleUser)
+	mk("mod", social.RoleModerator)
+	mk("admin", social.RoleAdmin)
+	mk("suspended", social.RoleUser)
+	disabled := mk("disabled", social.RoleUser)
+	tokens := map[string]string{
+		cUser: tokenFor(t, n, "alice", allScopes), cOther: tokenFor(t, n, "bob", allScopes),
+		cModerator: tokenFor(t, n, "mod", allScopes), cAdmin: tokenFor(t, n, "admin", allScopes),
+		cSuspended: tokenFor(t, n, "suspended", allScopes), cDisabled: tokenFor(t, n, "disabled", allScopes),
+	}
+	lacking := map[string]string{}
+	for _, s := range []string{lackRead, lackWrite, lackPush} {
+		lacking[s] = tokenFor(t, n, "admin", s) // an admin's: only the scope is missing
+	}
+	carol := tokenFor(t, n, "carol", allScopes)
+	if _, err := n.svc.SuspendUser(ctx, "suspended"); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.svc.TakeAction(ctx, social.CommandLine, disabled.AccountID, social.AccountAction{Type: social.ActionDisable}); err != nil {
+		t.Fatal(err)
+	}
+	// An unapproved account has the token its sign-up gave it.
+	setRegistrations(t, n, social.RegistrationsApproval)
+	code, m := newSignUpApp(t, n, "read write follow").signUp(t, registration("applicant", "reason", "Ward clerk", "email", "applicant@example.org"), "")
+	if code != 200 {
+		t.Fatalf("sign-up awaiting approval: %d %v", code, m)
+	}
+	tokens[cPending], _ = m["access_token"].(string)
+
+	// alice's objects, for bob to be refused.
+	a := tokens[cUser]
+	owned := map[string]string{}
+	post := hitJSON(t, n.base, a, "POST", "/api/v1/statuses", url.Values{"status": {"Grand round at noon #" + matrixTag}})
+	owned["status"] = post["id"].(string)
+	owned["list"] = hitJSON(t, n.base, a, "POST", "/api/v1/lists", url.Values{"title": {"Ward"}})["id"].(string)
+	filter := hitJSON(t, n.base, a, "POST", "/api/v2/filters", url.Values{"title": {"spoilers"}, "context[]": {"home"}, "keywords_attributes[][keyword]": {"spoiler"}})
+	owned["filter"] = filter["id"].(string)
+	owned["filter keyword"] = filter["keywords"].([]any)[0].(map[string]any)["id"].(string)
+	owned["filter status"] = hitJSON(t, n.base, a, "POST", "/api/v2/filters/"+owned["filter"]+"/statuses", url.Values{"status_id": {owned["status"]}})["id"].(string)
+	owned["v1 filter"] = hitJSON(t, n.base, a, "POST", "/api/v1/filters", url.Values{"phrase": {"rota"}, "context[]": {"home"}})["id"].(string)
+	owned["scheduled status"] = hitJSON(t, n.base, a, "POST", "/api/v1/statuses", url.Values{"status": {"later"}, "scheduled_at": {time.Now().Add(time.Hour).UTC().Format(time.RFC3339)}})["id"].(string)
+	owned["featured tag"] = hitJSON(t, n.base, a, "POST", "/api/v1/featured_tags", url.Values{"name": {matrixTag}})["id"].(string)
+	owned["media"] = uploadMedia(t, n, a)
+	hitJSON(t, n.base, a, "POST", "/api/v1/statuses", url.Values{"status": {"@carol bed 4"}, "visibility": {"direct"}})
+	owned["conversation"] = hitList(t, n.base, a, "/api/v1/conversations")[0]["id"].(string)
+	hitJSON(t, n.base, carol, "POST", "/api/v1/statuses/"+owned["status"]+"/favourite", nil)
+	owned["notification"] = hitList(t, n.base, a, "/api/v1/notifications")[0]["id"].(string)
+	groups := hitJSON(t, n.base, a, "GET", "/api/v2/notifications", nil)
+	owned["notification group"] = groups["notification_groups"].([]any)[0].(map[string]any)["group_key"].(string)
+	// Notification requests need a filtered sender; their route refuses
+	// the unknown id of another's as it would a real one.
+	noObject := map[string]bool{"notification request": true}
+
+	routes := apiRoutesOf(t, n)
+	checks := 0
+	// Another user's calls on alice's objects come first, and are checked
+	// before alice's own calls (clearing her notifications, say) change
+	// them.
+	for pass, callers := range [][]string{{cOther}, apiCallers[:len(apiCallers)-1]} {
+		if pass == 1 {
+			checkOwned(t, n, a, owned)
+		}
+		checks += matrixPass(t, n, routes, callers, tokens, lacking, owned, noObject)
+	}
+	t.Logf("API matrix: %d routes x %d callers, %d calls checked", len(routes), len(apiCallers), checks)
+}
+
+// matrixPass calls every route as each of callers and checks the answers.
+func matrixPass(t *testing.T, n *node, routes, callers []string, tokens, lacking, owned map[string]string, noObject map[string]bool) int {
+	checks := 0
+	for _, rt := range routes {
+		class, family := apiClassOf(rt)
+		if class == "" {
+			t.Errorf("%s is in no class: add it to apiRules in cmd/rounds/route_matrix_test.go (or publicAPIRoutes in api_auth_matrix_test.go)", rt)
+			continue
+		}
+		if class == apiSkip {
+			continue
+		}
+		method, path, _ := strings.Cut(rt, " ")
+		scope := publicAPIRoutes[rt]
+		for _, caller := range callers {
+			w := want(class, scope, caller)
+			if caller == cOther && actsOnCallersOwn[rt] {
+				w = "" // checkOwned sees that alice's object stayed
+			}
+			if w == "" {
+				continue
+			}
+			tok, p := tokens[caller], fillPath(path, "")
+			switch caller {
+			case cLacking:
+				tok = lacking[lackingScopes(method, path)]
+			case cOther:
+				id, ok := owned[family]
+				if !ok && !noObject[family] {
+					t.Errorf("%s: no object of alice's for family %q: make one in testRouteMatrixAPI", rt, family)
+					continue
+				}
+				p = fillPath(path, id)
+			}
+			var form url.Values
+			if method != http.MethodGet && method != http.MethodDelete {
+				form = url.Values{}
+				if caller == cOther {
+					// A change that would pass its checks, so that only
+					// whose object it is stops it.
+					form = url.Values{"status": {bobsEdit}, "title": {bobsEdit}, "phrase": {bobsEdit}, "keyword": {bobsEdit}, "description": {bobsEdit}, "context[]": {"home"}}
+				}
+			}
+			code, body := hit(t, n.base, tok, method, p, form)
+			checks++
+			refused := code == http.StatusUnauthorized || code == http.StatusForbidden
+			switch {
+			case code >= 500:
+				t.Errorf("%s as %s (%s): %d %s", rt, caller, class, code, body)
+			case w == "refused" && !refused:
+				t.Errorf("%s as %s (%s route): %d %.200s, want 401 or 403", rt, caller, class, code, body)
+			case w == "allowed" && refused:
+				t.Errorf("%s as %s (%s route): %d %.200s, want it let through", rt, caller, class, code, body)
+			case w == "not 2xx" && code < 300:
+				t.Errorf("%s as %s on alice's %s: %d %.200s, want it refused or not found", rt, caller, family, code, body)
+			}
+		}
+	}
+	return checks
+}
+
+const bobsEdit = "bob-was-here"
+
+// actsOnCallersOwn are owner routes that, as on Mastodon, answer another's
+// id with an empty success, having acted only on the caller's own objects
+// (a notification group's key is not secret and not unique to one person).
+var actsOnCallersOwn = map[string]bool{"POST /api/v2/notifications/{group_key}/dismiss": true}
+
+// checkOwned checks that alice's objects are all still there, unchanged.
+func checkOwned(t *testing.T, n *node, a string, owned map[string]string) {
+	t.Helper()
+	// alice's objects are all still there, unchanged: nobody else
+	// deleted, edited or dismissed them (some routes answer another's id
+	// with an empty success, as Mastodon does, acting on the caller's own).
+	for family, path := range map[string]string{
+		"status": "/api/v1/statuses/%s", "list": "/api/v1/lists/%s", "filter": "/api/v2/filters/%s",
+		"filter keyword": "/api/v2/filters/keywords/%s", "filter status": "/api/v2/filters/statuses/%s",
+		"v1 filter": "/api/v1/filters/%s", "scheduled status": "/api/v1/scheduled_statuses/%s",
+		"media": "/api/v1/media/%s", "notification": "/api/v1/notifications/%s", "notification group": "/api/v2/notifications/%s",
+	} {
+		p := strings.Replace(path, "%s", owned[family], 1)
+		if code, body := hit(t, n.base, a, "GET", p, nil); code != 200 || strings.Contains(string(body), bobsEdit) {
+			t.Errorf("alice's %s after the matrix: GET %s = %d %.300s", family, p, code, body)
+		}
+	}
+	if list := hitList(t, n.base, a, "/api/v1/conversations"); len(list) != 1 || list[0]["id"] != owned["conversation"] || list[0]["unread"] != false {
+		t.Errorf("alice's conversations after the matrix: %v", list)
+	}
+	if list := hitList(t, n.base, a, "/api/v1/featured_tags"); len(list) != 1 || list[0]["id"] != owned["featured tag"] {
+		t.Errorf("alice's featured tags after the matrix: %v", list)
+	}
+}
+
+// uploadMedia uploads a small image as token's person and returns its id.
+func uploadMedia(t *testing.T, n *node, token string) string {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	fw, _ := mw.CreateFormFile("file", "x.png")
+	fw.Write(testPNG(t, 4, 4))
+	mw.Close()
+	req, _ := http.NewRequest("POST", n.base+"/api/v1/media", &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := matrixClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("media upload: %d %v", resp.StatusCode, err)
+	}
+	return m["id"].(string)
+}
