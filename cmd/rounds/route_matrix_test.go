@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -20,6 +21,7 @@ import (
 	"rounds/social"
 	"rounds/storage"
 	"rounds/storage/storagetest"
+	"rounds/ui"
 )
 
 // The route matrix: every route of the API, the web pages and the
@@ -514,4 +516,145 @@ func uploadMedia(t *testing.T, n *node, token string) string {
 		t.Fatalf("media upload: %d %v", resp.StatusCode, err)
 	}
 	return m["id"].(string)
+}
+
+// pageClass is who may see a web page.
+type pageClass string
+
+const (
+	pagePublic pageClass = "public"     // anyone, signed in or not
+	pageMe     pageClass = "signed in"  // a signed-in person; others are sent to sign in
+	pageOwner  pageClass = "author"     // alice's own post's page: others, staff too, are not shown it
+	pageStaff  pageClass = "moderator"  // moderators and admins; a person is refused 403
+	pageAdmin  pageClass = "admin only" // admins
+)
+
+type pageRule struct {
+	re    *regexp.Regexp
+	class pageClass
+}
+
+// pageRules classify the GET pages (chi's pattern); the first that matches
+// wins. Add a new page here.
+var pageRules = []pageRule{
+	{regexp.MustCompile(`^/admin/(accounts/new|invites|domain_blocks|audit|audit\.csv|settings)$`), pageAdmin},
+	{regexp.MustCompile(`^/admin(/accounts(/\{id\})?|/reports(/\{id\})?)?$`), pageStaff},
+	{regexp.MustCompile(`^/(home|search|notifications|compose|settings)(/|$)`), pageMe},
+	{regexp.MustCompile(`^/statuses/\{id\}/deliveries$`), pageOwner},
+	{regexp.MustCompile(`^/statuses/\{id\}$`), pageMe},
+	{regexp.MustCompile(`^/$|^/@\{username\}(/|$)|^/(tags|public|auth|invite|setup|oauth|media|static)/|^/authorize_interaction$`), pagePublic},
+}
+
+// secretPageParam marks public pages that only answer for a link's token
+// or a file's name, or need a query: an unknown one is not 200, but never a
+// sign-in.
+var secretPageParam = regexp.MustCompile(`\{(token|code|name)\}|^/oauth/authorize$|^/authorize_interaction$|/remote_follow$`)
+
+// TestRouteMatrixPages asks for every web page signed out, as a person, as
+// a moderator and as an admin.
+func TestRouteMatrixPages(t *testing.T) {
+	storagetest.Run(t, testRouteMatrixPages)
+}
+
+func testRouteMatrixPages(t *testing.T, dialect storage.Dialect) {
+	ctx := context.Background()
+	n := startNode(t, dialect)
+	alice := n.user(t, "alice", false)
+	for name, role := range map[string]string{"mod": social.RoleModerator, "admin": social.RoleAdmin} {
+		if _, err := n.svc.CreateUser(ctx, social.NewUser{Username: name, Password: "a long password", Role: role, Approved: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	post := postAs(t, n, alice, social.NewStatus{Text: "Journal club at four #" + matrixTag})
+	report, err := n.svc.Report(ctx, n.user(t, "reporter", false), social.NewReport{TargetAccountID: alice.ID, Comment: "please look"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	params := func(route string) string {
+		id := fmt.Sprint(post.ID)
+		switch {
+		case strings.HasPrefix(route, "/admin/accounts/"):
+			id = fmt.Sprint(alice.ID)
+		case strings.HasPrefix(route, "/admin/reports/"):
+			id = fmt.Sprint(report.ID)
+		}
+		p := strings.NewReplacer("{username}", "alice", "{id}", id, "{tag}", matrixTag, "*", "rounds.css").Replace(route)
+		return paramRE.ReplaceAllString(p, "not-a-real-one")
+	}
+	clients := map[string]*http.Client{"signed out": {CheckRedirect: matrixClient.CheckRedirect, Timeout: matrixClient.Timeout}}
+	for _, name := range []string{"alice", "mod", "admin"} {
+		clients[name] = &http.Client{Jar: signInPages(t, n, name).c.Jar, CheckRedirect: matrixClient.CheckRedirect, Timeout: matrixClient.Timeout}
+	}
+	routes := 0
+	err = chi.Walk(ui.New(ui.Options{Social: n.svc}).(chi.Routes), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		if method != http.MethodGet {
+			return nil // forms: each checks its session and CSRF token (the page tests)
+		}
+		routes++
+		class := pageClassOf(route)
+		if class == "" {
+			t.Errorf("page %s is in no class: add it to pageRules in cmd/rounds/route_matrix_test.go", route)
+			return nil
+		}
+		path := params(route)
+		for _, who := range []string{"signed out", "alice", "mod", "admin"} {
+			resp, err := clients[who].Get(n.base + path)
+			if err != nil {
+				t.Fatalf("GET %s as %s: %v", path, who, err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			code, loc := resp.StatusCode, resp.Header.Get("Location")
+			toSignIn := code == http.StatusSeeOther && strings.HasPrefix(loc, "/auth/sign_in")
+			// A page of the same kind may send on to another (/settings to
+			// /settings/profile), which then answers as its kind does.
+			onward := code == http.StatusSeeOther && !toSignIn && class != pagePublic && pageClassOf(loc) == class
+			html := code == http.StatusOK && strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html")
+			if html && !strings.Contains(string(body), "</html>") {
+				t.Errorf("%s page %s as %s: the page stops short (a template failed)", class, path, who)
+			}
+			// The navigation links to the admin pages for staff only.
+			if html && strings.Contains(string(body), `href="/admin"`) != (who == "mod" || who == "admin") {
+				t.Errorf("%s page %s as %s: the Admin link is shown %v", class, path, who, who != "mod" && who != "admin")
+			}
+			var want int // 0: anything but a server error or a sign-in
+			switch {
+			case class == pagePublic && who == "signed out" && !secretPageParam.MatchString(route):
+				want = http.StatusOK
+			case class == pagePublic:
+			case who == "signed out":
+				if !toSignIn && !onward {
+					t.Errorf("%s page %s signed out: %d %s, want a redirect to sign in", class, path, code, loc)
+				}
+				continue
+			case class == pageMe, class == pageOwner && who == "alice", class == pageAdmin && who == "admin", class == pageStaff && who != "alice":
+				want = http.StatusOK
+			case class == pageOwner:
+				want = http.StatusNotFound
+			default:
+				want = http.StatusForbidden
+			}
+			switch {
+			case code >= 500 || toSignIn && class == pagePublic:
+				t.Errorf("%s page %s as %s: %d %s", class, path, who, code, loc)
+			case want != 0 && code != want && !(want == http.StatusOK && onward):
+				t.Errorf("%s page %s as %s: %d %s, want %d", class, path, who, code, loc, want)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("pages matrix: %d GET pages x 4 callers", routes)
+}
+
+// pageClassOf classifies a page's route (or path), "" when no rule does.
+func pageClassOf(route string) pageClass {
+	for _, r := range pageRules {
+		if r.re.MatchString(route) {
+			return r.class
+		}
+	}
+	return ""
 }
