@@ -3,7 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rsa"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -18,6 +21,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"rounds/api"
+	"rounds/federation"
 	"rounds/social"
 	"rounds/storage"
 	"rounds/storage/storagetest"
@@ -657,4 +661,103 @@ func pageClassOf(route string) pageClass {
 		}
 	}
 	return ""
+}
+
+// apOpen are the federation GETs that stay readable without a signature
+// under authorized fetch, as on Mastodon: discovery (WebFinger, host-meta,
+// NodeInfo), and the instance actor and the keys, which a server checking
+// our own signed fetches must read first.
+var apOpen = map[string]bool{
+	"/.well-known/webfinger": true, "/.well-known/host-meta": true, "/.well-known/nodeinfo": true, "/nodeinfo/{version}": true,
+	"/actor": true, "/actor/main-key": true, "/users/{username}/main-key": true,
+}
+
+// apSigned matches the ActivityPub documents that need another server's
+// signature under authorized fetch: actors, their posts and collections.
+var apSigned = regexp.MustCompile(`^/users/\{username\}(/(outbox|followers|following|collections/[a-z]+|statuses/\{id\}))?$`)
+
+// TestRouteMatrixAuthorizedFetch asks for every ActivityPub document of a
+// server in authorized-fetch mode unsigned and signed by another server.
+func TestRouteMatrixAuthorizedFetch(t *testing.T) {
+	storagetest.Run(t, testRouteMatrixAuthorizedFetch)
+}
+
+func testRouteMatrixAuthorizedFetch(t *testing.T, dialect storage.Dialect) {
+	n := startNodeWith(t, dialect, func(rc *rawConfig) { rc.authorizedFetch = true })
+	peer := startNode(t, dialect)
+	doc := n.user(t, "doc", false)
+	public := postAs(t, n, doc, social.NewStatus{Text: "Teaching round at ten"})
+	private := postAs(t, n, doc, social.NewStatus{Text: "Followers only: rota swap", Visibility: social.VisibilityPrivate})
+	fill := strings.NewReplacer("{username}", "doc", "{id}", fmt.Sprint(public.ID), "{version}", "2.0")
+
+	r := chi.NewRouter()
+	n.fed.Routes(r)
+	routes := 0
+	err := chi.Walk(r, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		if method != http.MethodGet {
+			return nil // inboxes: signed POSTs, the inbox tests
+		}
+		routes++
+		if !apOpen[route] && !apSigned.MatchString(route) {
+			t.Errorf("ActivityPub GET %s is in no class: add it to apOpen or apSigned in cmd/rounds/route_matrix_test.go", route)
+			return nil
+		}
+		uri := n.base + fill.Replace(route)
+		if route == "/.well-known/webfinger" {
+			uri += "?resource=acct:doc@" + n.domain
+		}
+		unsigned := signedASGet(t, nil, uri)
+		signed := signedASGet(t, peer, uri)
+		if apOpen[route] && unsigned != http.StatusOK {
+			t.Errorf("GET %s unsigned: %d, want 200 (it stays open)", route, unsigned)
+		}
+		if !apOpen[route] && unsigned != http.StatusUnauthorized {
+			t.Errorf("GET %s unsigned under authorized fetch: %d, want 401", route, unsigned)
+		}
+		if signed != http.StatusOK {
+			t.Errorf("GET %s signed by another server: %d, want 200", route, signed)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A followers-only post, to a server none of whose accounts follow doc.
+	uri := n.base + "/users/doc/statuses/" + fmt.Sprint(private.ID)
+	if code := signedASGet(t, nil, uri); code != http.StatusUnauthorized {
+		t.Errorf("followers-only post unsigned: %d, want 401", code)
+	}
+	if code := signedASGet(t, peer, uri); code != http.StatusNotFound && code != http.StatusForbidden {
+		t.Errorf("followers-only post signed by a server without followers: %d, want 404 or 403", code)
+	}
+	t.Logf("authorized-fetch matrix: %d GETs x 2 callers", routes)
+}
+
+// signedASGet GETs an ActivityPub document, signed by by's instance actor
+// (nil: unsigned), and returns the status.
+func signedASGet(t *testing.T, by *node, uri string) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, uri, nil)
+	req.Header.Set("Accept", "application/activity+json")
+	if by != nil {
+		inst, err := by.svc.InstanceActor(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		block, _ := pem.Decode([]byte(inst.PrivateKeyPEM))
+		key, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := federation.SignRequest(req, nil, &federation.Signer{KeyID: inst.KeyID, Key: key.(*rsa.PrivateKey)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	resp, err := matrixClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
 }
