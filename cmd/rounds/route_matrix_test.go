@@ -367,6 +367,13 @@ func testRouteMatrixAPI(t *testing.T, dialect storage.Dialect) {
 		t.Fatalf("sign-up awaiting approval: %d %v", code, m)
 	}
 	tokens[cPending], _ = m["access_token"].(string)
+	// Each is refused for what it is, in Mastodon's words.
+	for caller, msg := range map[string]string{cSuspended: "Your login is currently disabled", cDisabled: "Your login is currently disabled", cPending: "Your login is currently pending approval"} {
+		code, body := hit(t, n.base, tokens[caller], "GET", "/api/v1/accounts/verify_credentials", nil)
+		if code != http.StatusForbidden || !strings.Contains(string(body), msg) {
+			t.Errorf("verify_credentials as %s: %d %s, want 403 %q", caller, code, body, msg)
+		}
+	}
 
 	// alice's objects, for bob to be refused.
 	a := tokens[cUser]
@@ -383,9 +390,14 @@ func testRouteMatrixAPI(t *testing.T, dialect storage.Dialect) {
 	owned["featured tag"] = hitJSON(t, n.base, a, "POST", "/api/v1/featured_tags", url.Values{"name": {matrixTag}})["id"].(string)
 	owned["media"] = uploadMedia(t, n, a)
 	hitJSON(t, n.base, a, "POST", "/api/v1/statuses", url.Values{"status": {"@carol bed 4"}, "visibility": {"direct"}})
-	owned["conversation"] = hitList(t, n.base, a, "/api/v1/conversations")[0]["id"].(string)
+	first := func(path string) map[string]any {
+		var list []map[string]any
+		eventually(t, path+" listing one", func() bool { list = hitList(t, n.base, a, path); return len(list) > 0 })
+		return list[0]
+	}
+	owned["conversation"] = first("/api/v1/conversations")["id"].(string)
 	hitJSON(t, n.base, carol, "POST", "/api/v1/statuses/"+owned["status"]+"/favourite", nil)
-	owned["notification"] = hitList(t, n.base, a, "/api/v1/notifications")[0]["id"].(string)
+	owned["notification"] = first("/api/v1/notifications")["id"].(string)
 	groups := hitJSON(t, n.base, a, "GET", "/api/v2/notifications", nil)
 	owned["notification group"] = groups["notification_groups"].([]any)[0].(map[string]any)["group_key"].(string)
 	// Notification requests need a filtered sender; their route refuses
