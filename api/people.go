@@ -28,10 +28,11 @@ func (h *handler) peopleRoutes(r chi.Router) {
 	r.With(requireUser("write:accounts")).Post("/api/v1/accounts/{id}/unpin", h.unendorse)
 	r.With(requireUser("read:accounts")).Get("/api/v1/endorsements", h.myEndorsements)
 	r.With(publicRoute("read:accounts")).Get("/api/v1/accounts/{id}/endorsements", h.accountEndorsements)
-	// Mastodon asks the plain read scope for suggestions, dismissing too.
-	r.With(requireUser("read")).Get("/api/v1/suggestions", h.suggestionsV1)
-	r.With(requireUser("read")).Get("/api/v2/suggestions", h.suggestionsV2)
-	r.With(requireUser("read")).Delete("/api/v1/suggestions/{id}", h.dismissSuggestion)
+	// As Mastodon 4: reading suggestions needs read:accounts, dismissing
+	// one write:accounts (a read-only token changes nothing).
+	r.With(requireUser("read:accounts")).Get("/api/v1/suggestions", h.suggestionsV1)
+	r.With(requireUser("read:accounts")).Get("/api/v2/suggestions", h.suggestionsV2)
+	r.With(requireUser("write:accounts")).Delete("/api/v1/suggestions/{id}", h.dismissSuggestion)
 	r.With(publicRoute("read:accounts")).Get("/api/v1/directory", h.directory)
 }
 

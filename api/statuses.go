@@ -200,7 +200,12 @@ func (h *handler) statusHistory(w http.ResponseWriter, r *http.Request) {
 // statusSource answers Mastodon's StatusSource: the text a post was
 // written as, which apps (Tusky, Phanpy) load before editing it.
 func (h *handler) statusSource(w http.ResponseWriter, r *http.Request) {
-	st, err := h.visibleStatus(r)
+	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	if err != nil {
+		h.writeError(w, r, social.ErrNotFound)
+		return
+	}
+	st, err := h.social.StatusSource(r.Context(), me(r), id)
 	if err != nil {
 		h.writeError(w, r, err)
 		return

@@ -38,7 +38,7 @@ func (h *handler) home(w http.ResponseWriter, r *http.Request) {
 	}
 	rules := settings.ServerRules()
 	h.render(w, r, http.StatusOK, "home", map[string]any{
-		"NeedsSetup": need, "Rules": rules, "Staff": staff, "Stats": stats,
+		"NeedsSetup": need, "Rules": rules, "ServerStaff": staff, "Stats": stats,
 		"OG": openGraph{
 			Title: "Rounds at " + h.social.Domain(), Type: "website", URL: h.absolute("/"),
 			Description: "Clinicians of " + h.social.Domain() + ", posting in the open: follow them from Mastodon or any other Fediverse server.",
