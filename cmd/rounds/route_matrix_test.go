@@ -81,6 +81,10 @@ var apiRules = []apiRule{
 	// Named streams hold the connection open; the streaming tests check
 	// who may open which (a bad name is 400 first).
 	rule(`^GET /api/v1/streaming/\{`, apiSkip, ""),
+	// Answers 403 to an address already confirmed, as on Mastodon (every
+	// caller here has one); TestTrendsNeedStaffApprovalAndComeFromPosts
+	// covers it.
+	rule(`^POST /api/v1/emails/confirmations$`, apiSkip, ""),
 	// Admin API: moderators read accounts and reports and act on accounts
 	// (warn, limit, suspend and the undoing); everything else is an
 	// admin's (approve, reject, enable, delete, roles, verification,
@@ -90,7 +94,14 @@ var apiRules = []apiRule{
 	rule(`^GET /api/v[12]/admin/accounts(/\{id\})?$`, apiStaff, ""),
 	rule(`^POST /api/v1/admin/accounts/\{id\}/(action|unsilence|unsuspend|unsensitive)$`, apiStaff, ""),
 	rule(`^\S+ /api/v1/admin/reports(/|$)`, apiStaff, ""),
+	// Mastodon's Moderator role has view_dashboard and manage_taxonomies:
+	// the dashboard's figures, hashtags and the review of trends.
+	rule(`^\S+ /api/v1/admin/(trends|tags|measures|dimensions|retention)(/|$)`, apiStaff, ""),
 	rule(`^\S+ /api/v[12]/admin/`, apiAdmin, ""),
+	// Rounds' own extensions: a clinician's questions, and their figures
+	// for staff.
+	rule(`^GET /api/v1/rounds/admin/`, apiStaff, ""),
+	rule(`^\S+ /api/v1/rounds/questions(/|$)`, apiUser, ""),
 	// A person's own objects, by id.
 	rule(`^\S+ /api/v1/lists/\{id\}`, apiOwner, "list"),
 	rule(`^GET /api/v1/timelines/list/\{id\}`, apiOwner, "list"),
@@ -109,7 +120,7 @@ var apiRules = []apiRule{
 	rule(`^GET /api/v1/statuses/\{id\}/(source|deliveries)$`, apiOwner, "status"),
 	rule(`^POST /api/v1/statuses/\{id\}/pin$`, apiOwner, "status"),
 	// Everything else a person does, by family.
-	rule(`^\S+ /api/v[12]/(accounts|blocks|bookmarks|conversations|domain_blocks|endorsements|favourites|featured_tags|filters|follow_requests|followed_tags|lists|markers|media|mutes|notifications|polls|preferences|profile|push|reports|scheduled_statuses|statuses|suggestions|tags|timelines)(/|$)`, apiUser, ""),
+	rule(`^\S+ /api/v[12]/(accounts|announcements|async_refreshes|blocks|bookmarks|conversations|emails|domain_blocks|endorsements|favourites|featured_tags|filters|follow_requests|followed_tags|lists|markers|media|mutes|notifications|polls|preferences|profile|push|reports|scheduled_statuses|statuses|suggestions|tags|timelines)(/|$)`, apiUser, ""),
 	rule(`^\S+ /oauth/userinfo$`, apiUser, ""),
 }
 
@@ -225,11 +236,15 @@ func lackingScopes(method, path string) string {
 		return lackPush
 	case strings.HasPrefix(path, "/api/v1/media/"):
 		return lackWrite // as on Mastodon, reading one's upload needs write:media
-	case method == http.MethodGet || path == "/oauth/userinfo":
+	case method == http.MethodGet || path == "/oauth/userinfo" || postThatReads.MatchString(path):
 		return lackRead
 	}
 	return lackWrite
 }
+
+// postThatReads are POSTs that change nothing and take a read scope, as on
+// Mastodon: a translation, the dashboard's figures, testing an address.
+var postThatReads = regexp.MustCompile(`/translate$|^/api/v1/admin/(measures|dimensions|retention|canonical_email_blocks/test)$`)
 
 var paramRE = regexp.MustCompile(`\{([^}]+)\}`)
 
@@ -553,18 +568,21 @@ type pageRule struct {
 // pageRules classify the GET pages (chi's pattern); the first that matches
 // wins. Add a new page here.
 var pageRules = []pageRule{
-	{regexp.MustCompile(`^/admin/(accounts/new|invites|domain_blocks|audit|audit\.csv|settings)$`), pageAdmin},
+	{regexp.MustCompile(`^/admin/(accounts/new|invites|domain_blocks|audit|audit\.csv|settings|blocks)$`), pageAdmin},
+	// Staff see who has not read the guidance; only admins may change it.
+	{regexp.MustCompile(`^/admin/(trends|questions|guidance)$`), pageStaff},
+	{regexp.MustCompile(`^/blog/\{id\}/edit$`), pageOwner},
 	{regexp.MustCompile(`^/admin(/accounts(/\{id\})?|/reports(/\{id\})?)?$`), pageStaff},
-	{regexp.MustCompile(`^/(home|search|notifications|compose|settings)(/|$)`), pageMe},
+	{regexp.MustCompile(`^/(home|search|notifications|compose|settings|blog)(/|$)`), pageMe},
 	{regexp.MustCompile(`^/statuses/\{id\}/deliveries$`), pageOwner},
 	{regexp.MustCompile(`^/statuses/\{id\}$`), pageMe},
-	{regexp.MustCompile(`^/$|^/@\{username\}(/|$)|^/(tags|public|auth|invite|setup|oauth|media|static)/|^/authorize_interaction$`), pagePublic},
+	{regexp.MustCompile(`^/$|^/@\{username\}(/|$)|^/(tags|public|auth|invite|setup|oauth|media|static)/|^/authorize_interaction$|^/directory$|^/about/guidance$`), pagePublic},
 }
 
 // secretPageParam marks public pages that only answer for a link's token
 // or a file's name, or need a query: an unknown one is not 200, but never a
 // sign-in.
-var secretPageParam = regexp.MustCompile(`\{(token|code|name)\}|^/oauth/authorize$|^/authorize_interaction$|/remote_follow$`)
+var secretPageParam = regexp.MustCompile(`\{(token|code|name|slug)\}|^/oauth/authorize$|^/authorize_interaction$|/remote_follow$`)
 
 // TestRouteMatrixPages asks for every web page signed out, as a person, as
 // a moderator and as an admin.
@@ -586,9 +604,15 @@ func testRouteMatrixPages(t *testing.T, dialect storage.Dialect) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	draft, err := n.svc.SaveBlogDraft(ctx, alice, 0, social.BlogInput{Title: "Night shifts", Summary: "What helps", Body: "Sleep first."})
+	if err != nil {
+		t.Fatal(err)
+	}
 	params := func(route string) string {
 		id := fmt.Sprint(post.ID)
 		switch {
+		case strings.HasPrefix(route, "/blog/"):
+			id = fmt.Sprint(draft.ID)
 		case strings.HasPrefix(route, "/admin/accounts/"):
 			id = fmt.Sprint(alice.ID)
 		case strings.HasPrefix(route, "/admin/reports/"):
