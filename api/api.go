@@ -22,12 +22,16 @@ type Options struct {
 	// Version is Rounds' version; the instance reports Mastodon
 	// compatibility around it.
 	Version string
+	// RateLimit replaces Mastodon's 300 requests per 5 minutes per token
+	// or address when above zero (for tests).
+	RateLimit int
 }
 
 type handler struct {
 	social  *social.Service
 	log     *slog.Logger
 	version string
+	limit   int
 }
 
 // New returns the API; Routes mounts it.
@@ -35,7 +39,10 @@ func New(o Options) *API {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	return &API{h: &handler{social: o.Social, log: o.Logger, version: o.Version}}
+	if o.RateLimit <= 0 {
+		o.RateLimit = apiLimit
+	}
+	return &API{h: &handler{social: o.Social, log: o.Logger, version: o.Version, limit: o.RateLimit}}
 }
 
 // API serves the Mastodon client API.
@@ -47,7 +54,7 @@ func (a *API) Routes(r chi.Router) {
 	r.Group(func(r chi.Router) {
 		r.Use(noStore)
 		r.Use(corsForBrowsers())
-		r.Use(RateLimit(apiLimit, limitKey))
+		r.Use(RateLimit(h.social, "api", h.limit, limitKey))
 		r.Use(h.authenticate)
 		h.oauthRoutes(r)
 		h.oauthInfoRoutes(r)

@@ -38,6 +38,10 @@ type config struct {
 	// ahead (ROUNDS_TEST_SCHEDULE_MIN_OFFSET; for tests that see a
 	// scheduled post published); zero keeps Mastodon's five minutes.
 	ScheduleMinOffset time.Duration
+	// RateLimit replaces the API's 300 requests per 5 minutes per token or
+	// address (ROUNDS_TEST_RATE_LIMIT; for tests that reach the limit);
+	// zero keeps Mastodon's 300.
+	RateLimit int
 	// SMTP is where email goes; its Host is empty when the server sends
 	// none.
 	SMTP smtpConfig
@@ -57,6 +61,7 @@ type rawConfig struct {
 	jobTimeout, shutdownGrace                                              string
 	authorizedFetch, keyDocuments                                          bool
 	scheduleMinOffset                                                      string
+	rateLimit                                                              string
 	smtpHost, smtpPort, smtpUsername, smtpPassword, smtpFrom               string
 }
 
@@ -231,6 +236,11 @@ func (rc *rawConfig) validate(serve bool) (*config, error) {
 	if rc.scheduleMinOffset != "" {
 		if c.ScheduleMinOffset, err = positiveDuration(rc.scheduleMinOffset); err != nil {
 			return nil, fmt.Errorf("invalid ROUNDS_TEST_SCHEDULE_MIN_OFFSET %q: %w", rc.scheduleMinOffset, err)
+		}
+	}
+	if rc.rateLimit != "" {
+		if c.RateLimit, err = strconv.Atoi(rc.rateLimit); err != nil || c.RateLimit <= 0 {
+			return nil, fmt.Errorf("invalid ROUNDS_TEST_RATE_LIMIT %q: want a whole number above zero", rc.rateLimit)
 		}
 	}
 	if c.SMTP, err = rc.smtp(c.Domain); err != nil {

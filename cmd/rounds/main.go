@@ -138,6 +138,9 @@ func parseCommand(name string, args []string, stderr io.Writer, getenv func(stri
 		// Undocumented, for tests: how far ahead a post may be scheduled
 		// at the earliest, instead of Mastodon's five minutes.
 		rc.scheduleMinOffset = getenv("ROUNDS_TEST_SCHEDULE_MIN_OFFSET")
+		// Undocumented, for tests: the API's requests per 5 minutes per
+		// token or address, instead of Mastodon's 300.
+		rc.rateLimit = getenv("ROUNDS_TEST_RATE_LIMIT")
 	}
 	return rc.validate(serve)
 }

@@ -107,9 +107,10 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, hooks serveHooks)
 	handler := newHTTPHandler(httpOptions{
 		Log:        log,
 		DB:         db,
+		Social:     svc,
 		UI:         ui.New(ui.Options{Social: svc, Logger: log}),
 		Federation: fed.Routes,
-		API:        api.New(api.Options{Social: svc, Logger: log, Version: version}).Routes,
+		API:        api.New(api.Options{Social: svc, Logger: log, Version: version, RateLimit: cfg.RateLimit}).Routes,
 		Extra:      hooks.routes,
 	})
 	// On PostgreSQL, live events cross to and from the other processes
