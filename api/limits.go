@@ -56,20 +56,22 @@ func RateLimit(svc *social.Service, name string, limit int, key httprate.KeyFunc
 	return rateLimitEvery(svc, name, limit, limitsWindow, key)
 }
 
-// LimitCounter is the option that makes a limiter named name count in the
-// database when svc says limits are shared, or no option.
-func LimitCounter(svc *social.Service, name string) httprate.Option {
+// limitCounter makes a limiter named name count in the database when svc
+// says limits are shared, or else in memory. Either way its windows begin
+// on the clock's multiples of window, as X-RateLimit-Reset says (httprate's
+// own default would shift them by the instant the server started).
+func limitCounter(svc *social.Service, name string, window time.Duration) httprate.Option {
 	if svc != nil && svc.SharedLimits() {
 		return httprate.WithLimitCounter(svc.NewLimitCounter(name))
 	}
-	return httprate.WithNoop()
+	return httprate.WithLimitCounter(httprate.NewLocalLimitCounter(window))
 }
 
 // rateLimitEvery is RateLimit over its own window (sign-ups use 30
 // minutes).
 func rateLimitEvery(svc *social.Service, name string, limit int, window time.Duration, key httprate.KeyFunc) func(http.Handler) http.Handler {
 	limiter := httprate.Limit(limit, window,
-		LimitCounter(svc, name),
+		limitCounter(svc, name, window),
 		httprate.WithKeyFuncs(key),
 		httprate.WithResponseHeaders(httprate.ResponseHeaders{
 			Limit: "X-RateLimit-Limit", Remaining: "X-RateLimit-Remaining", RetryAfter: "Retry-After",
