@@ -110,6 +110,9 @@ func (db *DB) Listen(ctx context.Context, l Listener) error {
 func (db *DB) listenOnce(ctx context.Context, l Listener) error {
 	cfg := db.pgConfig.Copy()
 	if l.Name != "" {
+		if cfg.RuntimeParams == nil {
+			cfg.RuntimeParams = map[string]string{}
+		}
 		cfg.RuntimeParams["application_name"] = l.Name
 	}
 	conn, err := pgx.ConnectConfig(ctx, cfg)
