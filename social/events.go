@@ -118,14 +118,17 @@ func (b *Bus) Close() {
 // Interrupt ends every subscription open now, as Close does, but accepts
 // new ones: the relay calls it when it is listening again after losing
 // its connection, since the streams open then may have missed events; their
-// clients reconnect and catch up from the timelines.
-func (b *Bus) Interrupt() {
+// clients reconnect and catch up from the timelines. It returns how many
+// it ended.
+func (b *Bus) Interrupt() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	n := len(b.subs)
 	for id, ch := range b.subs {
 		delete(b.subs, id)
 		close(ch)
 	}
+	return n
 }
 
 func (b *Bus) publish(evs ...Event) {
@@ -276,7 +279,9 @@ func (s *Service) RelayEvents(ctx context.Context, connected func()) error {
 		Name:    RelayEventsName + me,
 		Connected: func() {
 			if !first {
-				s.bus.Interrupt()
+				if n := s.bus.Interrupt(); n > 0 {
+					s.log.Info("ended live streams that may have missed events while not listening; their clients reconnect", "streams", n)
+				}
 			}
 			first = false
 			if connected != nil {
