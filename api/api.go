@@ -25,6 +25,9 @@ type Options struct {
 	Version string
 	// Metrics, when set, receives the API's gauges (metrics.go).
 	Metrics prometheus.Registerer
+	// RateLimit replaces Mastodon's 300 requests per 5 minutes per token
+	// or address when above zero (for tests).
+	RateLimit int
 }
 
 type handler struct {
@@ -32,6 +35,7 @@ type handler struct {
 	log     *slog.Logger
 	version string
 	metrics metrics
+	limit   int
 }
 
 // New returns the API; Routes mounts it.
@@ -39,7 +43,10 @@ func New(o Options) *API {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	return &API{h: &handler{social: o.Social, log: o.Logger, version: o.Version, metrics: newMetrics(o.Metrics)}}
+	if o.RateLimit <= 0 {
+		o.RateLimit = apiLimit
+	}
+	return &API{h: &handler{social: o.Social, log: o.Logger, version: o.Version, metrics: newMetrics(o.Metrics), limit: o.RateLimit}}
 }
 
 // API serves the Mastodon client API.
@@ -51,7 +58,7 @@ func (a *API) Routes(r chi.Router) {
 	r.Group(func(r chi.Router) {
 		r.Use(noStore)
 		r.Use(corsForBrowsers())
-		r.Use(RateLimit(apiLimit, limitKey))
+		r.Use(RateLimit(h.social, "api", h.limit, limitKey))
 		r.Use(h.authenticate)
 		h.oauthRoutes(r)
 		h.oauthInfoRoutes(r)

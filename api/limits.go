@@ -36,8 +36,8 @@ func corsForBrowsers() func(http.Handler) http.Handler {
 	})
 }
 
-// limitKey is the token (hashed: keys are kept in memory) or, without one,
-// the client's address.
+// limitKey is the token (hashed: keys are kept in memory, or in the
+// database on PostgreSQL) or, without one, the client's address.
 func limitKey(r *http.Request) (string, error) {
 	if tok, err := requestToken(r); err == nil && tok != "" {
 		sum := sha256.Sum256([]byte(tok))
@@ -48,15 +48,30 @@ func limitKey(r *http.Request) (string, error) {
 
 // RateLimit applies limit per key over limitsWindow, answering 429 with a
 // JSON error and the X-RateLimit headers clients read; Reset is an ISO
-// 8601 time, as Mastodon sends it.
-func RateLimit(limit int, key httprate.KeyFunc) func(http.Handler) http.Handler {
-	return rateLimitEvery(limit, limitsWindow, key)
+// 8601 time, as Mastodon sends it. On PostgreSQL the requests are counted
+// in the database under name, so the limit holds across every process
+// serving the site; otherwise (SQLite, or svc nil) in this process's
+// memory.
+func RateLimit(svc *social.Service, name string, limit int, key httprate.KeyFunc) func(http.Handler) http.Handler {
+	return rateLimitEvery(svc, name, limit, limitsWindow, key)
+}
+
+// limitCounter makes a limiter named name count in the database when svc
+// says limits are shared, or else in memory. Either way its windows begin
+// on the clock's multiples of window, as X-RateLimit-Reset says (httprate's
+// own default would shift them by the instant the server started).
+func limitCounter(svc *social.Service, name string, window time.Duration) httprate.Option {
+	if svc != nil && svc.SharedLimits() {
+		return httprate.WithLimitCounter(svc.NewLimitCounter(name))
+	}
+	return httprate.WithLimitCounter(httprate.NewLocalLimitCounter(window))
 }
 
 // rateLimitEvery is RateLimit over its own window (sign-ups use 30
 // minutes).
-func rateLimitEvery(limit int, window time.Duration, key httprate.KeyFunc) func(http.Handler) http.Handler {
+func rateLimitEvery(svc *social.Service, name string, limit int, window time.Duration, key httprate.KeyFunc) func(http.Handler) http.Handler {
 	limiter := httprate.Limit(limit, window,
+		limitCounter(svc, name, window),
 		httprate.WithKeyFuncs(key),
 		httprate.WithResponseHeaders(httprate.ResponseHeaders{
 			Limit: "X-RateLimit-Limit", Remaining: "X-RateLimit-Remaining", RetryAfter: "Retry-After",

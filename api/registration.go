@@ -18,7 +18,7 @@ const (
 )
 
 func (h *handler) registrationRoutes(r chi.Router) {
-	limit := rateLimitEvery(signUpLimit, signUpWindow, func(r *http.Request) (string, error) {
+	limit := rateLimitEvery(h.social, "api-sign-up", signUpLimit, signUpWindow, func(r *http.Request) (string, error) {
 		return social.ClientAddress(r.RemoteAddr, r.Header.Get("X-Forwarded-For")), nil
 	})
 	r.With(limit, requireScope("write:accounts")).Post("/api/v1/accounts", h.register)

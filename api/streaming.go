@@ -507,6 +507,9 @@ func (h *handler) streamWebSocket(w http.ResponseWriter, r *http.Request, initia
 			}
 		case ev, ok := <-events:
 			if !ok {
+				// The server is shutting down or lost events (Bus.Close,
+				// Bus.Interrupt): 1001 tells the client to reconnect.
+				conn.Close(websocket.StatusGoingAway, "")
 				return
 			}
 			if h.accessEnded(ctx, a, &ev) {

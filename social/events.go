@@ -149,6 +149,22 @@ func (b *Bus) Close() {
 	}
 }
 
+// Interrupt ends every subscription open now, as Close does, but accepts
+// new ones: the relay calls it when it is listening again after losing
+// its connection, since the streams open then may have missed events; their
+// clients reconnect and catch up from the timelines. It returns how many
+// it ended.
+func (b *Bus) Interrupt() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n := len(b.subs)
+	for id, sub := range b.subs {
+		delete(b.subs, id)
+		b.end(sub)
+	}
+	return n
+}
+
 func (b *Bus) publish(evs ...Event) {
 	evs = withMemos(evs)
 	b.mu.Lock()
@@ -317,20 +333,38 @@ func eventPayloads(node string, evs []Event) ([]string, error) {
 	return payloads, nil
 }
 
+// RelayEventsName is the application_name of the session RelayEvents
+// listens on, followed by this process's node id.
+const RelayEventsName = "rounds events "
+
 // RelayEvents hands the events other processes on the same PostgreSQL
 // database raise to this process's listeners, until ctx ends; it
-// reconnects by itself when the database connection drops. connected, if
-// not nil, is called each time it is listening. On SQLite it returns nil
-// at once: there are no other processes.
+// reconnects by itself when the database connection drops, and then ends
+// the live streams open here (Interrupt): what other processes raised
+// while it was away is lost, so their clients must reconnect and catch up.
+// connected, if not nil, is called each time it is listening. On SQLite
+// it returns nil at once: there are no other processes.
 func (s *Service) RelayEvents(ctx context.Context, connected func()) error {
 	if s.db.Dialect() != storage.Postgres {
 		return nil
 	}
 	me := s.bus.nodeID()
+	first := true
 	err := s.db.Listen(ctx, storage.Listener{
-		Channel:   eventChannel,
-		Connected: connected,
-		Logger:    s.log,
+		Channel: eventChannel,
+		Name:    RelayEventsName + me,
+		Connected: func() {
+			if !first {
+				if n := s.bus.Interrupt(); n > 0 {
+					s.log.Info("ended live streams that may have missed events while not listening; their clients reconnect", "streams", n)
+				}
+			}
+			first = false
+			if connected != nil {
+				connected()
+			}
+		},
+		Logger: s.log,
 		Handle: func(payload string) {
 			var b eventBatch
 			if err := json.Unmarshal([]byte(payload), &b); err != nil {

@@ -250,7 +250,7 @@ func (l *wakeListener) Connect(ctx context.Context) error {
 			defer close(l.done)
 			// Connected: what was sent while the connection was down is
 			// lost, so fetch once each time it is back.
-			_ = l.db.Listen(lctx, Listener{Channel: schema + "." + insertTopic, Handle: func(string) { l.poke() }, Connected: l.poke})
+			_ = l.db.Listen(lctx, Listener{Channel: schema + "." + insertTopic, Name: "rounds jobs", Handle: func(string) { l.poke() }, Connected: l.poke})
 		}()
 	}
 	l.w.mu.Lock()

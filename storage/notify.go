@@ -43,6 +43,9 @@ func (db *DB) Notify(ctx context.Context, channel string, payloads ...string) er
 // Listener says what Listen does with the notifications of one channel.
 type Listener struct {
 	Channel string
+	// Name, if set, is the listening session's application_name, which
+	// pg_stat_activity shows.
+	Name string
 	// Handle is called with each payload in the order they arrive, one at
 	// a time; it should not block for long.
 	Handle func(payload string)
@@ -105,7 +108,14 @@ func (db *DB) Listen(ctx context.Context, l Listener) error {
 // listenOnce connects, listens and handles notifications until the
 // connection fails or ctx ends.
 func (db *DB) listenOnce(ctx context.Context, l Listener) error {
-	conn, err := pgx.ConnectConfig(ctx, db.pgConfig.Copy())
+	cfg := db.pgConfig.Copy()
+	if l.Name != "" {
+		if cfg.RuntimeParams == nil {
+			cfg.RuntimeParams = map[string]string{}
+		}
+		cfg.RuntimeParams["application_name"] = l.Name
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -28,6 +28,7 @@ const (
 // minutes per address, as Mastodon does for sign-ups.
 func signUpLimiter(h *handler) func(http.Handler) http.Handler {
 	return httprate.Limit(5, 30*time.Minute,
+		sharedCounter(h, "web-sign-up"),
 		httprate.WithKeyFuncs(func(r *http.Request) (string, error) {
 			return social.ClientAddress(r.RemoteAddr, r.Header.Get("X-Forwarded-For")), nil
 		}),

@@ -22,6 +22,7 @@ import (
 // Mastodon's limit for signing in.
 func signInLimiter(h *handler) func(http.Handler) http.Handler {
 	return httprate.Limit(25, 5*time.Minute,
+		sharedCounter(h, "web-sign-in"),
 		httprate.WithKeyFuncs(func(r *http.Request) (string, error) {
 			return social.ClientAddress(r.RemoteAddr, r.Header.Get("X-Forwarded-For")), nil
 		}),
@@ -31,6 +32,16 @@ func signInLimiter(h *handler) func(http.Handler) http.Handler {
 			})
 		}),
 	)
+}
+
+// sharedCounter makes a limiter count in the database when the social
+// service says limits are shared between processes (PostgreSQL), so that
+// the limit holds however many processes serve the site.
+func sharedCounter(h *handler, name string) httprate.Option {
+	if h.social != nil && h.social.SharedLimits() {
+		return httprate.WithLimitCounter(h.social.NewLimitCounter(name))
+	}
+	return httprate.WithNoop()
 }
 
 // returnTo is where to go after signing in: a path on this server, never

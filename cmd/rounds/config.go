@@ -47,6 +47,10 @@ type config struct {
 	// ToneRetryWait replaces the minute before a paused reply may be sent
 	// again (ROUNDS_TEST_TONE_RETRY_WAIT; tests only).
 	ToneRetryWait time.Duration
+	// RateLimit replaces the API's 300 requests per 5 minutes per token or
+	// address (ROUNDS_TEST_RATE_LIMIT; for tests that reach the limit);
+	// zero keeps Mastodon's 300.
+	RateLimit int
 	// SMTP is where email goes; its Host is empty when the server sends
 	// none.
 	SMTP smtpConfig
@@ -66,6 +70,7 @@ type rawConfig struct {
 	jobTimeout, shutdownGrace                                                             string
 	authorizedFetch, keyDocuments, cavageOnly                                             bool
 	toneRetryWait                                                                         string // ROUNDS_TEST_TONE_RETRY_WAIT
+	rateLimit                                                                             string
 	scheduleMinOffset                                                                     string
 	smtpHost, smtpPort, smtpUsername, smtpPassword, smtpFrom                              string
 }
@@ -254,6 +259,11 @@ func (rc *rawConfig) validate(serve bool) (*config, error) {
 	if rc.toneRetryWait != "" {
 		if c.ToneRetryWait, err = positiveDuration(rc.toneRetryWait); err != nil {
 			return nil, fmt.Errorf("invalid ROUNDS_TEST_TONE_RETRY_WAIT %q: %w", rc.toneRetryWait, err)
+		}
+	}
+	if rc.rateLimit != "" {
+		if c.RateLimit, err = strconv.Atoi(rc.rateLimit); err != nil || c.RateLimit <= 0 {
+			return nil, fmt.Errorf("invalid ROUNDS_TEST_RATE_LIMIT %q: want a whole number above zero", rc.rateLimit)
 		}
 	}
 	if c.SMTP, err = rc.smtp(c.Domain); err != nil {

@@ -23,7 +23,9 @@ const maxRequestBody = 1 << 20
 type httpOptions struct {
 	Log *slog.Logger
 	DB  *storage.DB
-	UI  http.Handler
+	// Social counts the sign-in limit in the database on PostgreSQL.
+	Social *social.Service
+	UI     http.Handler
 	// Federation adds the ActivityPub routes.
 	Federation func(r chi.Router)
 	// API adds the Mastodon client API routes.
@@ -52,7 +54,7 @@ func newHTTPHandler(o httpOptions) http.Handler {
 	r.Use(railsRouting(r))
 	r.Use(refuseBlockedAddresses(o.Log, o.AddressAccess))
 	r.Use(limitBody(maxRequestBody))
-	r.Use(limitSignIn())
+	r.Use(limitSignIn(o.Social))
 
 	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeStatus(w, http.StatusOK, `{"status":"ok"}`)
@@ -216,8 +218,10 @@ var signInPaths = map[string]bool{
 
 // limitSignIn applies Mastodon's tighter limit to sign-in attempts, where
 // passwords and codes are tried: the token endpoint and the web form.
-func limitSignIn() func(http.Handler) http.Handler {
-	limiter := api.RateLimit(api.SignInLimit, func(r *http.Request) (string, error) {
+// On PostgreSQL the attempts are counted in the database (svc), so the
+// limit holds across every process serving the site.
+func limitSignIn(svc *social.Service) func(http.Handler) http.Handler {
+	limiter := api.RateLimit(svc, "sign-in", api.SignInLimit, func(r *http.Request) (string, error) {
 		return social.ClientAddress(r.RemoteAddr, r.Header.Get("X-Forwarded-For")), nil
 	})
 	return func(next http.Handler) http.Handler {

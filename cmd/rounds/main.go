@@ -150,6 +150,9 @@ func parseCommand(name string, args []string, stderr io.Writer, getenv func(stri
 		// Undocumented, for tests: the wait before a reply paused by the
 		// tone check may be sent again, instead of a minute.
 		rc.toneRetryWait = getenv("ROUNDS_TEST_TONE_RETRY_WAIT")
+		// Undocumented, for tests: the API's requests per 5 minutes per
+		// token or address, instead of Mastodon's 300.
+		rc.rateLimit = getenv("ROUNDS_TEST_RATE_LIMIT")
 	}
 	return rc.validate(serve)
 }

@@ -121,9 +121,10 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, hooks serveHooks)
 	handler := newHTTPHandler(httpOptions{
 		Log:        log,
 		DB:         db,
+		Social:     svc,
 		UI:         ui.New(ui.Options{Social: svc, Logger: log}),
 		Federation: fed.Routes,
-		API:        api.New(api.Options{Social: svc, Logger: log, Version: version, Metrics: metricsReg}).Routes,
+		API:        api.New(api.Options{Social: svc, Logger: log, Version: version, Metrics: metricsReg, RateLimit: cfg.RateLimit}).Routes,
 		Extra:      hooks.routes,
 		Metrics:    httpCounts,
 

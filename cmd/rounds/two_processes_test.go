@@ -8,7 +8,6 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +16,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/mattn/go-mastodon"
 
+	"rounds/social"
 	"rounds/storage"
 	"rounds/storage/storagetest"
 )
@@ -35,6 +35,22 @@ func startPeer(t *testing.T, n *node) *node {
 type streamLog struct {
 	mu   sync.Mutex
 	seen []string
+	// ended is closed when the server ends the stream; closeCode is then
+	// the WebSocket close code (-1 for none, or for SSE).
+	ended     chan struct{}
+	closeCode websocket.StatusCode
+}
+
+func newStreamLog() *streamLog { return &streamLog{ended: make(chan struct{}), closeCode: -1} }
+
+// endedWithin reports whether the server ended the stream within d.
+func (s *streamLog) endedWithin(d time.Duration) bool {
+	select {
+	case <-s.ended:
+		return true
+	case <-time.After(d):
+		return false
+	}
 }
 
 // add records one message: an update or delete names its status, a
@@ -96,8 +112,9 @@ func sseUser(t *testing.T, ctx context.Context, base, token string) *streamLog {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("SSE user stream on %s = %d", base, resp.StatusCode)
 	}
-	log := &streamLog{}
+	log := newStreamLog()
 	go func() {
+		defer close(log.ended)
 		sc := bufio.NewScanner(resp.Body)
 		sc.Buffer(make([]byte, 1<<20), 1<<20)
 		event := ""
@@ -125,11 +142,13 @@ func wsUser(t *testing.T, ctx context.Context, base, token string) *streamLog {
 	}
 	t.Cleanup(func() { conn.CloseNow() })
 	conn.SetReadLimit(1 << 20)
-	log := &streamLog{}
+	log := newStreamLog()
 	go func() {
+		defer close(log.ended)
 		for {
 			_, data, err := conn.Read(ctx)
 			if err != nil {
+				log.closeCode = websocket.CloseStatus(err)
 				return
 			}
 			var m struct{ Event, Payload string }
@@ -198,41 +217,47 @@ func TestStreamingAcrossTwoProcessesOnPostgres(t *testing.T) {
 	})
 
 	// Cut both processes' listening connections, as a database restart
-	// would: they reconnect by themselves, and events flow again.
-	db, err := storage.Open(ctx, n1.dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	listeners := func() []string {
-		t.Helper()
-		var list string
-		err := db.QueryRowForTest(ctx, `SELECT coalesce(string_agg(pid::text, ',' ORDER BY pid), '') FROM pg_stat_activity
-			WHERE datname = current_database() AND query = 'LISTEN "rounds_events"'`).Scan(&list)
-		if err != nil {
-			t.Fatal(err)
+	// would: they reconnect by themselves, and since events may have been
+	// missed meanwhile, they end their open streams (the WebSocket with
+	// 1001, going away) so that the clients reconnect and catch up. New
+	// streams get events again.
+	cutListeners(t, ctx, n1.dbURL, 2)
+	for name, s := range streams {
+		if !s.endedWithin(10 * time.Second) {
+			t.Fatalf("%s still open after its process lost its listening connection", name)
 		}
-		return strings.FieldsFunc(list, func(r rune) bool { return r == ',' })
 	}
-	old := listeners()
-	if len(old) != 2 {
-		t.Fatalf("listening sessions = %v, want one per process", old)
+	if code := streams["WebSocket on node 2"].closeCode; code != websocket.StatusGoingAway {
+		t.Errorf("WebSocket closed with %d, want %d (going away)", code, websocket.StatusGoingAway)
 	}
-	var killed int
-	err = db.QueryRowForTest(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-		WHERE datname = current_database() AND query = 'LISTEN "rounds_events"'`).Scan(&killed)
-	if err != nil || killed != 2 {
-		t.Fatalf("terminated %d listening sessions (%v), want 2", killed, err)
+	streams = map[string]*streamLog{
+		"new SSE on node 2":       sseUser(t, ctx, n2.base, token),
+		"new WebSocket on node 2": wsUser(t, ctx, n2.base, token),
+		"new SSE on node 1":       sseUser(t, ctx, n1.base, token),
 	}
-	eventually(t, "both processes listening again", func() bool {
-		now := listeners()
-		return len(now) == 2 && !slices.Contains(old, now[0]) && !slices.Contains(old, now[1])
-	})
 	again, err := alice.PostStatus(ctx, &mastodon.Toot{Status: "Back after the restart"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	expectOnce(t, streams, []string{"update:" + string(again.ID)})
+}
+
+// cutListeners terminates the sessions in which the processes serving
+// dbURL listen for each other's events, as a database restart or a
+// network failure would, and checks there were want of them.
+func cutListeners(t *testing.T, ctx context.Context, dbURL string, want int) {
+	t.Helper()
+	db, err := storage.Open(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var killed int
+	err = db.QueryRowForTest(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE datname = current_database() AND application_name LIKE '`+social.RelayEventsName+`%' AND query ILIKE 'LISTEN%'`).Scan(&killed)
+	if err != nil || killed != want {
+		t.Fatalf("terminated %d listening sessions (%v), want %d", killed, err, want)
+	}
 }
 
 // expectOnce waits for every key of want on every stream, then checks
