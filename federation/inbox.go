@@ -184,7 +184,9 @@ func (f *Federation) apply(ctx context.Context, actor *storage.Account, act *Act
 			return f.social.ReceiveDeleteActor(ctx, actor)
 		}
 		return f.social.ReceiveDelete(ctx, actor, act.ObjectID)
-	case "Like":
+	case "Like", "EmojiReact":
+		// Misskey's reactions are Likes with content; Pleroma's and
+		// Akkoma's are EmojiReacts: both count as a favourite.
 		if !sameHost(act.ObjectID, f.social.BaseURL()) {
 			return nil // a like of someone else's post: not ours to count
 		}
@@ -232,7 +234,10 @@ func (f *Federation) receiveNote(ctx context.Context, actor *storage.Account, n 
 	if err != nil {
 		return err
 	}
-	_, err = f.social.ReceiveStatus(ctx, st, mentions, social.ReceiveOptions{Tags: hashtags(n), Media: remoteMedia(n), Poll: remotePoll(n), RemoteMentions: f.remoteMentions(ctx, n)})
+	kept, err := f.social.ReceiveStatus(ctx, st, mentions, social.ReceiveOptions{Tags: hashtags(n), Media: remoteMedia(n), Poll: remotePoll(n), RemoteMentions: f.remoteMentions(ctx, n)})
+	if err == nil && kept != nil {
+		f.saveEmojis(ctx, actor, n.Emojis)
+	}
 	return err
 }
 
@@ -361,6 +366,9 @@ func (f *Federation) receiveEdit(ctx context.Context, actor *storage.Account, n 
 		at = *n.Updated
 	}
 	err := f.social.ReceiveUpdateStatus(ctx, actor, n.ID, SanitizeHTML(n.Content), n.Summary, n.Sensitive, at.UTC(), remoteMedia(n))
+	if err == nil {
+		f.saveEmojis(ctx, actor, n.Emojis)
+	}
 	if isNotFound(err) {
 		return nil // an edit of a post we never had
 	}
