@@ -18,6 +18,7 @@ import (
 	"html"
 	"net/url"
 	"strings"
+	"time"
 
 	"rounds/social"
 	"rounds/storage"
@@ -249,4 +250,50 @@ func (f *Federation) saveEmojis(ctx context.Context, author *storage.Account, es
 	if err := f.social.SaveRemoteEmojis(ctx, author, out); err != nil {
 		f.log.Warn("custom emojis of a remote document", "account", author.URI, "error", err)
 	}
+}
+
+// receiveGroupAnnounce takes the post a group (a Lemmy community) relays to
+// its followers as Announce{Create{Page}}: when someone here follows the
+// group, the post is kept as by its author, with the group's boost of it.
+// Only a post of the group's own server is taken from the group's word
+// (its signature covers it); one it relays from elsewhere is ignored. It
+// reports false for anything else, which the plain Announce handles.
+func (f *Federation) receiveGroupAnnounce(ctx context.Context, group *storage.Account, act *ActivityDoc) (bool, error) {
+	inner := act.Activity
+	if group.ActorType != "Group" || inner == nil || inner.Type != "Create" || inner.Note == nil {
+		return false, nil
+	}
+	n := inner.Note
+	if n.AttributedTo == "" || inner.Actor != n.AttributedTo || !sameHost(n.ID, group.URI) || !sameHost(n.AttributedTo, group.URI) {
+		return true, nil
+	}
+	followed, err := f.social.HasLocalFollower(ctx, group)
+	if err != nil || !followed {
+		return true, err
+	}
+	author, err := f.RemoteAccount(ctx, n.AttributedTo)
+	if err != nil || author.Suspended() {
+		f.log.Info("announce by a group: author not usable", "group", group.URI, "author", n.AttributedTo, "error", err)
+		return true, nil
+	}
+	st, mentions, err := f.statusFromNote(ctx, author, n)
+	if err != nil {
+		return true, err
+	}
+	kept, err := f.social.ReceiveStatus(ctx, st, mentions, social.ReceiveOptions{Context: true, Tags: hashtags(n), Media: remoteMedia(n), Poll: remotePoll(n)})
+	if err != nil {
+		return true, err
+	}
+	if kept != nil {
+		f.saveEmojis(ctx, author, n.Emojis)
+	}
+	published := act.Published
+	if published.IsZero() || published.After(time.Now()) {
+		published = time.Now()
+	}
+	err = f.social.ReceiveAnnounce(ctx, group, n.ID, act.ID, published.UTC())
+	if isNotFound(err) {
+		return true, nil
+	}
+	return true, err
 }

@@ -192,6 +192,9 @@ func (f *Federation) apply(ctx context.Context, actor *storage.Account, act *Act
 		}
 		return f.social.ReceiveLike(ctx, actor, act.ObjectID, act.ID)
 	case "Announce":
+		if handled, err := f.receiveGroupAnnounce(ctx, actor, act); handled {
+			return err
+		}
 		published := act.Published
 		if published.IsZero() || published.After(time.Now()) {
 			published = time.Now()

@@ -93,11 +93,11 @@ func TestFediverseDocumentsAreStoredOrIgnored(t *testing.T) {
 			rem.mu.Unlock()
 			actors[name] = a
 		}
-		// doc follows the posting actors (not the groups), so that their
-		// posts are kept.
+		// doc follows the posting actors and the Lemmy community (not the
+		// PeerTube channel), so that their posts are kept.
 		var followed []*storage.Account
 		for name, a := range actors {
-			if strings.Contains(name, "community") || strings.Contains(name, "channel") {
+			if strings.Contains(name, "channel") {
 				continue
 			}
 			acct, err := n.fed.FetchActor(ctx, a.id)
@@ -122,7 +122,7 @@ func TestFediverseDocumentsAreStoredOrIgnored(t *testing.T) {
 		cases := []fediverseOutcome{
 			{file: "mastodon-note-emoji", actor: "actor-mastodon", status: b + "/users/ada/statuses/1001",
 				contains: []string{"Ward round done :ada_wave:"}, url: b + "/@ada/1001",
-				media: []string{"/original/chart.png"}, describe: "A growth chart", emojis: []string{"ada_wave"}, authorEmojis: []string{"ada_wave"}},
+				media: []string{"/original/chart.png"}, describe: "A growth chart", emojis: []string{"ada_heart", "ada_wave"}, authorEmojis: []string{"ada_wave"}},
 			{file: "gotosocial-note", actor: "actor-gotosocial", status: b + "/users/gts_nurse/statuses/01HGTS0001",
 				contains: []string{"Quiet night in the ED"}, media: []string{"/01HGTSIMG.jpeg"}, describe: "Triage board, names hidden"},
 			{file: "akkoma-note-contentmap", actor: "actor-akkoma", status: b + "/objects/akko-note-0001",
@@ -148,7 +148,9 @@ func TestFediverseDocumentsAreStoredOrIgnored(t *testing.T) {
 			{file: "pleroma-emojireact", actor: "actor-akkoma", favourites: 2},
 			{file: "lemmy-dislike", actor: "actor-lemmy-person", favourites: 2},
 			{file: "peertube-view", actor: "actor-peertube-account", favourites: 2},
-			{file: "lemmy-announce-create", actor: "actor-lemmy-community", favourites: 2, ignored: []string{b + "/post/4243"}},
+			{file: "lemmy-announce-page", actor: "actor-lemmy-community", status: b + "/post/4244",
+				contains: []string{"<strong>Vancomycin levels: trough or AUC?</strong>", "AUC-guided dosing"}},
+			{file: "lemmy-announce-create", actor: "actor-lemmy-community", favourites: 2, ignored: []string{"https://lemmy.other.example/post/4243"}},
 			{file: "peertube-announce-video", actor: "actor-peertube-channel", favourites: 2, ignored: []string{b + "/videos/watch/5f8e1c2a-0000-4000-8000-00000000a002"}},
 		}
 		for _, c := range cases {
@@ -184,6 +186,19 @@ func TestFediverseDocumentsAreStoredOrIgnored(t *testing.T) {
 				continue
 			}
 			checkFediverseStatus(t, c, st)
+		}
+		// The community's relay reaches doc's home as its boost.
+		code, home := call(t, n, token, "GET", "/api/v1/timelines/home?limit=40", nil)
+		boosted := false
+		for _, it := range home["list"].([]any) {
+			st := it.(map[string]any)
+			reblog, _ := st["reblog"].(map[string]any)
+			if acct, _ := st["account"].(map[string]any); reblog != nil && reblog["uri"] == b+"/post/4244" && acct["username"] == "pharmacology" {
+				boosted = true
+			}
+		}
+		if code != http.StatusOK || !boosted {
+			t.Errorf("doc's home (%d) lacks the community's boost of its post", code)
 		}
 	})
 }
