@@ -29,7 +29,8 @@ func (p *present) emojisOf(ctx context.Context, a *storage.Account, texts ...str
 		return out
 	}
 	for _, e := range es {
-		out = append(out, CustomEmoji{Shortcode: e.Shortcode, URL: e.ImageURL, StaticURL: e.ImageURL})
+		u := p.h.social.EmojiImageURL(e)
+		out = append(out, CustomEmoji{Shortcode: e.Shortcode, URL: u, StaticURL: u})
 	}
 	return out
 }

@@ -15,10 +15,14 @@ package federation
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"html"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/riverqueue/river"
 
 	"rounds/social"
 	"rounds/storage"
@@ -296,4 +300,41 @@ func (f *Federation) receiveGroupAnnounce(ctx context.Context, group *storage.Ac
 		return true, nil
 	}
 	return true, err
+}
+
+// cacheEmojiWorker copies a remote custom emoji's image here through the
+// SSRF-safe client, checked for size and type (social.StoreEmojiImage).
+// An image that is refused, too large or not an image cancels the job: the
+// emoji is then shown from its own server.
+type cacheEmojiWorker struct {
+	river.WorkerDefaults[social.CacheEmojiArgs]
+	f *Federation
+}
+
+func (w *cacheEmojiWorker) Work(ctx context.Context, job *river.Job[social.CacheEmojiArgs]) error {
+	f := w.f
+	e, err := f.social.EmojiToCache(ctx, job.Args.Domain, job.Args.Shortcode)
+	if errors.Is(err, social.ErrNotFound) {
+		return nil
+	}
+	if err != nil || e.FileName != "" {
+		return err
+	}
+	if err := f.checkDomain(ctx, e.ImageURL); err != nil {
+		return river.JobCancel(fmt.Errorf("emoji %s: %w", e.ImageURL, err))
+	}
+	body, _, err := f.client.get(ctx, e.ImageURL, nil, "image/png,image/gif,image/webp,image/jpeg", true)
+	if err != nil {
+		var se *StatusError
+		if errors.Is(err, ErrTooLarge) || errors.As(err, &se) && se.StatusCode >= 400 && se.StatusCode < 500 && se.StatusCode != 429 {
+			return river.JobCancel(fmt.Errorf("emoji %s: %w", e.ImageURL, err))
+		}
+		return err
+	}
+	err = f.social.StoreEmojiImage(ctx, e, e.ImageURL, body)
+	var ve *social.ValidationError
+	if errors.As(err, &ve) {
+		return river.JobCancel(fmt.Errorf("emoji %s: %w", e.ImageURL, err))
+	}
+	return err
 }

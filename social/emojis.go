@@ -2,9 +2,16 @@ package social
 
 import (
 	"context"
+	"fmt"
+	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
 
 	"rounds/storage"
 )
@@ -30,9 +37,9 @@ const maxEmojisPerDocument = 50
 
 // SaveRemoteEmojis keeps the custom emojis that author's post or profile
 // tags, under author's domain, each replacing the one of the same shortcode
-// there. Emojis with an unusable shortcode, address or type are left out,
-// and none is kept from a domain whose media a domain block rejects. The
-// images stay on their server, like the attachments of remote posts.
+// there, and queues a job to copy each image here (CacheEmojiArgs). Emojis
+// with an unusable shortcode, address or type are left out, and none is
+// kept from a domain whose media a domain block rejects.
 func (s *Service) SaveRemoteEmojis(ctx context.Context, author *storage.Account, es []RemoteEmoji) error {
 	if author == nil || author.Local() || len(es) == 0 {
 		return nil
@@ -60,7 +67,79 @@ func (s *Service) SaveRemoteEmojis(ctx context.Context, author *storage.Account,
 	if len(keep) == 0 {
 		return nil
 	}
-	return s.db.SaveCustomEmojis(ctx, keep)
+	return s.db.InTx(ctx, func(tx storage.Tx) error {
+		if err := tx.SaveCustomEmojis(ctx, keep); err != nil {
+			return err
+		}
+		if s.jobs == nil {
+			return nil
+		}
+		for _, e := range keep {
+			// One copy job per emoji in ten minutes: the same emoji arrives
+			// with every post that uses it, and the job reads the emoji's
+			// image when it runs.
+			opts := &river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: 10 * time.Minute}}
+			if err := s.jobs.InsertTx(ctx, tx, CacheEmojiArgs{Domain: e.Domain, Shortcode: e.Shortcode}, opts); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// MaxEmojiBytes is the largest custom emoji image copied here, Mastodon's
+// limit for remote emojis.
+const MaxEmojiBytes = 256 << 10
+
+// CacheEmojiArgs is the durable job that copies a remote custom emoji's
+// image into the media directory, checked for size and type.
+type CacheEmojiArgs struct {
+	Domain    string `json:"domain"`
+	Shortcode string `json:"shortcode"`
+}
+
+// Kind names the job kind.
+func (CacheEmojiArgs) Kind() string { return "cache_emoji" }
+
+// EmojiToCache returns the emoji a CacheEmojiArgs job names, or ErrNotFound.
+func (s *Service) EmojiToCache(ctx context.Context, domain, shortcode string) (*storage.CustomEmoji, error) {
+	e, err := s.db.CustomEmoji(ctx, domain, shortcode)
+	return e, domainErr(err)
+}
+
+// StoreEmojiImage keeps data, fetched from imageURL, as the copy of emoji
+// e's image: it must be a PNG, GIF, WebP or JPEG image (by its content) of
+// at most MaxEmojiBytes. An emoji whose image changed meanwhile is left as
+// it is.
+func (s *Service) StoreEmojiImage(ctx context.Context, e *storage.CustomEmoji, imageURL string, data []byte) error {
+	if len(data) == 0 || len(data) > MaxEmojiBytes {
+		return invalid("image", fmt.Sprintf("is empty or larger than %d bytes", MaxEmojiBytes))
+	}
+	ext, ok := ImageTypes[http.DetectContentType(data)]
+	if !ok {
+		return invalid("image", "is not a PNG, GIF, WebP or JPEG image")
+	}
+	if err := os.MkdirAll(s.MediaDir(), 0o750); err != nil {
+		return fmt.Errorf("media directory: %w", err)
+	}
+	name := newMediaFileName(ext)
+	if err := writeMediaFile(s.MediaDir(), name, data); err != nil {
+		return err
+	}
+	set, err := s.db.SetCustomEmojiFile(ctx, e.Domain, e.Shortcode, imageURL, name)
+	if err != nil || !set {
+		os.Remove(filepath.Join(s.MediaDir(), name))
+	}
+	return err
+}
+
+// EmojiImageURL is where an emoji's image is shown from: its copy here once
+// made, else its own server.
+func (s *Service) EmojiImageURL(e *storage.CustomEmoji) string {
+	if e.FileName != "" {
+		return s.base + "/media/" + e.FileName
+	}
+	return e.ImageURL
 }
 
 // EmojisIn returns the custom emojis of domain that texts name as

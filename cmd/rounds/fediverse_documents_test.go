@@ -1,11 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"image"
+	"image/color"
+	pngenc "image/png"
 	"net/http"
 	"net/url"
 	"os"
@@ -93,6 +97,17 @@ func TestFediverseDocumentsAreStoredOrIgnored(t *testing.T) {
 			rem.mu.Unlock()
 			actors[name] = a
 		}
+		// Two of Mastodon's emoji images: a PNG within the limits, and a GIF
+		// over them.
+		var png bytes.Buffer
+		img := image.NewRGBA(image.Rect(0, 0, 4, 4))
+		img.Set(1, 1, color.RGBA{R: 200, A: 255})
+		if err := pngenc.Encode(&png, img); err != nil {
+			t.Fatal(err)
+		}
+		rem.setDoc("/system/custom_emojis/ada_wave.png", png.Bytes())
+		rem.setDoc("/system/custom_emojis/ada_heart.gif", append([]byte("GIF89a"), make([]byte, social.MaxEmojiBytes)...))
+
 		// doc follows the posting actors and the Lemmy community (not the
 		// PeerTube channel), so that their posts are kept.
 		var followed []*storage.Account
@@ -187,6 +202,35 @@ func TestFediverseDocumentsAreStoredOrIgnored(t *testing.T) {
 			}
 			checkFediverseStatus(t, c, st)
 		}
+		// The emoji within the limits is copied here and shown from here;
+		// the one over them stays on its server.
+		ada, err := n.svc.AccountByURI(ctx, actors["actor-mastodon"].id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "the emoji image being copied", func() bool {
+			es, err := n.svc.EmojisIn(ctx, ada.Domain, ":ada_wave:")
+			return err == nil && len(es) == 1 && es[0].FileName != ""
+		})
+		mastodonNote, err := n.svc.StatusByURI(ctx, b+"/users/ada/statuses/1001")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, st := call(t, n, token, "GET", fmt.Sprintf("/api/v1/statuses/%d", mastodonNote.ID), nil)
+		urls := map[string]string{}
+		for _, e := range st["emojis"].([]any) {
+			m := e.(map[string]any)
+			urls[m["shortcode"].(string)] = m["url"].(string)
+		}
+		if urls["ada_heart"] != b+"/system/custom_emojis/ada_heart.gif" || !strings.HasPrefix(urls["ada_wave"], n.base+"/media/") {
+			t.Errorf("emoji images: %v", urls)
+		}
+		if resp, err := http.Get(urls["ada_wave"]); err != nil {
+			t.Error(err)
+		} else if got := readAll(resp); resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/png" || got != png.String() {
+			t.Errorf("the copied emoji: %d %s, %d bytes", resp.StatusCode, resp.Header.Get("Content-Type"), len(got))
+		}
+
 		// The community's relay reaches doc's home as its boost.
 		code, home := call(t, n, token, "GET", "/api/v1/timelines/home?limit=40", nil)
 		boosted := false
