@@ -266,7 +266,7 @@ func (p *present) renderAccount(ctx context.Context, a *storage.Account) *Accoun
 		ID: idString(a.ID), Username: a.Username, Acct: acct(a), URL: url, URI: a.URI,
 		DisplayName: a.DisplayName, Note: a.Note,
 		Avatar: p.avatar(a), AvatarStatic: p.avatar(a), Header: p.header(a), HeaderStatic: p.header(a),
-		Locked: a.Locked, Fields: fields, Emojis: []any{}, Bot: a.Bot || a.ActorType == "Service" || a.ActorType == "Application",
+		Locked: a.Locked, Fields: fields, Emojis: p.emojisOf(ctx, a, a.DisplayName, a.Note), Bot: a.Bot || a.ActorType == "Service" || a.ActorType == "Application",
 		Group: a.ActorType == "Group", Discoverable: &disc, Indexable: a.Indexable, Noindex: !a.Indexable,
 		CreatedAt:     mastoTime(a.CreatedAt.Truncate(24 * time.Hour)),
 		StatusesCount: c.Statuses, Followers: c.Followers, Following: c.Following, Roles: []any{},
@@ -371,6 +371,7 @@ func (p *present) Status(ctx context.Context, st *storage.Status) *Status {
 		}
 		return out
 	}
+	out.Emojis = p.emojisOf(ctx, author, st.Content, st.SpoilerText)
 	if x := p.sx; x != nil && x.Replies != nil && p.preloaded(st.ID) {
 		for _, m := range x.Media[st.ID] {
 			out.MediaAttachments = append(out.MediaAttachments, p.Media(m))

@@ -73,6 +73,8 @@ type ActorDoc struct {
 	// accounts allowed to move to it); MovedTo is the actor it moved to.
 	AlsoKnownAs []string
 	MovedTo     string
+	// Emojis are the custom emojis its name and bio use (parsed only).
+	Emojis []Emoji
 }
 
 // Tag is a Mention ("@user@host") or Hashtag ("#tag") attached to a note;
@@ -89,8 +91,9 @@ type Attachment struct {
 }
 
 // NoteDoc is the plain form of a post. Marshal supports Note, Article, Page
-// and Question; parsing also accepts those four types and records which one
-// it was in Type. Parsed Content/Summary are the sender's HTML, unsanitized.
+// and Question; parsing also accepts those four types and PeerTube's Video,
+// and records which one it was in Type. Parsed Content/Summary are the
+// sender's HTML, unsanitized.
 type NoteDoc struct {
 	ID, Type                                       string
 	URL, AttributedTo, Content, Summary, InReplyTo string // Content/Summary HTML; Summary is the content warning
@@ -111,6 +114,9 @@ type NoteDoc struct {
 	PollEndTime  *time.Time
 	PollClosed   *time.Time
 	PollVoters   *int
+	// Emojis are the custom emojis it uses (parsed only; see
+	// fediverse_shapes.go).
+	Emojis []Emoji
 }
 
 // ActivityDoc is the plain form of an activity. The object is carried either
@@ -589,7 +595,7 @@ func as2NewNoteLike(typ string) (as2NoteLike, error) {
 // as2IsNoteType reports whether typ is parsed into a NoteDoc.
 func as2IsNoteType(typ string) bool {
 	switch typ {
-	case "Note", "Article", "Page", "Question":
+	case "Note", "Article", "Page", "Question", "Video":
 		return true
 	}
 	return false
@@ -1349,6 +1355,7 @@ func as2ActorFrom(a as2Actor, raw map[string]interface{}) *ActorDoc {
 		}
 		d.Fields = append(d.Fields, PropertyValue{Name: as2RawText(as2Lookup(f, "name")), Value: as2RawText(f["value"])})
 	}
+	d.Emojis = as2EmojisOf(raw)
 	return d
 }
 
@@ -1437,6 +1444,7 @@ func as2NoteFrom(n as2NoteLike, raw map[string]interface{}) *NoteDoc {
 			d.PollOptions = append(d.PollOptions, as2OptionNames(p.Len(), p.At, as2List(raw["anyOf"]))...)
 		}
 	}
+	as2FediverseNote(d, raw)
 	return d
 }
 

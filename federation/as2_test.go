@@ -509,6 +509,7 @@ func TestAS2ParseMastodonActor(t *testing.T) {
 			{Name: "Website", Value: `<a href="https://alice.example" target="_blank" rel="nofollow noopener me">alice.example</a>`},
 			{Name: "Pronouns", Value: "she/her"},
 		},
+		Emojis: []Emoji{{ID: "https://mastodon.example/emojis/1", Name: ":blobcat:", IconURL: "https://files.mastodon.example/emoji/blobcat.png", MediaType: "image/png"}},
 	}
 	if !reflect.DeepEqual(*got, want) {
 		t.Errorf("got  %+v\nwant %+v", *got, want)
@@ -646,6 +647,7 @@ func TestAS2ParseMastodonCreateNote(t *testing.T) {
 				Type: "Document", URL: "https://files.mastodon.example/media/original/a.png", MediaType: "image/png",
 				Name: "A cat on a keyboard", Blurhash: "UBL_:rOpGG-oBUNG,qRj2so|=eE1w^n4S5NH", Width: 640, Height: 480,
 			}},
+			Emojis: []Emoji{{ID: "https://mastodon.example/emojis/1", Name: ":blobcat:", IconURL: "https://files.mastodon.example/emoji/blobcat.png", MediaType: "image/png"}},
 		},
 	}
 	if !reflect.DeepEqual(*got, want) {

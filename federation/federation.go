@@ -89,6 +89,7 @@ func New(o Options) *Federation {
 	storage.AddWorker(o.Jobs, &refreshAccountWorker{f: f})
 	storage.AddWorker(o.Jobs, &refreshPollWorker{f: f})
 	storage.AddWorker(o.Jobs, &fetchFeaturedTagsWorker{f: f})
+	storage.AddWorker(o.Jobs, &cacheEmojiWorker{f: f})
 	return f
 }
 

@@ -200,12 +200,17 @@ func (f *Federation) apply(ctx context.Context, actor *storage.Account, act *Act
 			return f.social.ReceiveDeleteActor(ctx, actor)
 		}
 		return f.social.ReceiveDelete(ctx, actor, act.ObjectID)
-	case "Like":
+	case "Like", "EmojiReact":
+		// Misskey's reactions are Likes with content; Pleroma's and
+		// Akkoma's are EmojiReacts: both count as a favourite.
 		if !sameHost(act.ObjectID, f.social.BaseURL()) {
 			return nil // a like of someone else's post: not ours to count
 		}
 		return f.social.ReceiveLike(ctx, actor, act.ObjectID, act.ID)
 	case "Announce":
+		if handled, err := f.receiveGroupAnnounce(ctx, actor, act); handled {
+			return err
+		}
 		published := act.Published
 		if published.IsZero() || published.After(time.Now()) {
 			published = time.Now()
@@ -250,7 +255,10 @@ func (f *Federation) receiveNote(ctx context.Context, actor *storage.Account, n 
 	if err != nil {
 		return err
 	}
-	_, err = f.social.ReceiveStatus(ctx, st, mentions, social.ReceiveOptions{Tags: hashtags(n), Media: remoteMedia(n), Poll: remotePoll(n), RemoteMentions: f.remoteMentions(ctx, n), Article: remoteArticle(n, st)})
+	kept, err := f.social.ReceiveStatus(ctx, st, mentions, social.ReceiveOptions{Tags: hashtags(n), Media: remoteMedia(n), Poll: remotePoll(n), RemoteMentions: f.remoteMentions(ctx, n), Article: remoteArticle(n, st)})
+	if err == nil && kept != nil {
+		f.saveEmojis(ctx, actor, n.Emojis)
+	}
 	return err
 }
 
@@ -388,6 +396,9 @@ func (f *Federation) receiveEdit(ctx context.Context, actor *storage.Account, n 
 		err = f.social.ReceiveUpdateArticle(ctx, actor, n.ID, st.Content, *a, n.Sensitive, at.UTC(), remoteMedia(n))
 	} else {
 		err = f.social.ReceiveUpdateStatus(ctx, actor, n.ID, SanitizeHTML(n.Content), n.Summary, n.Sensitive, at.UTC(), remoteMedia(n))
+	}
+	if err == nil {
+		f.saveEmojis(ctx, actor, n.Emojis)
 	}
 	if isNotFound(err) {
 		return nil // an edit of a post we never had

@@ -69,6 +69,7 @@ func (f *Federation) storeActor(ctx context.Context, uri string, body []byte) (*
 	if err := f.social.RemoteFeaturedTagsAt(ctx, a, d.FeaturedTags); err != nil {
 		f.log.Warn("featured tags of a remote actor", "actor", d.ID, "error", err)
 	}
+	f.saveEmojis(ctx, a, d.Emojis)
 	return a, nil
 }
 
