@@ -29,10 +29,11 @@ func (f *Federation) articleDoc(ctx context.Context, st *storage.Status, n *Note
 	return nil
 }
 
-// isArticle reports whether a received post is long-form: an Article, or a
-// Page with a title (as WriteFreely and some blogs send).
+// isArticle reports whether a received post is long-form: an Article
+// (WordPress, WriteFreely, Ghost, Rounds). A Page is not: Lemmy's and
+// Mbin's are discussion posts, shown whole.
 func isArticle(n *NoteDoc) bool {
-	return n.Type == "Article" || n.Type == "Page" && n.Name != ""
+	return n.Type == "Article"
 }
 
 // remoteArticle reads a received long-form post: st, made from n, takes

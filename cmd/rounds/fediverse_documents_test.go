@@ -158,7 +158,7 @@ func TestFediverseDocumentsAreStoredOrIgnored(t *testing.T) {
 				contains: []string{"Gout or pseudogout?"}, media: []string{"/photo/crystals-0.jpg"}, describe: "Needle-shaped crystals"},
 			{file: "wordpress-article", actor: "actor-wordpress", status: b + "/?p=311", contains: []string{"QT interval"},
 				media: []string{"/2026/12/ecg.png"}, describe: "A 12-lead ECG"},
-			{file: "writefreely-article", actor: "actor-writefreely", status: b + "/api/posts/wf0001-note", contains: []string{"chest pain on exertion"}},
+			{file: "writefreely-article", actor: "actor-writefreely", status: b + "/api/posts/wf0001-note", contains: []string{"A case of chest pain"}},
 			{file: "misskey-like-reaction", actor: "actor-misskey", favourites: 1},
 			{file: "pleroma-emojireact", actor: "actor-akkoma", favourites: 2},
 			{file: "lemmy-dislike", actor: "actor-lemmy-person", favourites: 2},
