@@ -75,6 +75,9 @@ func New(o Options) *Federation {
 	storage.AddWorker(o.Jobs, &refreshAccountWorker{f: f})
 	storage.AddWorker(o.Jobs, &refreshPollWorker{f: f})
 	storage.AddWorker(o.Jobs, &fetchFeaturedTagsWorker{f: f})
+	storage.AddWorker(o.Jobs, &relayFollowWorker{f: f})
+	storage.AddWorker(o.Jobs, &relayUndoWorker{f: f})
+	storage.AddWorker(o.Jobs, &relayReceiveWorker{f: f})
 	return f
 }
 

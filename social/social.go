@@ -41,6 +41,9 @@ type Options struct {
 	// ScheduleMinOffset, when set, replaces Mastodon's five minutes as the
 	// least time ahead a post may be scheduled (tests only).
 	ScheduleMinOffset time.Duration
+	// RelayQueueCap bounds the deliveries from relays waiting to be read;
+	// past it they are dropped (relays.go). 1,000 when zero.
+	RelayQueueCap int
 }
 
 // Service is the domain layer that every front end calls.
@@ -58,6 +61,7 @@ type Service struct {
 	privateNetworks []netip.Prefix
 	vapid           vapidCache
 	minSchedule     time.Duration // scheduled.go
+	relayQueueCap   int           // relays.go
 
 	resolver AccountResolver
 	renderer ActivityRenderer // archives (portability.go)
@@ -89,7 +93,11 @@ func New(opts Options) *Service {
 		privateNetworks: opts.PrivateNetworks,
 		now:             func() time.Time { return opts.Now().UTC() },
 
-		minSchedule: opts.ScheduleMinOffset,
+		minSchedule:   opts.ScheduleMinOffset,
+		relayQueueCap: opts.RelayQueueCap,
+	}
+	if s.relayQueueCap <= 0 {
+		s.relayQueueCap = DefaultRelayQueueCap
 	}
 	return s
 }
