@@ -75,11 +75,14 @@ func (RelayReceiveArgs) InsertOpts() river.InsertOpts {
 }
 
 // Relays lists the relays, oldest first.
-func (s *Service) Relays(ctx context.Context) ([]*storage.Relay, error) {
+func (s *Service) Relays(ctx context.Context, a Actor) ([]*storage.Relay, error) {
+	if err := a.require(PermManageFederation); err != nil {
+		return nil, err
+	}
 	return s.db.Relays(ctx)
 }
 
-// RelayByID returns a relay, or ErrNotFound.
+// RelayByID returns a relay, or ErrNotFound; for federation's workers.
 func (s *Service) RelayByID(ctx context.Context, id int64) (*storage.Relay, error) {
 	r, err := s.db.RelayByID(ctx, id)
 	return r, domainErr(err)
@@ -87,7 +90,10 @@ func (s *Service) RelayByID(ctx context.Context, id int64) (*storage.Relay, erro
 
 // FindRelay returns the relay named by ref: its id or the URL it was added
 // with.
-func (s *Service) FindRelay(ctx context.Context, ref string) (*storage.Relay, error) {
+func (s *Service) FindRelay(ctx context.Context, a Actor, ref string) (*storage.Relay, error) {
+	if err := a.require(PermManageFederation); err != nil {
+		return nil, err
+	}
 	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
 		if r, err := s.db.RelayByID(ctx, id); err == nil {
 			return r, nil
@@ -100,7 +106,10 @@ func (s *Service) FindRelay(ctx context.Context, ref string) (*storage.Relay, er
 // AddRelay subscribes the server to the relay at rawURL: its inbox
 // (Mastodon-style, a path ending in /inbox) or its actor (LitePub-style).
 // The Follow goes out as a job; the relay is pending until it answers.
-func (s *Service) AddRelay(ctx context.Context, rawURL string) (*storage.Relay, error) {
+func (s *Service) AddRelay(ctx context.Context, a Actor, rawURL string) (*storage.Relay, error) {
+	if err := a.require(PermManageFederation); err != nil {
+		return nil, err
+	}
 	rawURL = strings.TrimSpace(rawURL)
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
@@ -126,12 +135,20 @@ func (s *Service) AddRelay(ctx context.Context, rawURL string) (*storage.Relay, 
 		if err := tx.InsertRelay(ctx, r); err != nil {
 			return err
 		}
+		if err := s.appendAudit(ctx, tx, a, relayAudit("relay.add", r)); err != nil {
+			return err
+		}
 		return s.jobs.InsertTx(ctx, tx, RelayFollowArgs{RelayID: r.ID}, nil)
 	})
 	if errors.Is(err, storage.ErrConflict) {
 		return nil, &ValidationError{Field: "url", Reason: "is a relay already"}
 	}
 	return r, err
+}
+
+// relayAudit is the audit log's record of a change to relay r.
+func relayAudit(action string, r *storage.Relay) audit {
+	return audit{action: action, targetType: "relay", targetID: strconv.FormatInt(r.ID, 10), target: r.URL}
 }
 
 // relayFollowURI is the id of one Follow of a relay, on our host under the
@@ -142,7 +159,10 @@ func (s *Service) relayFollowURI(n int64) string {
 
 // RemoveRelay unsubscribes from a relay: its row goes, and an Undo of our
 // Follow is sent when the Follow was.
-func (s *Service) RemoveRelay(ctx context.Context, id int64) error {
+func (s *Service) RemoveRelay(ctx context.Context, a Actor, id int64) error {
+	if err := a.require(PermManageFederation); err != nil {
+		return err
+	}
 	return s.db.InTx(ctx, func(tx storage.Tx) error {
 		r, err := tx.RelayByID(ctx, id)
 		if err != nil {
@@ -150,6 +170,9 @@ func (s *Service) RemoveRelay(ctx context.Context, id int64) error {
 		}
 		if err := tx.DeleteRelay(ctx, id); err != nil {
 			return domainErr(err)
+		}
+		if err := s.appendAudit(ctx, tx, a, relayAudit("relay.remove", r)); err != nil {
+			return err
 		}
 		if r.InboxURL == "" {
 			return nil // the Follow never went out
@@ -161,7 +184,10 @@ func (s *Service) RemoveRelay(ctx context.Context, id int64) error {
 // SetRelayEnabled stops or resumes the traffic with a relay: a disabled
 // relay gets none of our posts and what it sends is dropped. Enabling a
 // relay that has not accepted our Follow sends a new one.
-func (s *Service) SetRelayEnabled(ctx context.Context, id int64, enabled bool) (*storage.Relay, error) {
+func (s *Service) SetRelayEnabled(ctx context.Context, a Actor, id int64, enabled bool) (*storage.Relay, error) {
+	if err := a.require(PermManageFederation); err != nil {
+		return nil, err
+	}
 	var out *storage.Relay
 	err := s.db.InTx(ctx, func(tx storage.Tx) error {
 		r, err := tx.RelayByID(ctx, id)
@@ -174,6 +200,13 @@ func (s *Service) SetRelayEnabled(ctx context.Context, id int64, enabled bool) (
 			r.State, r.FollowURI = storage.RelayPending, s.relayFollowURI(storage.NewID())
 		}
 		if err := tx.UpdateRelay(ctx, r); err != nil {
+			return err
+		}
+		action := "relay.disable"
+		if enabled {
+			action = "relay.enable"
+		}
+		if err := s.appendAudit(ctx, tx, a, relayAudit(action, r)); err != nil {
 			return err
 		}
 		out = r
