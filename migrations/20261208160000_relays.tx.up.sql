@@ -19,5 +19,3 @@ CREATE TABLE relays (
 );
 --bun:split
 CREATE UNIQUE INDEX relays_url ON relays (url);
---bun:split
-CREATE INDEX relays_actor_uri ON relays (actor_uri);

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/riverqueue/river"
 
@@ -30,6 +32,42 @@ const PublicCollection = "https://www.w3.org/ns/activitystreams#Public"
 // DefaultRelayQueueCap is how many deliveries from relays may wait to be
 // read before further ones are dropped.
 const DefaultRelayQueueCap = 1000
+
+// relayCacheFor is how long the list of relays is reused before it is read
+// again: every inbox request and every publication asks whether relays
+// concern it. A change made in this process clears it at once; one made by
+// another (the admin CLI, another server process) is seen this late.
+const relayCacheFor = 5 * time.Second
+
+// relayCache holds the relays as last read.
+type relayCache struct {
+	mu     sync.Mutex
+	at     time.Time
+	relays []*storage.Relay
+}
+
+// cachedRelays returns the relays, read at most relayCacheFor ago.
+func (s *Service) cachedRelays(ctx context.Context) ([]*storage.Relay, error) {
+	c := &s.relayCache
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.at.IsZero() && time.Since(c.at) < relayCacheFor {
+		return c.relays, nil
+	}
+	rs, err := s.db.Relays(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.relays, c.at = rs, time.Now()
+	return rs, nil
+}
+
+// forgetRelays clears the relay cache after a change.
+func (s *Service) forgetRelays() {
+	s.relayCache.mu.Lock()
+	s.relayCache.at = time.Time{}
+	s.relayCache.mu.Unlock()
+}
 
 // RelayFollowArgs is the job that sends a relay the instance actor's Follow
 // (resolving a LitePub relay's inbox first).
@@ -143,6 +181,7 @@ func (s *Service) AddRelay(ctx context.Context, a Actor, rawURL string) (*storag
 	if errors.Is(err, storage.ErrConflict) {
 		return nil, &ValidationError{Field: "url", Reason: "is a relay already"}
 	}
+	s.forgetRelays()
 	return r, err
 }
 
@@ -163,6 +202,7 @@ func (s *Service) RemoveRelay(ctx context.Context, a Actor, id int64) error {
 	if err := a.require(PermManageFederation); err != nil {
 		return err
 	}
+	defer s.forgetRelays()
 	return s.db.InTx(ctx, func(tx storage.Tx) error {
 		r, err := tx.RelayByID(ctx, id)
 		if err != nil {
@@ -188,6 +228,7 @@ func (s *Service) SetRelayEnabled(ctx context.Context, a Actor, id int64, enable
 	if err := a.require(PermManageFederation); err != nil {
 		return nil, err
 	}
+	defer s.forgetRelays()
 	var out *storage.Relay
 	err := s.db.InTx(ctx, func(tx storage.Tx) error {
 		r, err := tx.RelayByID(ctx, id)
@@ -220,6 +261,7 @@ func (s *Service) SetRelayEnabled(ctx context.Context, a Actor, id int64, enable
 
 // SetRelayInbox records a LitePub relay's inbox, read from its actor.
 func (s *Service) SetRelayInbox(ctx context.Context, r *storage.Relay, inbox string) error {
+	defer s.forgetRelays()
 	r.InboxURL, r.UpdatedAt = inbox, s.now()
 	return s.db.UpdateRelay(ctx, r)
 }
@@ -247,6 +289,7 @@ func (s *Service) ReceiveRelayAnswer(ctx context.Context, actorURI, followURI st
 	default:
 		return true, ErrForbidden
 	}
+	defer s.forgetRelays()
 	r.State, r.UpdatedAt = storage.RelayRejected, s.now()
 	if accepted {
 		r.State = storage.RelayAccepted
@@ -264,12 +307,12 @@ func sameHostName(a, b string) bool {
 // RelayOf returns the enabled, accepted relay whose actor is actorURI, or
 // nil when actorURI is no such relay.
 func (s *Service) RelayOf(ctx context.Context, actorURI string) (*storage.Relay, error) {
-	rs, err := s.db.RelaysByActor(ctx, actorURI)
+	rs, err := s.cachedRelays(ctx)
 	if err != nil {
 		return nil, err
 	}
 	for _, r := range rs {
-		if r.Enabled && r.State == storage.RelayAccepted {
+		if r.ActorURI == actorURI && r.Enabled && r.State == storage.RelayAccepted {
 			return r, nil
 		}
 	}
@@ -279,14 +322,19 @@ func (s *Service) RelayOf(ctx context.Context, actorURI string) (*storage.Relay,
 // IsRelayActor reports whether actorURI is the actor of a relay we have,
 // enabled or not.
 func (s *Service) IsRelayActor(ctx context.Context, actorURI string) (bool, error) {
-	rs, err := s.db.RelaysByActor(ctx, actorURI)
-	return len(rs) > 0, err
+	rs, err := s.cachedRelays(ctx)
+	for _, r := range rs {
+		if r.ActorURI == actorURI && actorURI != "" {
+			return true, nil
+		}
+	}
+	return false, err
 }
 
 // RelayInboxes are the inboxes of the enabled relays that accepted us:
 // where public posts of local accounts also go.
 func (s *Service) RelayInboxes(ctx context.Context) ([]string, error) {
-	rs, err := s.db.Relays(ctx)
+	rs, err := s.cachedRelays(ctx)
 	if err != nil {
 		return nil, err
 	}

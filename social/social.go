@@ -62,6 +62,7 @@ type Service struct {
 	vapid           vapidCache
 	minSchedule     time.Duration // scheduled.go
 	relayQueueCap   int           // relays.go
+	relayCache      relayCache    // relays.go
 
 	resolver AccountResolver
 	renderer ActivityRenderer // archives (portability.go)

@@ -100,18 +100,6 @@ func (q queries) RelayByFollow(ctx context.Context, followURI string) (*Relay, e
 	return r, nil
 }
 
-// RelaysByActor returns the relays whose actor is actorURI.
-func (q queries) RelaysByActor(ctx context.Context, actorURI string) ([]*Relay, error) {
-	var out []*Relay
-	if actorURI == "" {
-		return nil, nil
-	}
-	if err := q.r.NewSelect().Model(&out).Where("actor_uri = ?", actorURI).Scan(ctx); err != nil {
-		return nil, fmt.Errorf("relays by actor: %w", err)
-	}
-	return out, nil
-}
-
 // Relays lists every relay, oldest first.
 func (q queries) Relays(ctx context.Context) ([]*Relay, error) {
 	var out []*Relay
