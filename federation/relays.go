@@ -154,6 +154,9 @@ func (f *Federation) relayInbox(w http.ResponseWriter, r *http.Request, owner st
 	switch {
 	case act.Type == "Announce" && act.Actor == owner:
 		object = act.ObjectID // LitePub-style: the relay announces it
+		if object == "" && act.Note != nil {
+			object = act.Note.ID // announced with the object embedded
+		}
 	case act.Type == "Create" && act.Note != nil:
 		object = act.Note.ID // Mastodon-style: the author's Create, forwarded
 	case act.Actor == owner:

@@ -424,5 +424,18 @@ func TestRelaysCarryPublicPostsBetweenServersAndFloodsAreBounded(t *testing.T) {
 		if m := lite.maxFetching.Load(); m > storage.RelayWorkers {
 			t.Fatalf("%d fetches of relayed objects at once, want at most %d", m, storage.RelayWorkers)
 		}
+
+		// Disabling and enabling an accepted relay keeps its subscription.
+		for _, verb := range []string{"disable", "enable"} {
+			if code, out, errs := runCLI(t, envA, "admin", "relay", verb, lite.actorID()); code != 0 || !strings.Contains(out, verb+"d") {
+				t.Fatalf("relay %s: %d %q %q", verb, code, out, errs)
+			}
+			if r := relayState(t, a, lite.actorID()); r.Enabled != (verb == "enable") || r.State != storage.RelayAccepted {
+				t.Fatalf("after relay %s: enabled %t, %s", verb, r.Enabled, r.State)
+			}
+		}
+		if code, _, errs := runCLI(t, envA, "admin", "relay", "remove", "https://nowhere.example/inbox"); code == 0 || !strings.Contains(errs, "no such relay") {
+			t.Fatalf("removing an unknown relay: %d %q", code, errs)
+		}
 	})
 }
