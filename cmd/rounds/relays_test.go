@@ -434,6 +434,11 @@ func TestRelaysCarryPublicPostsBetweenServersAndFloodsAreBounded(t *testing.T) {
 				t.Fatalf("after relay %s: enabled %t, %s", verb, r.Enabled, r.State)
 			}
 		}
+		lb := relayState(t, b, lite.actorID())
+		boss.mustPost(fmt.Sprintf("/admin/relays/%d/disable", lb.ID), nil, "relay_disabled")
+		if code, page, _ := boss.get("/admin/relays"); code != http.StatusOK || !contains(page, lite.actorID(), "disabled", fmt.Sprintf("/admin/relays/%d/enable", lb.ID)) {
+			t.Fatalf("relays page after disabling: %d\n%s", code, page)
+		}
 		if code, _, errs := runCLI(t, envA, "admin", "relay", "remove", "https://nowhere.example/inbox"); code == 0 || !strings.Contains(errs, "no such relay") {
 			t.Fatalf("removing an unknown relay: %d %q", code, errs)
 		}
