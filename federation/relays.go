@@ -151,6 +151,7 @@ func (f *Federation) relayInbox(w http.ResponseWriter, r *http.Request, owner st
 		return false
 	}
 	var object string
+	deleted := false
 	switch {
 	case act.Type == "Announce" && act.Actor == owner:
 		object = act.ObjectID // LitePub-style: the relay announces it
@@ -159,16 +160,18 @@ func (f *Federation) relayInbox(w http.ResponseWriter, r *http.Request, owner st
 		}
 	case act.Type == "Create" && act.Note != nil:
 		object = act.Note.ID // Mastodon-style: the author's Create, forwarded
+	case act.Type == "Delete" && act.Actor != owner && act.ObjectID != act.Actor:
+		object, deleted = act.ObjectID, true // a post's Delete, forwarded
 	case act.Actor == owner:
 		return false // the relay's own Follow, Undo, Update of itself
 	}
 	if object == "" || sameHost(object, f.social.BaseURL()) || slices.Contains([]string{owner, act.Actor}, object) {
-		// Something else forwarded (a Delete, an Update): only the origin
+		// Something else forwarded (an Update, a Like): only the origin
 		// could vouch for it, and a relay's copy is not read.
 		w.WriteHeader(http.StatusAccepted)
 		return true
 	}
-	queued, err := f.social.QueueRelayObject(ctx, relay, object)
+	queued, err := f.social.QueueRelayObject(ctx, relay, object, deleted)
 	if err != nil {
 		f.serverError(w, r, err)
 		return true
@@ -190,6 +193,9 @@ type relayReceiveWorker struct {
 
 func (w *relayReceiveWorker) Work(ctx context.Context, job *river.Job[social.RelayReceiveArgs]) error {
 	f, uri := w.f, job.Args.ObjectURI
+	if job.Args.Deleted {
+		return f.relayDelete(ctx, uri)
+	}
 	if known, err := f.social.KnownStatusOrTombstone(ctx, uri); err != nil || known {
 		return err
 	}
@@ -205,4 +211,39 @@ func (w *relayReceiveWorker) Work(ctx context.Context, job *river.Job[social.Rel
 		return river.JobCancel(err)
 	}
 	return err
+}
+
+// relayDelete applies a Delete a relay forwarded, whose signature is the
+// relay's: the post goes when its own server answers that it is gone (404
+// or 410), and stays otherwise.
+func (f *Federation) relayDelete(ctx context.Context, uri string) error {
+	st, err := f.social.StatusByURI(ctx, uri)
+	if isNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if st.Local {
+		return nil
+	}
+	signer, err := f.instanceSigner(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = f.client.Get(ctx, uri, signer)
+	var se *StatusError
+	switch {
+	case err == nil:
+		return nil // still there: the relay's word is not enough
+	case errors.As(err, &se) && (se.StatusCode == http.StatusNotFound || se.StatusCode == http.StatusGone):
+		author, err := f.social.AccountByID(ctx, st.AccountID)
+		if err != nil {
+			return err
+		}
+		return f.social.ReceiveDelete(ctx, author, uri)
+	case errors.As(err, &se) && se.StatusCode >= 400 && se.StatusCode < 500 && se.StatusCode != http.StatusTooManyRequests:
+		return river.JobCancel(fmt.Errorf("check %s: %w", uri, err))
+	}
+	return fmt.Errorf("check %s: %w", uri, err)
 }

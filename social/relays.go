@@ -97,10 +97,15 @@ func (RelayUndoArgs) Kind() string { return "relay_undo" }
 func (RelayUndoArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 5} }
 
 // RelayReceiveArgs is the job that reads one object a relay passed on: it
-// is fetched from its own server, so nothing is taken on the relay's word.
+// is fetched from its own server, so nothing is taken on the relay's word,
+// and a forwarded Delete is applied only when that server no longer has
+// the object.
 type RelayReceiveArgs struct {
 	RelayID   int64  `json:"relay_id,string"`
 	ObjectURI string `json:"object_uri"`
+	// Deleted marks a forwarded Delete: the object is removed here when
+	// its own server no longer has it.
+	Deleted bool `json:"deleted,omitempty"`
 }
 
 // Kind names the job kind.
@@ -351,7 +356,7 @@ func (s *Service) RelayInboxes(ctx context.Context) ([]string, error) {
 // fetched and kept. When the relay queue holds its cap already the object
 // is dropped and counted: a relay's pace cannot outrun the server. It
 // reports whether the object was queued.
-func (s *Service) QueueRelayObject(ctx context.Context, r *storage.Relay, objectURI string) (bool, error) {
+func (s *Service) QueueRelayObject(ctx context.Context, r *storage.Relay, objectURI string, deleted bool) (bool, error) {
 	n, err := s.db.QueuedJobs(ctx, storage.QueueRelay, s.relayQueueCap)
 	if err != nil {
 		return false, err
@@ -363,7 +368,7 @@ func (s *Service) QueueRelayObject(ctx context.Context, r *storage.Relay, object
 		return false, nil
 	}
 	return true, s.db.InTx(ctx, func(tx storage.Tx) error {
-		return s.jobs.InsertTx(ctx, tx, RelayReceiveArgs{RelayID: r.ID, ObjectURI: objectURI}, nil)
+		return s.jobs.InsertTx(ctx, tx, RelayReceiveArgs{RelayID: r.ID, ObjectURI: objectURI, Deleted: deleted}, nil)
 	})
 }
 

@@ -69,7 +69,7 @@ func TestRelayRules(t *testing.T) {
 
 		// The queue takes three, then drops and counts.
 		for i, want := range []bool{true, true, true, false, false} {
-			queued, err := s.QueueRelayObject(ctx, r, "https://origin.example/notes/"+string(rune('a'+i)))
+			queued, err := s.QueueRelayObject(ctx, r, "https://origin.example/notes/"+string(rune('a'+i)), false)
 			if err != nil || queued != want {
 				t.Fatalf("delivery %d: queued %t %v, want %t", i, queued, err, want)
 			}

@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -146,6 +147,19 @@ func (rl *testRelay) inbox(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		rl.mu.Unlock()
+	case "Delete":
+		// Forwarded as it came, by either style.
+		rl.mu.Lock()
+		var to []string
+		for a, in := range rl.subs {
+			if !sameHostTest(a, actor) {
+				to = append(to, in)
+			}
+		}
+		rl.mu.Unlock()
+		for _, in := range to {
+			go rl.post(in, body)
+		}
 	case "Create":
 		obj, _ := act["object"].(map[string]any)
 		objID, _ := obj["id"].(string)
@@ -365,6 +379,16 @@ func TestRelaysCarryPublicPostsBetweenServersAndFloodsAreBounded(t *testing.T) {
 		}
 		eventually(t, "the announced post in B's federated timeline", func() bool {
 			return slices.Contains(federatedURIs(t, b, bobToken), p3.URI)
+		})
+
+		// A Delete the relay forwards is checked with the origin, then
+		// applied.
+		if _, err := a.svc.DeleteStatus(ctx, alice, p3.ID); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "the deleted post gone from B", func() bool {
+			_, err := b.svc.StatusByURI(ctx, p3.URI)
+			return errors.Is(err, social.ErrNotFound)
 		})
 
 		// A flood: 300 announces, sent eight at a time, of objects the
