@@ -38,6 +38,7 @@ Usage:
   rounds admin domain unblock|allow|disallow DOMAIN
   rounds admin domain list
   rounds admin domain mode open|allowlist
+  rounds admin relay add URL | list | remove|enable|disable RELAY   (RELAY: its ID or URL)
   rounds admin audit [--csv] [--limit N]
   rounds admin seed --accounts A --statuses S --follows F --reader NAME   fill the database for load tests
   rounds admin invite create|list|revoke ...
