@@ -158,8 +158,13 @@ func (f *Federation) relayInbox(w http.ResponseWriter, r *http.Request, owner st
 		if object == "" && act.Note != nil {
 			object = act.Note.ID // announced with the object embedded
 		}
-	case act.Type == "Create" && act.Note != nil:
-		object = act.Note.ID // Mastodon-style: the author's Create, forwarded
+	case act.Type == "Create" && act.Actor != owner:
+		// Mastodon-style: the author's Create, forwarded; its object is
+		// read from its origin, not from this copy.
+		object = act.ObjectID
+		if act.Note != nil {
+			object = act.Note.ID
+		}
 	case act.Type == "Delete" && act.Actor != owner && act.ObjectID != act.Actor:
 		object, deleted = act.ObjectID, true // a post's Delete, forwarded
 	case act.Actor == owner:
