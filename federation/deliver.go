@@ -35,6 +35,11 @@ func (w *publishWorker) Work(ctx context.Context, job *river.Job[social.PublishA
 	if err != nil {
 		return err
 	}
+	relays, err := w.f.relayInboxesFor(ctx, job.Args)
+	if err != nil && !errors.Is(err, social.ErrNotFound) {
+		return err
+	}
+	inboxes = append(inboxes, relays...)
 	// Nothing goes to a blocked domain, or in allowlist mode to an
 	// unlisted one.
 	if inboxes, err = w.f.social.FederatingInboxes(ctx, inboxes); err != nil {

@@ -90,6 +90,9 @@ func New(o Options) *Federation {
 	storage.AddWorker(o.Jobs, &refreshPollWorker{f: f})
 	storage.AddWorker(o.Jobs, &fetchFeaturedTagsWorker{f: f})
 	storage.AddWorker(o.Jobs, &cacheEmojiWorker{f: f})
+	storage.AddWorker(o.Jobs, &relayFollowWorker{f: f})
+	storage.AddWorker(o.Jobs, &relayUndoWorker{f: f})
+	storage.AddWorker(o.Jobs, &relayReceiveWorker{f: f})
 	return f
 }
 

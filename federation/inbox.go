@@ -58,6 +58,9 @@ func (f *Federation) inbox(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusBadRequest, "not an activity: "+err.Error())
 		return
 	}
+	if f.relayInbox(w, r, owner, act) {
+		return
+	}
 	// The actor is the key's owner, whose own host (not only the keyId's)
 	// the key resolver has checked against domain blocks and the allowlist.
 	typ = act.Type

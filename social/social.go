@@ -48,6 +48,9 @@ type Options struct {
 	ToneRetryWait time.Duration
 	// Metrics, when set, receives the domain's counters (metrics.go).
 	Metrics prometheus.Registerer
+	// RelayQueueCap bounds the deliveries from relays waiting to be read;
+	// past it they are dropped (relays.go). 1,000 when zero.
+	RelayQueueCap int
 }
 
 // Service is the domain layer that every front end calls.
@@ -67,6 +70,8 @@ type Service struct {
 	minSchedule     time.Duration // scheduled.go
 	toneWait        time.Duration // tone_policy.go
 	toneCheckers    toneCache     // tone_policy.go
+	relayQueueCap   int           // relays.go
+	relayCache      relayCache    // relays.go
 
 	resolver AccountResolver
 	renderer ActivityRenderer // archives (portability.go)
@@ -100,9 +105,13 @@ func New(opts Options) *Service {
 		privateNetworks: opts.PrivateNetworks,
 		now:             func() time.Time { return opts.Now().UTC() },
 
-		minSchedule: opts.ScheduleMinOffset,
-		toneWait:    opts.ToneRetryWait,
-		metrics:     newMetrics(opts.Metrics),
+		minSchedule:   opts.ScheduleMinOffset,
+		toneWait:      opts.ToneRetryWait,
+		metrics:       newMetrics(opts.Metrics),
+		relayQueueCap: opts.RelayQueueCap,
+	}
+	if s.relayQueueCap <= 0 {
+		s.relayQueueCap = DefaultRelayQueueCap
 	}
 	return s
 }

@@ -107,7 +107,7 @@ func (j *Jobs) riverClient() (*river.Client[*sql.Tx], error) {
 			SkipUnknownJobCheck: false,
 		}
 		if j.hasWorkers() {
-			cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: j.opts.Workers}}
+			cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: j.opts.Workers}, QueueRelay: {MaxWorkers: RelayWorkers}}
 		} else {
 			// An insert-only client (the admin CLI) must not refuse job
 			// kinds that the server process will work.
@@ -117,6 +117,13 @@ func (j *Jobs) riverClient() (*river.Client[*sql.Tx], error) {
 	})
 	return j.client, j.err
 }
+
+// QueueRelay is the queue of what relays send: a few workers only, so a
+// relay's pace cannot take the server's other work (relays.go).
+const QueueRelay = "relay"
+
+// RelayWorkers is how many relay jobs run at once in this process.
+const RelayWorkers = 2
 
 // InsertTx adds a job inside tx: it runs only if tx commits.
 func (j *Jobs) InsertTx(ctx context.Context, tx Tx, args river.JobArgs, opts *river.InsertOpts) error {

@@ -44,6 +44,10 @@ const insertTopic = "river_insert"
 
 var insertPayload = fmt.Sprintf(`{"queue": %q}`, river.QueueDefault)
 
+// relayInsertPayload wakes the relay queue (jobs.go), after each wake-up
+// of the default queue.
+var relayInsertPayload = fmt.Sprintf(`{"queue": %q}`, QueueRelay)
+
 // dueMargin is added to a job's due time before waking for it, so that the
 // database's clock, to which the fetch compares it, is surely past it.
 const dueMargin = 5 * time.Millisecond
@@ -232,6 +236,10 @@ type wakeListener struct {
 	w  *waker
 	db *DB
 	ch chan struct{}
+	// relayNext is set when the default queue was woken and the relay
+	// queue is to be woken next (only River's notifier goroutine reads
+	// notifications, so it needs no lock).
+	relayNext bool
 	// stop ends the PostgreSQL listen, done closes when it has.
 	stop func()
 	done chan struct{}
@@ -295,10 +303,16 @@ func (l *wakeListener) Schema() string                         { return "" }
 func (l *wakeListener) SetAfterConnectExec(string)             {}
 
 func (l *wakeListener) WaitForNotification(ctx context.Context) (*riverdriver.Notification, error) {
+	if l.relayNext {
+		// Each queue's producer heeds only notifications naming it.
+		l.relayNext = false
+		return &riverdriver.Notification{Topic: insertTopic, Payload: relayInsertPayload}, nil
+	}
 	select {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	case <-l.ch:
+		l.relayNext = true
 		return &riverdriver.Notification{Topic: insertTopic, Payload: insertPayload}, nil
 	}
 }

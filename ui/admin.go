@@ -60,6 +60,12 @@ func (h *handler) adminPageRoutes(r chi.Router) {
 		r.Post("/admin/federation_mode", h.staffForm("admin: federation mode", "/admin/domain_blocks", "federation_mode", h.adminFederationMode))
 		h.adminBlockPageRoutes(r)
 
+		r.Get("/admin/relays", h.adminRelays)
+		r.Post("/admin/relays", h.staffForm("admin: add relay", "/admin/relays", "relay_added", h.adminRelayAdd))
+		r.Post("/admin/relays/{id}/remove", h.staffForm("admin: remove relay", "/admin/relays", "relay_removed", h.adminRelayRemove))
+		r.Post("/admin/relays/{id}/enable", h.staffForm("admin: enable relay", "/admin/relays", "relay_enabled", h.adminRelayEnable))
+		r.Post("/admin/relays/{id}/disable", h.staffForm("admin: disable relay", "/admin/relays", "relay_disabled", h.adminRelayDisable))
+
 		r.Get("/admin/audit", h.adminAudit)
 		r.Get("/admin/audit.csv", h.adminAuditCSV)
 
@@ -95,6 +101,7 @@ func (h *handler) renderAdminStatus(w http.ResponseWriter, r *http.Request, sess
 		{"/admin/invites", "Invites", social.PermManageAccounts},
 		{"/admin/domain_blocks", "Domain blocks", social.PermManageFederation},
 		{"/admin/blocks", "Sign-up and IP blocks", social.PermManageBlocks},
+		{"/admin/relays", "Relays", social.PermManageFederation},
 		{"/admin/audit", "Audit log", social.PermReadAudit},
 		{"/admin/settings", "Server settings", social.PermManageSettings},
 		{"/admin/guidance", "Guidance", social.PermModerate},   // guidance.go
@@ -146,6 +153,10 @@ var adminNotices = map[string]string{
 	"already_resolved": "The report was already resolved.",
 	"trend_approved":   "Approved: it may show in the trends.",
 	"trend_rejected":   "Rejected: it stays out of the trends.",
+	"relay_added":      "The relay was added; it is pending until it accepts.",
+	"relay_removed":    "The relay was removed.",
+	"relay_enabled":    "The relay was enabled.",
+	"relay_disabled":   "The relay was disabled.",
 }
 
 // redirectDone sends the browser to path with the notice done.

@@ -15,7 +15,8 @@ import (
 )
 
 // adminCommand runs `rounds admin GROUP VERB ...`: account (which may be
-// left out), domain, invite, token and settings.
+// left out), domain, invite, token, settings, relay and the others that
+// register themselves in adminGroups.
 func adminCommand(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	if len(args) > 0 {
 		if group, ok := adminGroups[args[0]]; ok {

@@ -51,6 +51,8 @@ type config struct {
 	// address (ROUNDS_TEST_RATE_LIMIT; for tests that reach the limit);
 	// zero keeps Mastodon's 300.
 	RateLimit int
+	// RelayQueueCap bounds the deliveries from relays waiting to be read.
+	RelayQueueCap int
 	// SMTP is where email goes; its Host is empty when the server sends
 	// none.
 	SMTP smtpConfig
@@ -71,6 +73,7 @@ type rawConfig struct {
 	authorizedFetch, keyDocuments, cavageOnly                                             bool
 	toneRetryWait                                                                         string // ROUNDS_TEST_TONE_RETRY_WAIT
 	rateLimit                                                                             string
+	relayQueueCap                                                                         string
 	scheduleMinOffset                                                                     string
 	smtpHost, smtpPort, smtpUsername, smtpPassword, smtpFrom                              string
 }
@@ -108,6 +111,7 @@ func addServeFlags(fs *flag.FlagSet, rc *rawConfig) {
 	fs.StringVar(&rc.metricsListen, "metrics-listen", "", "address for Prometheus metrics (/metrics), e.g. 127.0.0.1:9090; off when empty")
 	fs.StringVar(&rc.allowPrivate, "allow-private-addresses", "", "comma-separated CIDRs that outgoing federation requests may reach (e.g. 127.0.0.0/8)")
 	fs.StringVar(&rc.jobWorkers, "job-workers", "50", "how many background jobs run at once")
+	fs.StringVar(&rc.relayQueueCap, "relay-queue-cap", "1000", "how many posts passed on by relays may wait to be read; more are dropped")
 	fs.StringVar(&rc.jobTimeout, "job-timeout", "1m", "how long one background job may run")
 	fs.StringVar(&rc.shutdownGrace, "shutdown-grace", "30s", "how long shutdown waits for requests and jobs in flight")
 	fs.BoolVar(&rc.authorizedFetch, "authorized-fetch", false, "require signed requests from other servers to read actors, posts and collections")
@@ -247,6 +251,11 @@ func (rc *rawConfig) validate(serve bool) (*config, error) {
 	}
 	if c.ShutdownGrace, err = positiveDuration(rc.shutdownGrace); err != nil {
 		return nil, &settingError{"shutdown-grace", rc.shutdownGrace, err.Error()}
+	}
+	if rc.relayQueueCap != "" {
+		if c.RelayQueueCap, err = strconv.Atoi(rc.relayQueueCap); err != nil || c.RelayQueueCap < 1 {
+			return nil, &settingError{"relay-queue-cap", rc.relayQueueCap, "must be a whole number above 0"}
+		}
 	}
 	c.AuthorizedFetch = rc.authorizedFetch
 	c.KeyDocuments = rc.keyDocuments

@@ -41,6 +41,7 @@ Usage:
   rounds admin email-domain-block add DOMAIN | list | remove DOMAIN
   rounds admin canonical-email-block add EMAIL|HASH | list | remove EMAIL|HASH | test EMAIL
   rounds admin ip-block add CIDR --severity sign_up_requires_approval|sign_up_block|no_access [--comment C] [--expires-in D] | list | remove CIDR
+  rounds admin relay add URL | list | remove|enable|disable RELAY   (RELAY: its ID or URL)
   rounds admin audit [--csv] [--limit N]
   rounds admin seed --accounts A --statuses S --follows F --reader NAME   fill the database for load tests
   rounds admin invite create|list|revoke ...

@@ -568,7 +568,7 @@ type pageRule struct {
 // pageRules classify the GET pages (chi's pattern); the first that matches
 // wins. Add a new page here.
 var pageRules = []pageRule{
-	{regexp.MustCompile(`^/admin/(accounts/new|invites|domain_blocks|audit|audit\.csv|settings|blocks)$`), pageAdmin},
+	{regexp.MustCompile(`^/admin/(accounts/new|invites|domain_blocks|audit|audit\.csv|settings|blocks|relays)$`), pageAdmin},
 	// Staff see who has not read the guidance; only admins may change it.
 	{regexp.MustCompile(`^/admin/(trends|questions|guidance)$`), pageStaff},
 	{regexp.MustCompile(`^/blog/\{id\}/edit$`), pageOwner},

@@ -82,6 +82,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, hooks serveHooks)
 		DB: db, Jobs: jobs, Domain: cfg.Domain, Protocol: cfg.Protocol, DataDir: cfg.DataDir, Logger: log, Mailer: mailer,
 		PushClient: client.HTTPClient(), PrivateNetworks: cfg.AllowPrivate,
 		ScheduleMinOffset: cfg.ScheduleMinOffset, ToneRetryWait: cfg.ToneRetryWait, Metrics: metricsReg,
+		RelayQueueCap: cfg.RelayQueueCap,
 	})
 	// The Web Push key is made at the first start, so that the instance
 	// advertises it from the first request on.
