@@ -50,7 +50,7 @@ func (o *outOfSpace) note(err error) {
 type fullHook struct{ o *outOfSpace }
 
 func (h fullHook) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
-func (h fullHook) AfterQuery(_ context.Context, e *bun.QueryEvent)                  { h.o.note(e.Err) }
+func (h fullHook) AfterQuery(_ context.Context, e *bun.QueryEvent)                    { h.o.note(e.Err) }
 
 // OutOfSpace reports whether the database is out of storage space: a write
 // failed for lack of it, and a small probe write still fails. It costs
