@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"os"
 	"strings"
@@ -42,16 +41,9 @@ func apiDo(t *testing.T, method, url, token, contentType string, body []byte) (i
 
 func uploadImage(t *testing.T, n *node, token string, img []byte) (int, string) {
 	t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	fw, err := mw.CreateFormFile("file", "chart.png")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fw.Write(img)
-	mw.WriteField("description", "a chart")
-	mw.Close()
-	return apiDo(t, "POST", n.base+"/api/v2/media", token, mw.FormDataContentType(), buf.Bytes())
+	body, ctype := multipartImage(img)
+	b, _ := io.ReadAll(body)
+	return apiDo(t, "POST", n.base+"/api/v2/media", token, ctype, b)
 }
 
 // wantOutOfSpace checks a 503 answer in Mastodon's shape with the message
