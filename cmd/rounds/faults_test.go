@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -164,6 +165,8 @@ func TestFullDiskRefusesWritesWith503KeepsReadsAndRecovers(t *testing.T) {
 	if code, body := post("before the disk filled"); code != http.StatusOK {
 		t.Fatalf("post: %d %s", code, body)
 	}
+	browser := signedIn(t, n, "doc", "a long password")
+	csrf := csrfOf(t, mePage(t, browser, n, "/compose", http.StatusOK))
 
 	// The disk fills: the file may not grow, and its free pages are used
 	// up by a table of the test's own.
@@ -203,6 +206,11 @@ func TestFullDiskRefusesWritesWith503KeepsReadsAndRecovers(t *testing.T) {
 	}
 	if failedText == "" {
 		t.Fatal("300 posts fitted in a full database")
+	}
+	// The web page says so too, and keeps what was typed.
+	resp, page := postMultipart(t, browser, n, "/compose", url.Values{"csrf_token": {csrf}, "text": {failedText}, "visibility": {"public"}}, nil)
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(page, "out of storage space") || !strings.Contains(page, failedText[:40]) {
+		t.Fatalf("web compose while full: %d\n%.2000s", resp.StatusCode, page)
 	}
 	img := testPNG(t, 64, 48)
 	mediaAccepted, mediaFailed := 0, false
