@@ -65,17 +65,27 @@ func (db *DB) OutOfSpace(ctx context.Context) bool {
 		// cannot grow.
 		_, err = db.write.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS rounds_space_probe (x INTEGER); DROP TABLE rounds_space_probe")
 	} else {
-		err = db.InTx(ctx, func(tx Tx) error {
-			if _, err := tx.tx.ExecContext(ctx, "CREATE TEMP TABLE rounds_space_probe (x INTEGER) ON COMMIT DROP"); err != nil {
-				return err
-			}
-			_, err := tx.tx.ExecContext(ctx, "INSERT INTO rounds_space_probe SELECT generate_series(1, 100)")
-			return err
-		})
+		err = db.probePostgresSpace(ctx)
 	}
 	if err != nil {
 		return IsOutOfSpace(err)
 	}
 	db.full.seen.Store(false)
 	return false
+}
+
+// probePostgresSpace writes a few pages to a new table and rolls back:
+// extending a table's file is what fails, with disk_full, while the disk
+// is full.
+func (db *DB) probePostgresSpace(ctx context.Context) error {
+	tx, err := db.write.DB.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck // nothing is kept
+	if _, err := tx.ExecContext(ctx, "CREATE TABLE rounds_space_probe (x BIGINT)"); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, "INSERT INTO rounds_space_probe SELECT generate_series(1, 2000)")
+	return err
 }
