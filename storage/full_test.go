@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"syscall"
 	"testing"
 
@@ -59,4 +60,64 @@ func TestOutOfSpaceProbeAnswersOnADatabaseWithRoom(t *testing.T) {
 			t.Fatal("the probe succeeded but the flag stayed set")
 		}
 	})
+}
+
+// TestFullDiskInSharedCommitsFailsEachWithTheCause: on SQLite, many
+// transactions share a COMMIT; when the file may not grow, each one that
+// fails says it was for lack of space (not some other error of the
+// shared transaction), and each is all or nothing.
+func TestFullDiskInSharedCommitsFailsEachWithTheCause(t *testing.T) {
+	ctx := context.Background()
+	db := storagetest.Open(t, storage.SQLite)
+	if err := db.ExecForTest(ctx, "CREATE TABLE fault_rows (k TEXT PRIMARY KEY, b BLOB)"); err != nil {
+		t.Fatal(err)
+	}
+	var pages int
+	if err := db.QueryRowForTest(ctx, "PRAGMA page_count").Scan(&pages); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.ExecForTest(ctx, fmt.Sprintf("PRAGMA max_page_count = %d", pages+40)); err != nil {
+		t.Fatal(err)
+	}
+	const n = 400
+	results := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = db.InTx(ctx, func(tx storage.Tx) error {
+				for part := range 2 {
+					if err := tx.ExecForTest(ctx, "INSERT INTO fault_rows VALUES (?, zeroblob(700))", fmt.Sprintf("%d/%d", i, part)); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		}()
+	}
+	wg.Wait()
+	ok, full := 0, 0
+	for i, err := range results {
+		var rows int
+		if err := db.QueryRowForTest(ctx, "SELECT count(*) FROM fault_rows WHERE k LIKE ?", fmt.Sprintf("%d/%%", i)).Scan(&rows); err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case err == nil && rows == 2:
+			ok++
+		case storage.IsOutOfSpace(err) && rows == 0:
+			full++
+		default:
+			t.Fatalf("transaction %d: %v, %d of its 2 rows kept", i, err, rows)
+		}
+	}
+	if ok == 0 || full == 0 {
+		t.Fatalf("%d kept, %d refused for lack of space: the test proves nothing", ok, full)
+	}
+	t.Logf("%d transactions kept, %d refused for lack of space", ok, full)
+	var res string
+	if err := db.QueryRowForTest(ctx, "PRAGMA integrity_check").Scan(&res); err != nil || res != "ok" {
+		t.Fatalf("integrity_check: %q %v", res, err)
+	}
 }
