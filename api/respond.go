@@ -66,6 +66,10 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		writeJSON(w, http.StatusForbidden, map[string]string{"error": "This action is not allowed"})
 	case errors.Is(err, social.ErrConflict):
 		writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"error": "Validation failed: " + err.Error()})
+	case social.IsOutOfSpace(err):
+		h.log.Error("api request failed: out of storage space", "path", r.URL.Path, "error", err)
+		w.Header().Set("Retry-After", "60")
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": social.OutOfSpaceMessage})
 	default:
 		h.log.Error("api request failed", "path", r.URL.Path, "error", err)
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "Something went wrong on our side"})

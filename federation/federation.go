@@ -223,6 +223,12 @@ func writeJSONError(w http.ResponseWriter, status int, msg string) {
 }
 
 func (f *Federation) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	if social.IsOutOfSpace(err) {
+		f.log.Error("federation request failed: out of storage space", "path", r.URL.Path, "error", err)
+		w.Header().Set("Retry-After", "60")
+		writeJSONError(w, http.StatusServiceUnavailable, social.OutOfSpaceMessage)
+		return
+	}
 	f.log.Error("federation request failed", "path", r.URL.Path, "error", err)
 	writeJSONError(w, http.StatusInternalServerError, "internal server error")
 }

@@ -59,6 +59,8 @@ type DB struct {
 	// jobWake wakes this process's job queue when a transaction that
 	// inserted jobs commits (jobs_wake.go).
 	jobWake *waker
+	// full notes writes that failed for lack of space (full.go).
+	full *outOfSpace
 }
 
 // Tx is a database transaction; its query methods are those of DB, all run
@@ -138,7 +140,9 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	r := bun.NewDB(reader, sqlitedialect.New())
 	ps := newPreparedSet(SQLite, writer, reader)
 	wake := newWaker()
-	return &DB{queries: queries{w: w, r: r, ps: ps, scanner: w}, write: w, read: r, dialect: SQLite, group: newCommitter(w, ps, SQLite, wake), jobWake: wake}, nil
+	full := &outOfSpace{}
+	w.AddQueryHook(fullHook{full})
+	return &DB{queries: queries{w: w, r: r, ps: ps, scanner: w}, write: w, read: r, dialect: SQLite, group: newCommitter(w, ps, SQLite, wake), jobWake: wake, full: full}, nil
 }
 
 var sqlitePathEscaper = strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23")
@@ -177,7 +181,9 @@ func openPostgres(ctx context.Context, rawURL string) (*DB, error) {
 	}
 	db := bun.NewDB(sqldb, pgdialect.New())
 	ps := newPreparedSet(Postgres, sqldb, sqldb)
-	return &DB{queries: queries{w: db, r: db, ps: ps, scanner: db}, write: db, read: db, dialect: Postgres, pgConfig: cfg.Copy(), jobWake: newWaker()}, nil
+	full := &outOfSpace{}
+	db.AddQueryHook(fullHook{full})
+	return &DB{queries: queries{w: db, r: db, ps: ps, scanner: db}, write: db, read: db, dialect: Postgres, pgConfig: cfg.Copy(), jobWake: newWaker(), full: full}, nil
 }
 
 // redact hides the password of a database URL so it can be logged.
@@ -223,6 +229,12 @@ func (db *DB) Close() error {
 // with other transactions (see group_commit.go); it is still all or nothing,
 // and durable when InTx returns nil.
 func (db *DB) InTx(ctx context.Context, fn func(tx Tx) error) error {
+	err := db.inTx(ctx, fn)
+	db.full.note(err)
+	return err
+}
+
+func (db *DB) inTx(ctx context.Context, fn func(tx Tx) error) error {
 	if db.group != nil {
 		return db.group.run(ctx, fn)
 	}

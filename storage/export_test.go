@@ -8,3 +8,7 @@ func SetPGFewMatches(n int) (restore func()) {
 	pgFewMatches = n
 	return func() { pgFewMatches = was }
 }
+
+// OutOfSpaceSeen reports whether db remembers a write that failed for lack
+// of space.
+func OutOfSpaceSeen(db *DB) bool { return db.full.seen.Load() }

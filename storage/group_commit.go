@@ -229,8 +229,14 @@ func (c *committer) runGroup(group []*groupTxn) {
 		}
 		if err != nil {
 			// The savepoint could not be undone or released: nothing of
-			// the group can be trusted, so none of it is kept.
+			// the group can be trusted, so none of it is kept. When t's
+			// own error caused it (SQLite rolls the whole transaction
+			// back on some errors, a full disk among them), the others
+			// carry that cause too, so that they are answered as it is.
 			_ = btx.Rollback()
+			if t.err != nil {
+				err = fmt.Errorf("%w, after %w", err, t.err)
+			}
 			for _, u := range live {
 				if u.err == nil && u.panicked == nil {
 					u.err = errGroupFailed(err)

@@ -206,6 +206,10 @@ func (h *handler) composeFailed(w http.ResponseWriter, r *http.Request, sess *so
 		h.showCompose(w, r, sess, http.StatusUnprocessableEntity, form, map[string]any{"Error": strings.TrimSuffix(msg, ".") + "."})
 	case errors.Is(err, social.ErrForbidden):
 		h.showCompose(w, r, sess, http.StatusForbidden, form, map[string]any{"Error": "Your account may not post now."})
+	case social.IsOutOfSpace(err):
+		h.log.Error("compose: out of storage space", "account_id", sess.User.AccountID, "error", err)
+		w.Header().Set("Retry-After", "60")
+		h.showCompose(w, r, sess, http.StatusServiceUnavailable, form, map[string]any{"Error": social.OutOfSpaceMessage + "; your post was not sent."})
 	default:
 		h.log.Error("compose", "account_id", sess.User.AccountID, "error", err)
 		h.showCompose(w, r, sess, http.StatusInternalServerError, form, map[string]any{"Error": "Something went wrong on our side; your post was not sent. Try again."})

@@ -25,6 +25,7 @@ type node struct {
 	dbURL  string
 	svc    *social.Service
 	fed    *federation.Federation
+	db     *storage.DB // the server's own handle, for fault tests
 	stop   func()
 }
 
@@ -62,7 +63,7 @@ func startNodeWith(tb testing.TB, dialect storage.Dialect, tune func(*rawConfig)
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	go func() {
-		done <- serve(ctx, cfg, log, serveHooks{started: func(svc *social.Service, fed *federation.Federation) {
+		done <- serve(ctx, cfg, log, serveHooks{registerWorkers: func(_ *storage.Jobs, db *storage.DB) { n.db = db }, started: func(svc *social.Service, fed *federation.Federation) {
 			n.svc, n.fed = svc, fed
 			close(ready)
 		}})

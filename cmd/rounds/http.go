@@ -67,6 +67,10 @@ func newHTTPHandler(o httpOptions) http.Handler {
 			writeStatus(w, http.StatusServiceUnavailable, `{"status":"unavailable","error":"the database does not answer"}`)
 			return
 		}
+		if o.DB.OutOfSpace(ctx) {
+			writeStatus(w, http.StatusServiceUnavailable, `{"status":"unavailable","error":"the server is out of storage space: writes fail, reads work"}`)
+			return
+		}
 		writeStatus(w, http.StatusOK, `{"status":"ok"}`)
 	})
 	if o.Federation != nil {

@@ -108,6 +108,15 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, hooks serveHooks)
 	} else if n > 0 {
 		log.Info("renamed media files named by id", "count", n)
 	}
+	// What a process killed mid-upload left in the media folder goes, in
+	// the background: the server need not wait for it.
+	go func() {
+		if n, err := svc.SweepMediaDir(ctx, social.MediaSweepAge); err != nil {
+			log.Error("sweep the media folder", "error", err)
+		} else if n > 0 {
+			log.Info("removed files left by unfinished uploads", "count", n)
+		}
+	}()
 	svc.SetResolver(fed)
 	svc.SetActivityRenderer(fed)
 	svc.RegisterWorkers()
