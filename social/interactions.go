@@ -182,6 +182,11 @@ func (s *Service) EditStatus(ctx context.Context, me *storage.Account, statusID 
 	if err := s.checkForIdentifiers(ctx, me, in, in.PostDespiteWarning); err != nil {
 		return nil, err
 	}
+	if cur, err := s.db.StatusByID(ctx, statusID); err == nil && cur.AccountID == me.ID {
+		if err := s.pauseEditForTone(ctx, me, cur, in, text); err != nil { // tone_policy.go
+			return nil, err
+		}
+	}
 	out := s.render(ctx, text) // may ask other servers: not inside the transaction
 	html := out.HTML
 	var st *storage.Status
