@@ -187,7 +187,10 @@ func (s *Service) EditStatus(ctx context.Context, me *storage.Account, statusID 
 			return nil, err
 		}
 	}
-	out := s.render(ctx, text) // may ask other servers: not inside the transaction
+	out := s.render(ctx, text)                                  // may ask other servers: not inside the transaction
+	if err := s.refuseUnusableTags(ctx, out.Tags); err != nil { // tag_usable.go
+		return nil, err
+	}
 	html := out.HTML
 	var st *storage.Status
 	err := s.db.InTx(ctx, func(tx storage.Tx) error {
