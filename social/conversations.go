@@ -28,6 +28,12 @@ const maxThreadWalk = 64
 // accounts it concerns: its author and the local accounts in mentioned,
 // or the author alone while it waits out its send delay (authorOnly).
 func (s *Service) fileDirect(ctx context.Context, tx storage.Tx, st *storage.Status, mentioned []int64, authorOnly bool) error {
+	return s.fileDirectAs(ctx, tx, st, mentioned, authorOnly, false)
+}
+
+// fileDirectAs is fileDirect; read files the post as already read by all,
+// with no events (the backfill of old posts).
+func (s *Service) fileDirectAs(ctx context.Context, tx storage.Tx, st *storage.Status, mentioned []int64, authorOnly, read bool) error {
 	if st.Visibility != VisibilityDirect || st.ReblogOfID != nil {
 		return nil
 	}
@@ -67,11 +73,11 @@ func (s *Service) fileDirect(ctx context.Context, tx storage.Tx, st *storage.Sta
 				continue
 			}
 		}
-		id, added, err := tx.AddToConversation(ctx, to.ID, thread, participantsKey(people, to.ID), st.ID, to.ID != author.ID)
+		id, added, err := tx.AddToConversation(ctx, to.ID, thread, participantsKey(people, to.ID), st.ID, to.ID != author.ID && !read)
 		if err != nil {
 			return err
 		}
-		if added {
+		if added && !read {
 			s.emit(ctx, Event{Type: "conversation", AccountID: to.ID, ConversationID: id})
 		}
 	}

@@ -182,7 +182,15 @@ func (s *Service) EditStatus(ctx context.Context, me *storage.Account, statusID 
 	if err := s.checkForIdentifiers(ctx, me, in, in.PostDespiteWarning); err != nil {
 		return nil, err
 	}
-	out := s.render(ctx, text) // may ask other servers: not inside the transaction
+	if cur, err := s.db.StatusByID(ctx, statusID); err == nil && cur.AccountID == me.ID {
+		if err := s.pauseEditForTone(ctx, me, cur, in, text); err != nil { // tone_policy.go
+			return nil, err
+		}
+	}
+	out := s.render(ctx, text)                                  // may ask other servers: not inside the transaction
+	if err := s.refuseUnusableTags(ctx, out.Tags); err != nil { // tag_usable.go
+		return nil, err
+	}
 	html := out.HTML
 	var st *storage.Status
 	err := s.db.InTx(ctx, func(tx storage.Tx) error {

@@ -139,6 +139,9 @@ func (s *Service) postStatus(ctx context.Context, author *storage.Account, in Ne
 	// Resolving mentions may ask other servers: do it before the
 	// transaction.
 	out := s.render(ctx, text)
+	if err := s.refuseUnusableTags(ctx, out.Tags); err != nil { // tag_usable.go
+		return nil, err
+	}
 	id := storage.NewID()
 	var pendingUntil *time.Time
 	if delay > 0 {

@@ -129,24 +129,51 @@ var mentionInText = regexp.MustCompile(`(^|[^\pL\pN_/])@[\pL\pN_]`)
 // once with a ToneError (ask; the same text again after the wait passes),
 // or waits the hold delay (hold). A scheduled post was paused over already.
 func (s *Service) pauseForTone(ctx context.Context, author *storage.Account, in NewStatus, text string, delay time.Duration, scheduled bool) (time.Duration, error) {
-	if scheduled || (in.InReplyToID == 0 && !mentionInText.MatchString(text)) {
+	if scheduled {
 		return delay, nil
+	}
+	hold, err := s.toneGate(ctx, author, in.InReplyToID != 0, fmt.Sprint(in.InReplyToID), in.SpoilerText, text, in.SendDespiteTone, false)
+	if err != nil {
+		return 0, err
+	}
+	return max(delay, hold), nil
+}
+
+// pauseEditForTone applies the tone policy to an edit of st that changes
+// its words: as for a new post, except that an edit cannot be held (it
+// changes a post already out), so hold asks as ask does.
+func (s *Service) pauseEditForTone(ctx context.Context, author *storage.Account, st *storage.Status, in NewStatus, text string) error {
+	if text == st.Text && strings.TrimSpace(in.SpoilerText) == st.SpoilerText {
+		return nil
+	}
+	_, err := s.toneGate(ctx, author, st.InReplyToID != nil, fmt.Sprintf("edit %d", st.ID), in.SpoilerText, text, in.SendDespiteTone, true)
+	return err
+}
+
+// toneGate judges the words of a reply (reply) or of a post with mentions
+// and returns the hold delay (hold policy) or a ToneError (ask policy, or
+// hold when holdAsAsk) for heated ones; where names what the words are
+// for (the post replied to, the post edited), so that the same text sent
+// again after the wait goes out.
+func (s *Service) toneGate(ctx context.Context, author *storage.Account, reply bool, where, spoiler, text string, despite, holdAsAsk bool) (time.Duration, error) {
+	if !reply && !mentionInText.MatchString(text) {
+		return 0, nil
 	}
 	st, err := s.Settings(ctx)
 	if err != nil || st.TonePolicy == ToneOff {
-		return delay, err
+		return 0, err
 	}
-	v := s.toneChecker(st.ToneSettings).Judge(strings.TrimSpace(in.SpoilerText + "\n" + text))
+	v := s.toneChecker(st.ToneSettings).Judge(strings.TrimSpace(spoiler + "\n" + text))
 	if !v.Heated {
-		return delay, nil
+		return 0, nil
 	}
-	if st.TonePolicy == ToneHold {
-		return max(delay, st.HoldDelay()), nil
+	if st.TonePolicy == ToneHold && !holdAsAsk {
+		return st.HoldDelay(), nil
 	}
-	if in.SendDespiteTone {
-		return delay, nil
+	if despite {
+		return 0, nil
 	}
-	sum := sha256.Sum256(fmt.Appendf(nil, "%d\x00%d\x00%s\x00%s", author.ID, in.InReplyToID, in.SpoilerText, text))
+	sum := sha256.Sum256(fmt.Appendf(nil, "%d\x00%s\x00%s\x00%s", author.ID, where, spoiler, text))
 	hash := hex.EncodeToString(sum[:])
 	wait := toneRetryWait
 	if s.toneWait > 0 {
@@ -158,7 +185,7 @@ func (s *Service) pauseForTone(ctx context.Context, author *storage.Account, in 
 		return 0, err
 	}
 	if again {
-		return delay, s.db.ForgetTonePause(ctx, author.ID, hash)
+		return 0, s.db.ForgetTonePause(ctx, author.ID, hash)
 	}
 	if err := s.db.RememberTonePause(ctx, author.ID, hash, now, now.Add(-toneRetryWindow)); err != nil {
 		return 0, err

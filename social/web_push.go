@@ -28,10 +28,13 @@ import (
 )
 
 // PushAlertTypes are the notification types a Web Push subscription turns
-// on or off, as Mastodon names them.
+// on or off: Mastodon 4.5's (its notification types, some of which Rounds
+// never sends: a client that sets them has them kept), and move.
 var PushAlertTypes = []string{
 	"mention", "status", "reblog", "follow", "follow_request", "favourite",
 	"poll", "update", "admin.sign_up", "admin.report",
+	"severed_relationships", "moderation_warning", "annual_report", "quote", "quoted_update",
+	NotifyMove,
 }
 
 // Push policies: whose notifications are pushed.
@@ -557,6 +560,8 @@ func pushTitle(n *storage.Notification) string {
 		return "A poll by " + name + " has ended"
 	case "status":
 		return name + " just posted"
+	case NotifyMove:
+		return name + " has moved to a new account"
 	}
 	return "New notification from " + name
 }

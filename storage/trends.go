@@ -184,3 +184,16 @@ func (q queries) PublicStatusesMentioning(ctx context.Context, text string, p Pa
 	reverseIfMin(sts, p)
 	return sts, nil
 }
+
+// UnusableTagNames returns those of names (lower-case) that staff made
+// unusable.
+func (q queries) UnusableTagNames(ctx context.Context, names []string) ([]string, error) {
+	if len(names) == 0 {
+		return nil, nil
+	}
+	var out []string
+	err := q.r.NewSelect().ColumnExpr("t.name").TableExpr("tags AS t").
+		Join("JOIN tag_settings AS ts ON ts.tag_id = t.id").
+		Where("t.name IN (?)", bun.In(names)).Where("NOT ts.usable").OrderExpr("t.name").Scan(ctx, &out)
+	return out, err
+}

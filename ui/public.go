@@ -71,16 +71,22 @@ func (h *handler) tagTimeline(w http.ResponseWriter, r *http.Request) {
 }
 
 // localTimeline is GET /public/local: the public posts of this server's
-// clinicians.
+// clinicians; a member signed in here also sees the posts for this server
+// only, less those of the people they block or mute.
 func (h *handler) localTimeline(w http.ResponseWriter, r *http.Request) {
-	sts, err := h.social.PublicTimeline(r.Context(), true, false, "", pageFrom(r))
+	var me *storage.Account
+	csrf := ""
+	if sess, err := h.browserSession(r); err == nil && sess != nil {
+		me, csrf = sess.User.Account, sess.CSRFToken
+	}
+	sts, err := h.social.PublicTimelineFor(r.Context(), me, true, false, "", pageFrom(r))
 	if err != nil {
 		h.log.Error("local timeline", "error", err)
 		h.problem(w, r, http.StatusInternalServerError, "The posts could not be loaded. Try again in a moment.")
 		return
 	}
 	h.render(w, r, http.StatusOK, "public_local", map[string]any{
-		"Statuses": h.statusCards(r.Context(), nil, "", sts),
+		"Statuses": h.statusCards(r.Context(), me, csrf, sts),
 		"Older":    olderLink("/public/local", sts),
 	})
 }

@@ -209,6 +209,7 @@ func TestLocalOnlyPostStaysOnThisServer(t *testing.T) {
 			{"context of the reply (bob)", get(bobTok, "/api/v1/statuses/"+replyID+"/context"), true},
 			{"search (bob)", get(bobTok, "/api/v2/search?type=statuses&q=wombat"), true},
 			{"signed-in post page (bob)", page(bobWeb, "/statuses/"+loID), true},
+			{"local timeline page (bob, signed in)", page(bobWeb, "/public/local"), true},
 			{"the post's address (bob, sent to his own page of it)", func() (int, string) {
 				code, body := rawDo(t, bobWeb, a, "", "GET", "/@alice/"+loID, nil, "text/html")
 				if code != http.StatusSeeOther || !strings.Contains(body, `href="/statuses/`+loID+`"`) {

@@ -117,6 +117,12 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, hooks serveHooks)
 			log.Info("removed files left by unfinished uploads", "count", n)
 		}
 	}()
+	// Direct posts stored before conversations existed are filed (once).
+	if n, err := svc.BackfillConversations(ctx); err != nil {
+		log.Error("file old direct posts into conversations", "error", err)
+	} else if n > 0 {
+		log.Info("filed old direct posts into conversations", "count", n)
+	}
 	svc.SetResolver(fed)
 	svc.SetActivityRenderer(fed)
 	svc.RegisterWorkers()
