@@ -7,14 +7,15 @@ import (
 )
 
 // StatusesByIDs returns, by id, the statuses among ids that exist, each
-// with its author: one query for what StatusByID would read one by one.
+// with its author but without the author's keys (as a timeline reads
+// them): one query for what StatusByID would read one by one.
 func (q queries) StatusesByIDs(ctx context.Context, ids []int64) (map[int64]*Status, error) {
 	out := make(map[int64]*Status, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
 	var sts []*Status
-	if err := q.r.NewSelect().Model(&sts).Relation("Account").Where("s.id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+	if err := q.scanAllP(ctx, stmtStatusesByIDs, &sts, IDs(ids)); err != nil {
 		return nil, err
 	}
 	for _, st := range sts {
@@ -22,6 +23,9 @@ func (q queries) StatusesByIDs(ctx context.Context, ids []int64) (map[int64]*Sta
 	}
 	return out, nil
 }
+
+var stmtStatusesByIDs = prepareRead("SELECT " + statusColumns("PublicKeyPEM", "PrivateKeyPEM") +
+	" FROM statuses AS s LEFT JOIN accounts AS account ON account.id = s.account_id WHERE s.id {ids}")
 
 // BlockersAmong returns which of accountIDs block targetID: one query for
 // what BlockBetween(id, targetID) would ask of each.
