@@ -436,7 +436,11 @@ func (p *present) preload(ctx context.Context, sts []*storage.Status) {
 	all := append([]*storage.Status(nil), sts...)
 	p.origs = map[int64]*storage.Status{}
 	for _, st := range sts {
-		if st.ReblogOfID != nil {
+		if st.Reblog != nil && st.Reblog.ID == *st.ReblogOfID {
+			// The timeline read it already.
+			p.origs[st.Reblog.ID] = st.Reblog
+			all = append(all, st.Reblog)
+		} else if st.ReblogOfID != nil {
 			if orig, err := p.h.social.StatusByID(ctx, *st.ReblogOfID); err == nil {
 				p.origs[orig.ID] = orig
 				all = append(all, orig)

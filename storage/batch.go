@@ -8,9 +8,10 @@ import (
 // for the whole page in a few queries instead of a few per status.
 type StatusExtras struct {
 	Replies, Reblogs, Favourites map[int64]int
-	Mentions                     map[int64][]*Account
-	Media                        map[int64][]*Media
-	Tags                         map[int64][]string
+	// Mentions carry the accounts' ID, Username, Domain and URL only.
+	Mentions map[int64][]*Account
+	Media    map[int64][]*Media
+	Tags     map[int64][]string
 	// The viewer's own marks, by status id; MutedAuthors by account id.
 	Favourited, Reblogged, Bookmarked, Pinned map[int64]bool
 	MutedAuthors                              map[int64]bool
@@ -116,7 +117,8 @@ UNION ALL SELECT 5, reblog_of_id, 1 FROM statuses WHERE account_id = ? AND reblo
 UNION ALL SELECT 6, status_id, 1 FROM bookmarks WHERE account_id = ? AND status_id {ids}
 UNION ALL SELECT 7, status_id, 1 FROM pins WHERE account_id = ? AND status_id {ids}
 UNION ALL SELECT 8, target_account_id, 1 FROM mutes WHERE account_id = ? AND target_account_id {ids}`)
-	stmtPageMentions = prepareRead(`SELECT m.status_id, ` + accountColumnsWithout("a", "PublicKeyPEM", "PrivateKeyPEM") + `
+	// Only what a mention shows of an account (StatusExtras.Mentions).
+	stmtPageMentions = prepareRead(`SELECT m.status_id, a.id, a.username, a.domain, a.url
 FROM mentions AS m JOIN accounts AS a ON a.id = m.account_id WHERE m.status_id {ids} ORDER BY a.id`)
 	stmtPageMedia = prepareRead(selectSQL((*Media)(nil), "WHERE status_id {ids} ORDER BY position, id"))
 	stmtPageTags  = prepareRead(`SELECT st.status_id, t.name FROM status_tags AS st JOIN tags AS t ON t.id = st.tag_id

@@ -39,6 +39,10 @@ type Status struct {
 	LocalOnly bool `bun:",notnull"`
 
 	Account *Account `bun:"rel:belongs-to,join:account_id=id"`
+
+	// Reblog is the boosted post, when the timeline that read this boost
+	// loaded it already (never stored).
+	Reblog *Status `bun:"-"`
 }
 
 // Pending reports whether st still waits to be published.

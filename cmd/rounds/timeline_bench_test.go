@@ -177,7 +177,7 @@ func benchTokens(b *testing.B, n *node, username string, k int) (next func() str
 
 // signInTB returns a token for username, registering an app and using the
 // password grant over HTTP.
-func signInTB(b *testing.B, n *node, username string) string {
+func signInTB(b testing.TB, n *node, username string) string {
 	b.Helper()
 	resp, err := http.PostForm(n.base+"/api/v1/apps", map[string][]string{"client_name": {"bench"}, "redirect_uris": {"urn:ietf:wg:oauth:2.0:oob"}, "scopes": {"read write"}})
 	if err != nil {
@@ -205,7 +205,7 @@ func signInTB(b *testing.B, n *node, username string) string {
 	return tok.AccessToken
 }
 
-func decodeJSON(b *testing.B, resp *http.Response, v any) {
+func decodeJSON(b testing.TB, resp *http.Response, v any) {
 	b.Helper()
 	defer resp.Body.Close()
 	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
