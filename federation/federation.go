@@ -103,6 +103,7 @@ func (f *Federation) Routes(r chi.Router) {
 		r.Get("/users/{username}/collections/featured", f.featured)
 		r.Get("/users/{username}/collections/tags", f.featuredTags)
 		r.Get("/users/{username}/statuses/{id}", f.status)
+		r.Get("/users/{username}/quote_authorizations/{id}", f.quoteAuthorization)
 	})
 }
 

@@ -136,7 +136,12 @@ func (f *Federation) apply(ctx context.Context, actor *storage.Account, act *Act
 			return social.ErrNotFound
 		}
 		return f.social.ReceiveFollow(ctx, actor, target, act.ID)
+	case "QuoteRequest":
+		return f.receiveQuoteRequest(ctx, actor, act)
 	case "Accept", "Reject":
+		if handled, err := f.receiveQuoteAnswer(ctx, actor, act); handled {
+			return err
+		}
 		followURI := act.ObjectID
 		if act.Activity != nil {
 			followURI = act.Activity.ID
@@ -180,6 +185,9 @@ func (f *Federation) apply(ctx context.Context, actor *storage.Account, act *Act
 		}
 		return nil
 	case "Delete":
+		if handled, err := f.social.ReceiveQuoteRevoke(ctx, actor, act.ObjectID); handled {
+			return err
+		}
 		if act.ObjectID == actor.URI {
 			return f.social.ReceiveDeleteActor(ctx, actor)
 		}
@@ -228,12 +236,23 @@ func (f *Federation) apply(ctx context.Context, actor *storage.Account, act *Act
 
 // receiveNote stores a remote post.
 func (f *Federation) receiveNote(ctx context.Context, actor *storage.Account, n *NoteDoc) error {
+	// A quote of one of our posts is kept, as a reply to one is: its
+	// author is told, and lists it among the post's quotes.
+	return f.receiveNoteAs(ctx, actor, n, n.Quote != "" && sameHost(n.Quote, f.social.BaseURL()))
+}
+
+// receiveNoteAs stores a remote post; kept keeps it even when nobody here
+// follows its author (a post that quotes one of ours).
+func (f *Federation) receiveNoteAs(ctx context.Context, actor *storage.Account, n *NoteDoc, kept bool) error {
 	st, mentions, err := f.statusFromNote(ctx, actor, n)
 	if err != nil {
 		return err
 	}
-	_, err = f.social.ReceiveStatus(ctx, st, mentions, social.ReceiveOptions{Tags: hashtags(n), Media: remoteMedia(n), Poll: remotePoll(n), RemoteMentions: f.remoteMentions(ctx, n)})
-	return err
+	st, err = f.social.ReceiveStatus(ctx, st, mentions, social.ReceiveOptions{Context: kept, Tags: hashtags(n), Media: remoteMedia(n), Poll: remotePoll(n), RemoteMentions: f.remoteMentions(ctx, n)})
+	if err != nil || st == nil || n.Quote == "" {
+		return err
+	}
+	return f.social.ReceiveQuote(ctx, st, social.RemoteQuote{URI: n.Quote, AuthorizationURI: n.QuoteAuthorization, Legacy: n.QuoteLegacy})
 }
 
 // maxRemoteMentions bounds the mentions of other servers' accounts looked
