@@ -126,6 +126,8 @@ type Status struct {
 	Bookmarked         bool               `json:"bookmarked"`
 	Pinned             bool               `json:"pinned"`
 	Filtered           []any              `json:"filtered"`
+	Quote              any                `json:"quote"` // *Quote, *ShallowQuote or nil (quotes.go)
+	QuoteApproval      *QuoteApproval     `json:"quote_approval"`
 }
 
 // Relationship is Mastodon's Relationship entity.
@@ -363,6 +365,7 @@ func (p *present) Status(ctx context.Context, st *storage.Status) *Status {
 		}
 		return out
 	}
+	out.Quote, out.QuoteApproval = p.quoteOf(ctx, st)
 	if x := p.sx; x != nil && x.Replies != nil && p.preloaded(st.ID) {
 		for _, m := range x.Media[st.ID] {
 			out.MediaAttachments = append(out.MediaAttachments, p.Media(m))
