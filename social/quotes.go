@@ -465,3 +465,24 @@ func (s *Service) ReceiveQuoteRevoke(ctx context.Context, actor *storage.Account
 	qt.State = QuoteRevoked
 	return true, s.db.UpdateQuote(ctx, qt)
 }
+
+// NotifyQuotedUpdate tells an author that a post they quoted was edited.
+const NotifyQuotedUpdate = "quoted_update"
+
+// maxQuotedUpdateNotices bounds the quoters told of one edit.
+const maxQuotedUpdateNotices = 500
+
+// notifyQuoters tells the local authors of accepted quotes of st, edited
+// by author, as Mastodon 4.5 does (quoted_update, on their quoting post).
+func (s *Service) notifyQuoters(ctx context.Context, tx storage.Tx, st *storage.Status, author *storage.Account) error {
+	quotes, err := tx.AcceptedQuotesOf(ctx, st.ID, maxQuotedUpdateNotices)
+	if err != nil {
+		return err
+	}
+	for _, qt := range quotes {
+		if err := s.notifyByID(ctx, tx, qt.AccountID, author, NotifyQuotedUpdate, &qt.StatusID); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -100,3 +100,12 @@ func (q queries) QuotePolicy(ctx context.Context, statusID int64) (string, error
 	}
 	return policies[0], nil
 }
+
+// AcceptedQuotesOf returns the accepted quotes of statusID by local
+// accounts (at most limit).
+func (q queries) AcceptedQuotesOf(ctx context.Context, statusID int64, limit int) ([]*Quote, error) {
+	var out []*Quote
+	err := q.r.NewSelect().Model(&out).Where("q.quoted_status_id = ?", statusID).Where("q.state = 'accepted'").
+		Where("q.account_id IN (SELECT id FROM accounts WHERE domain = '')").OrderExpr("q.status_id DESC").Limit(int64(limit)).Scan(ctx)
+	return out, err
+}

@@ -180,6 +180,14 @@ func TestQuotePostsAcrossServersAndLocally(t *testing.T) {
 		if q, _ := lq["quote"].(map[string]any); code != http.StatusOK || q == nil || q["state"] != "accepted" || q["quoted_status"].(map[string]any)["id"] != p3["id"] {
 			t.Fatalf("local quote: %d %v", code, lq)
 		}
+		// An edit of the quoted post tells the quoter.
+		if code, body := call(t, a, aliceTok, "PUT", fmt.Sprintf("/api/v1/statuses/%d", idOf(t, p3)), url.Values{"status": {"Ward round notes, revised"}}); code != http.StatusOK {
+			t.Fatalf("edit: %d %v", code, body)
+		}
+		code, notes = call(t, a, carolTok, "GET", "/api/v1/notifications?types[]=quoted_update", nil)
+		if items, _ := notes["list"].([]any); code != http.StatusOK || len(items) != 1 || items[0].(map[string]any)["status"].(map[string]any)["id"] != lq["id"] {
+			t.Fatalf("carol's quoted_update notifications: %d %v", code, notes)
+		}
 		// Deleted: the quote stays, without the post.
 		if code, _ := call(t, a, aliceTok, "DELETE", fmt.Sprintf("/api/v1/statuses/%d", idOf(t, p3)), nil); code != http.StatusOK {
 			t.Fatalf("delete: %d", code)
