@@ -75,6 +75,7 @@ func New(o Options) *Federation {
 	storage.AddWorker(o.Jobs, &refreshAccountWorker{f: f})
 	storage.AddWorker(o.Jobs, &refreshPollWorker{f: f})
 	storage.AddWorker(o.Jobs, &fetchFeaturedTagsWorker{f: f})
+	storage.AddWorker(o.Jobs, &verifyQuoteWorker{f: f})
 	return f
 }
 

@@ -2,12 +2,14 @@ package federation
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-fed/activity/streams"
+	"github.com/riverqueue/river"
 
 	"rounds/social"
 	"rounds/storage"
@@ -289,4 +291,49 @@ func (f *Federation) receiveQuoteAnswer(ctx context.Context, actor *storage.Acco
 		req = act.Activity.ID
 	}
 	return f.social.ReceiveQuoteAnswer(ctx, actor, req, act.Type == "Accept", act.Result)
+}
+
+// verifyQuoteWorker fetches the QuoteAuthorization a received quote names
+// and accepts the quote when the quoted post's server vouches for it.
+type verifyQuoteWorker struct {
+	river.WorkerDefaults[social.VerifyQuoteArgs]
+	f *Federation
+}
+
+func (w *verifyQuoteWorker) Work(ctx context.Context, job *river.Job[social.VerifyQuoteArgs]) error {
+	f := w.f
+	qt, err := f.social.StoredQuote(ctx, job.Args.StatusID)
+	if err != nil || qt.State != social.QuotePending || qt.AuthorizationURI == "" {
+		return nil
+	}
+	quoting, err := f.social.StatusByID(ctx, qt.StatusID)
+	if err != nil {
+		return nil
+	}
+	uri := qt.AuthorizationURI
+	if err := f.checkDomain(ctx, uri); err != nil {
+		return river.JobCancel(err)
+	}
+	signer, err := f.instanceSigner(ctx)
+	if err != nil {
+		return err
+	}
+	body, err := f.client.Get(ctx, uri, signer)
+	if err != nil {
+		var se *StatusError
+		if errors.As(err, &se) && se.StatusCode >= 400 && se.StatusCode < 500 && se.StatusCode != 429 || errors.Is(err, ErrCrossHostRedirect) {
+			return river.JobCancel(fmt.Errorf("fetch %s: %w", uri, err))
+		}
+		return fmt.Errorf("fetch %s: %w", uri, err)
+	}
+	raw, err := as2Decode(body)
+	if err != nil {
+		return river.JobCancel(err)
+	}
+	if as2RawString(raw["type"]) != "QuoteAuthorization" || as2RawRef(raw["id"]) != uri ||
+		as2RawRef(raw["interactingObject"]) != quoting.URI || as2RawRef(raw["interactionTarget"]) != qt.QuotedURI ||
+		!sameHost(uri, qt.QuotedURI) || !sameHost(as2RawRef(raw["attributedTo"]), qt.QuotedURI) {
+		return river.JobCancel(fmt.Errorf("%s does not authorize %s quoting %s", uri, quoting.URI, qt.QuotedURI))
+	}
+	return f.social.ConfirmQuote(ctx, qt.StatusID)
 }

@@ -338,7 +338,11 @@ func (s *Service) ReceiveQuote(ctx context.Context, st *storage.Status, rq Remot
 	}
 	return s.db.InTx(ctx, func(tx storage.Tx) error {
 		qt := &storage.Quote{StatusID: st.ID, AccountID: st.AccountID, QuotedURI: rq.URI, State: QuotePending, AuthorizationURI: rq.AuthorizationURI, CreatedAt: s.now()}
+		verify := false
 		quoted, err := tx.StatusByURI(ctx, rq.URI)
+		if err != nil {
+			quoted = nil
+		}
 		if err == nil {
 			qt.QuotedStatusID, qt.QuotedAccountID = &quoted.ID, &quoted.AccountID
 		}
@@ -358,12 +362,23 @@ func (s *Service) ReceiveQuote(ctx context.Context, st *storage.Status, rq Remot
 				qt.AuthorizationURI = ""
 			}
 		case rq.AuthorizationURI != "" && sameHost(rq.AuthorizationURI, rq.URI):
-			qt.State = QuoteAccepted
+			verify = true // pending until its authorization is fetched
 		case rq.Legacy:
 			qt.State = QuoteAccepted
 		}
 		if err := tx.InsertQuote(ctx, qt); err != nil {
 			return err
+		}
+		if s.jobs != nil && verify {
+			if err := s.jobs.InsertTx(ctx, tx, VerifyQuoteArgs{StatusID: st.ID}, nil); err != nil {
+				return err
+			}
+		}
+		if s.jobs != nil && quoted == nil && !sameHost(rq.URI, s.base) {
+			// Fetched for the quote's sake only, not its thread.
+			if err := s.jobs.InsertTx(ctx, tx, FetchStatusArgs{URI: rq.URI, Depth: MaxThreadFetchDepth}, nil); err != nil {
+				return err
+			}
 		}
 		if qt.State == QuoteAccepted && quoted != nil && quoted.Local {
 			return s.notifyByID(ctx, tx, quoted.AccountID, author, NotifyQuote, &st.ID)
@@ -485,4 +500,28 @@ func (s *Service) notifyQuoters(ctx context.Context, tx storage.Tx, st *storage.
 		}
 	}
 	return nil
+}
+
+// VerifyQuoteArgs is the durable job that fetches the QuoteAuthorization a
+// received quote names, from the quoted post's server, before the quote is
+// shown.
+type VerifyQuoteArgs struct {
+	StatusID int64 `json:"status_id,string"`
+}
+
+// Kind names the job kind.
+func (VerifyQuoteArgs) Kind() string { return "verify_quote" }
+
+// ConfirmQuote accepts the pending quote statusID once its authorization
+// was fetched and found to name it.
+func (s *Service) ConfirmQuote(ctx context.Context, statusID int64) error {
+	qt, err := s.db.QuoteOf(ctx, statusID)
+	if err != nil {
+		return domainErr(err)
+	}
+	if qt.State != QuotePending {
+		return nil
+	}
+	qt.State = QuoteAccepted
+	return s.db.UpdateQuote(ctx, qt)
 }

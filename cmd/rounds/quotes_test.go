@@ -254,3 +254,69 @@ func TestMisskeyQuoteOfLocalPostShowsAsQuote(t *testing.T) {
 		}
 	})
 }
+
+// An FEP-044f quote between two other servers' posts waits until the
+// quoted post's server serves its QuoteAuthorization; the quoted post,
+// unknown here, is fetched. A named authorization that is not served keeps
+// the quote pending, without the post.
+func TestRemoteQuoteIsAcceptedOnceItsAuthorizationIsFetched(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, dialect storage.Dialect) {
+		ctx := context.Background()
+		n := startNode(t, dialect)
+		alice := n.user(t, "alice", false)
+		aliceTok := tokenFor(t, n, "alice", "read write")
+		fake := newFakeRemote(t, fakeRemoteOptions{}, "mia", "zed")
+		mia, zed := fake.actor("mia"), fake.actor("zed")
+		public := []any{"https://www.w3.org/ns/activitystreams#Public"}
+		quotedID := fake.nextID("mia", "statuses")
+		quotedPath := quotedID[len(fake.base):]
+		quotedDoc, _ := json.Marshal(map[string]any{
+			"@context": "https://www.w3.org/ns/activitystreams", "id": quotedID, "type": "Note",
+			"attributedTo": mia.id, "content": "<p>Case report</p>", "published": "2026-12-07T09:00:00Z", "to": public,
+		})
+		fake.setDoc(quotedPath, quotedDoc)
+		// quote posts zed's quote of mia's post, naming the authorization
+		// at authPath, which mia's server serves for interactingObject
+		// (its own note when "").
+		quote := func(authPath, interactingObject string) *storage.Status {
+			t.Helper()
+			noteID := fake.nextID("zed", "statuses")
+			if interactingObject == "" {
+				interactingObject = noteID
+			}
+			auth, _ := json.Marshal(map[string]any{
+				"@context": "https://www.w3.org/ns/activitystreams", "id": fake.base + authPath, "type": "QuoteAuthorization",
+				"attributedTo": mia.id, "interactingObject": interactingObject, "interactionTarget": quotedID,
+			})
+			fake.setDoc(authPath, auth)
+			body, _ := json.Marshal(map[string]any{
+				"@context": "https://www.w3.org/ns/activitystreams", "id": noteID + "/activity", "type": "Create",
+				"actor": zed.id, "to": public, "cc": []any{alice.URI},
+				"object": map[string]any{
+					"id": noteID, "type": "Note", "attributedTo": zed.id, "content": "<p>@alice look</p>",
+					"quote": quotedID, "quoteAuthorization": fake.base + authPath, "published": "2026-12-07T10:00:00Z",
+					"to": public, "cc": []any{alice.URI},
+					"tag": []any{map[string]any{"type": "Mention", "href": alice.URI, "name": "@alice"}},
+				},
+			})
+			if resp := fake.post(t, n.base+"/inbox", "zed", body, nil); resp.StatusCode != http.StatusAccepted {
+				t.Fatalf("Create: %d", resp.StatusCode)
+			}
+			st, err := n.svc.StatusByURI(ctx, noteID)
+			if err != nil {
+				t.Fatalf("the quoting post was not kept: %v", err)
+			}
+			return st
+		}
+		// An authorization of another post does not stand for this one.
+		forged := quote("/users/mia/quote_authorizations/1", quotedID+"/other")
+		good := quote("/users/mia/quote_authorizations/2", "")
+		eventually(t, "the quoted post fetched and the quote accepted", func() bool {
+			s, qid := quoteState(t, n, aliceTok, good.ID)
+			return s == "accepted" && qid != ""
+		})
+		if s, qid := quoteState(t, n, aliceTok, forged.ID); s != "pending" || qid != "" {
+			t.Fatalf("a quote with another post's authorization: %q %q", s, qid)
+		}
+	})
+}
