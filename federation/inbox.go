@@ -363,6 +363,17 @@ func (f *Federation) receiveEdit(ctx context.Context, actor *storage.Account, n 
 	if n.AttributedTo != actor.URI {
 		return social.ErrForbidden
 	}
+	if n.Quote != "" {
+		if st, err := f.social.StatusByURI(ctx, n.ID); err == nil && st.AccountID == actor.ID {
+			q := social.RemoteQuote{URI: n.Quote, AuthorizationURI: n.QuoteAuthorization, Legacy: n.QuoteLegacy}
+			if err := f.social.ReceiveQuoteUpdate(ctx, st, q); err != nil {
+				return err
+			}
+		}
+		if n.Updated == nil {
+			return nil // a quote's approval, not an edit of the text
+		}
+	}
 	if rp := remotePoll(n); rp != nil {
 		err := f.social.ReceivePollUpdate(ctx, actor, n.ID, *rp)
 		if isNotFound(err) {

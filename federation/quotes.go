@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-fed/activity/streams"
@@ -214,6 +215,21 @@ func (f *Federation) buildQuoteActivity(ctx context.Context, actor *storage.Acco
 			"object": map[string]interface{}{"id": p.ObjectURI, "type": "QuoteAuthorization"},
 		}
 		inboxes = []string{inboxOf(target)}
+	case social.PublishQuoteUpdate:
+		st, note, err := f.statusNote(ctx, p.StatusID, actor, &out, &inboxes)
+		if err != nil {
+			return out, nil, true, err
+		}
+		now := time.Now().UTC()
+		body, err := MarshalActivity(ActivityDoc{
+			ID: fmt.Sprintf("%s#updates/quote/%d", st.URI, now.UnixNano()), Type: "Update", Actor: actor.URI,
+			To: note.To, Cc: note.Cc, Published: now, ObjectID: st.URI, Note: note,
+		})
+		if err != nil {
+			return out, nil, true, err
+		}
+		out.URI, out.Body = fmt.Sprintf("%s#updates/quote/%d", st.URI, now.UnixNano()), body
+		return out, inboxes, true, nil
 	default:
 		return out, nil, false, nil
 	}

@@ -39,6 +39,9 @@ const (
 	PublishQuoteReject = "Reject:QuoteRequest"
 	// PublishQuoteRevoke deletes our QuoteAuthorization (ObjectURI).
 	PublishQuoteRevoke = "Delete:QuoteAuthorization"
+	// PublishQuoteUpdate sends local post StatusID again with the
+	// authorization of its quote.
+	PublishQuoteUpdate = "Update:Quote"
 )
 
 // Quote is what a post quotes, as a viewer may be shown it.
@@ -463,7 +466,14 @@ func (s *Service) ReceiveQuoteAnswer(ctx context.Context, actor *storage.Account
 	} else {
 		qt.State = QuoteRejected
 	}
-	return true, s.db.UpdateQuote(ctx, qt)
+	return true, s.db.InTx(ctx, func(tx storage.Tx) error {
+		if err := tx.UpdateQuote(ctx, qt); err != nil || !accepted {
+			return err
+		}
+		// The quoting post's audience learns of the authorization, as
+		// Mastodon tells it: an Update of the Note (not an edit).
+		return s.publish(ctx, tx, PublishArgs{Type: PublishQuoteUpdate, AccountID: qt.AccountID, StatusID: qt.StatusID})
+	})
 }
 
 // ReceiveQuoteRevoke applies actor's Delete of a QuoteAuthorization: the
@@ -524,4 +534,31 @@ func (s *Service) ConfirmQuote(ctx context.Context, statusID int64) error {
 	}
 	qt.State = QuoteAccepted
 	return s.db.UpdateQuote(ctx, qt)
+}
+
+// ReceiveQuoteUpdate applies what a remote post's Update says of its quote:
+// a quote not known yet is recorded; a pending one of another server's
+// post takes the newly named authorization, which a job then checks.
+func (s *Service) ReceiveQuoteUpdate(ctx context.Context, st *storage.Status, rq RemoteQuote) error {
+	qt, err := s.db.QuoteOf(ctx, st.ID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return s.ReceiveQuote(ctx, st, rq)
+	}
+	if err != nil {
+		return err
+	}
+	if qt.State != QuotePending || rq.AuthorizationURI == "" || rq.AuthorizationURI == qt.AuthorizationURI ||
+		sameHost(qt.QuotedURI, s.base) || !sameHost(rq.AuthorizationURI, qt.QuotedURI) || rq.URI != qt.QuotedURI {
+		return nil
+	}
+	qt.AuthorizationURI = rq.AuthorizationURI
+	return s.db.InTx(ctx, func(tx storage.Tx) error {
+		if err := tx.UpdateQuote(ctx, qt); err != nil {
+			return err
+		}
+		if s.jobs == nil {
+			return nil
+		}
+		return s.jobs.InsertTx(ctx, tx, VerifyQuoteArgs{StatusID: st.ID}, nil)
+	})
 }

@@ -62,6 +62,12 @@ func TestQuotePostsAcrossServersAndLocally(t *testing.T) {
 		daveTok := tokenFor(t, a, "dave", "read write")
 		bobTok := tokenFor(t, b, "bob", "read write")
 		followAcross(t, b, bob, a, "alice")
+		// erin@C follows bob only: C learns of the quote's approval
+		// from B's Update and checks it with A.
+		c := startNode(t, dialect)
+		erin := c.user(t, "erin", false)
+		erinTok := tokenFor(t, c, "erin", "read write")
+		followAcross(t, c, erin, b, "bob")
 
 		code, p1 := postJSONStatus(t, a, aliceTok, url.Values{"status": {"Sepsis bundle audit results"}})
 		if code != http.StatusOK {
@@ -92,6 +98,17 @@ func TestQuotePostsAcrossServersAndLocally(t *testing.T) {
 			s, qid := quoteState(t, b, bobTok, q1ID)
 			return s == "accepted" && qid == fmt.Sprint(p1OnB.ID)
 		})
+		eventually(t, "bob's quote accepted on C, alice's post fetched", func() bool {
+			st, err := c.svc.StatusByURI(ctx, q1["uri"].(string))
+			if err != nil {
+				return false
+			}
+			s, qid := quoteState(t, c, erinTok, st.ID)
+			return s == "accepted" && qid != ""
+		})
+		if st, _ := c.svc.StatusByURI(ctx, q1["uri"].(string)); st.EditedAt != nil {
+			t.Fatal("the quote's approval made bob's post edited on C")
+		}
 		var q1OnA *storage.Status
 		eventually(t, "bob's quote on A", func() bool {
 			var err error
