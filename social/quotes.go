@@ -132,8 +132,9 @@ func (s *Service) checkQuote(ctx context.Context, author *storage.Account, in Ne
 }
 
 // storeQuote records, in the post's transaction, that local post st quotes
-// quoted and the policy of st: a local quote stands at once (and its author
-// is told); a remote one waits for its author's QuoteAuthorization.
+// quoted and the policy of st: a local quote stands at once; a remote one
+// waits for its author's QuoteAuthorization (asked for, and the quoted
+// author told, when the post is published: quotePublished).
 func (s *Service) storeQuote(ctx context.Context, tx storage.Tx, author *storage.Account, st, quoted *storage.Status, policy string) error {
 	if policy != "" {
 		if err := tx.SetQuotePolicy(ctx, st.ID, policy); err != nil {
@@ -150,18 +151,32 @@ func (s *Service) storeQuote(ctx context.Context, tx storage.Tx, author *storage
 	if !quoted.Local && quoted.AccountID != author.ID {
 		qt.State = QuotePending
 		qt.RequestURI = st.URI + "#quote_request"
-		if err := tx.InsertQuote(ctx, qt); err != nil {
-			return err
-		}
-		return s.publish(ctx, tx, PublishArgs{Type: PublishQuoteRequest, AccountID: author.ID, StatusID: st.ID, TargetAccountID: quoted.AccountID})
+		return tx.InsertQuote(ctx, qt)
 	}
 	if quoted.Local && quoted.AccountID != author.ID {
 		qt.AuthorizationURI = s.quoteAuthorizationURI(ctx, quoted, st.ID)
 	}
-	if err := tx.InsertQuote(ctx, qt); err != nil {
+	return tx.InsertQuote(ctx, qt)
+}
+
+// quotePublished does what follows local post st, by author, being
+// published when it quotes: a local quoted author is told, a remote one
+// asked for approval. Nothing leaves before the post's send delay ends.
+func (s *Service) quotePublished(ctx context.Context, tx storage.Tx, st *storage.Status, author *storage.Account) error {
+	qt, err := tx.QuoteOf(ctx, st.ID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
 		return err
 	}
-	return s.notifyByID(ctx, tx, quoted.AccountID, author, NotifyQuote, &st.ID)
+	if qt.QuotedAccountID == nil || *qt.QuotedAccountID == author.ID {
+		return nil
+	}
+	if qt.State == QuotePending {
+		return s.publish(ctx, tx, PublishArgs{Type: PublishQuoteRequest, AccountID: author.ID, StatusID: st.ID, TargetAccountID: *qt.QuotedAccountID})
+	}
+	return s.notifyByID(ctx, tx, *qt.QuotedAccountID, author, NotifyQuote, &st.ID)
 }
 
 // quoteAuthorizationURI is the id of our QuoteAuthorization of the quote

@@ -7,7 +7,9 @@ import (
 	"net/http"
 	"net/url"
 	"testing"
+	"time"
 
+	"rounds/social"
 	"rounds/storage"
 	"rounds/storage/storagetest"
 )
@@ -335,5 +337,38 @@ func TestRemoteQuoteIsAcceptedOnceItsAuthorizationIsFetched(t *testing.T) {
 		if s, qid := quoteState(t, n, aliceTok, forged.ID); s != "pending" || qid != "" {
 			t.Fatalf("a quote with another post's authorization: %q %q", s, qid)
 		}
+	})
+}
+
+// A quote waiting out its send delay tells the quoted author nothing until
+// it leaves.
+func TestQuoteNotifiesOnlyOnceThePostLeaves(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, dialect storage.Dialect) {
+		ctx := context.Background()
+		n := startNode(t, dialect)
+		n.user(t, "alice", false)
+		carol := n.user(t, "carol", false)
+		aliceTok := tokenFor(t, n, "alice", "read write")
+		code, p := postJSONStatus(t, n, aliceTok, url.Values{"status": {"Discharge summary template"}})
+		if code != http.StatusOK {
+			t.Fatal(code)
+		}
+		d := social.Duration(2 * time.Second)
+		if _, err := n.svc.UpdateSettings(ctx, social.CommandLine, func(st *social.Settings) { st.SendDelay = &d }); err != nil {
+			t.Fatal(err)
+		}
+		q, err := n.svc.PostStatus(ctx, carol, social.NewStatus{Text: "Handy", QuotedStatusID: idOf(t, p)})
+		if err != nil || !q.Pending() {
+			t.Fatalf("quote: %v %v", q, err)
+		}
+		count := func() int {
+			_, notes := call(t, n, aliceTok, "GET", "/api/v1/notifications?types[]=quote", nil)
+			items, _ := notes["list"].([]any)
+			return len(items)
+		}
+		if c := count(); c != 0 {
+			t.Fatalf("%d quote notifications before the quote left", c)
+		}
+		eventually(t, "the quote notification once the post left", func() bool { return count() == 1 })
 	})
 }
