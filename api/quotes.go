@@ -54,9 +54,10 @@ func quoteFieldsFrom(p params, in *social.NewStatus) error {
 // quoteOf renders what st quotes (nil when nothing) and its quote approval.
 // A quoted post's own quote is shallow, as on Mastodon.
 func (p *present) quoteOf(ctx context.Context, st *storage.Status) (any, *QuoteApproval) {
-	approval := &QuoteApproval{Automatic: []string{}, Manual: []string{}, CurrentUser: p.h.social.QuoteDecision(ctx, p.me, st)}
+	policy, decision := p.h.social.QuoteApproval(ctx, p.me, st)
+	approval := &QuoteApproval{Automatic: []string{}, Manual: []string{}, CurrentUser: decision}
 	if st.Local {
-		switch p.h.social.QuotePolicyOf(ctx, st) {
+		switch policy {
 		case social.QuotePolicyPublic:
 			approval.Automatic = []string{"public"}
 		case social.QuotePolicyFollowers:

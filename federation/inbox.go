@@ -364,7 +364,13 @@ func (f *Federation) receiveEdit(ctx context.Context, actor *storage.Account, n 
 		return social.ErrForbidden
 	}
 	if n.Quote != "" {
-		if st, err := f.social.StatusByURI(ctx, n.ID); err == nil && st.AccountID == actor.ID {
+		st, err := f.social.StatusByURI(ctx, n.ID)
+		switch {
+		case isNotFound(err) && n.Updated == nil:
+			// The approval overtook the post's Create: the Update
+			// carries the whole post.
+			return f.receiveNote(ctx, actor, n)
+		case err == nil && st.AccountID == actor.ID:
 			q := social.RemoteQuote{URI: n.Quote, AuthorizationURI: n.QuoteAuthorization, Legacy: n.QuoteLegacy}
 			if err := f.social.ReceiveQuoteUpdate(ctx, st, q); err != nil {
 				return err

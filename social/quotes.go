@@ -83,6 +83,18 @@ func (s *Service) QuotePolicyOf(ctx context.Context, st *storage.Status) string 
 // manual (a remote author decides) or denied. Rounds approves nothing by
 // hand: a local author's policy is applied at once.
 func (s *Service) QuoteDecision(ctx context.Context, a *storage.Account, st *storage.Status) string {
+	return s.quoteDecision(ctx, a, st, "")
+}
+
+// QuoteApproval returns st's quote policy and how a's quote of it would be
+// approved, reading the policy once.
+func (s *Service) QuoteApproval(ctx context.Context, a *storage.Account, st *storage.Status) (policy, decision string) {
+	policy = s.QuotePolicyOf(ctx, st)
+	return policy, s.quoteDecision(ctx, a, st, policy)
+}
+
+// quoteDecision is QuoteDecision with st's policy when already read.
+func (s *Service) quoteDecision(ctx context.Context, a *storage.Account, st *storage.Status, policy string) string {
 	if a == nil {
 		return "unknown"
 	}
@@ -95,7 +107,10 @@ func (s *Service) QuoteDecision(ctx context.Context, a *storage.Account, st *sto
 		}
 		return "manual"
 	}
-	switch s.QuotePolicyOf(ctx, st) {
+	if policy == "" {
+		policy = s.QuotePolicyOf(ctx, st)
+	}
+	switch policy {
 	case QuotePolicyPublic:
 		return "automatic"
 	case QuotePolicyFollowers:

@@ -33,6 +33,24 @@ func quoteState(t *testing.T, n *node, token string, id int64) (state, quotedID 
 	return state, quotedID
 }
 
+// quoteStateNow is quoteState read from the domain, for polling loops
+// (the API's rate limit would refuse a tight loop); viewer nil is anonymous.
+func quoteStateNow(t *testing.T, n *node, viewer *storage.Account, id int64) (state, quotedID string) {
+	t.Helper()
+	st, err := n.svc.StatusByID(context.Background(), id)
+	if err != nil {
+		return "", ""
+	}
+	q := n.svc.QuoteOf(context.Background(), viewer, st)
+	if q == nil {
+		return "", ""
+	}
+	if q.Quoted != nil {
+		quotedID = fmt.Sprint(q.Quoted.ID)
+	}
+	return q.State, quotedID
+}
+
 func postJSONStatus(t *testing.T, n *node, token string, form url.Values) (int, map[string]any) {
 	t.Helper()
 	return call(t, n, token, "POST", "/api/v1/statuses", form)
@@ -97,19 +115,24 @@ func TestQuotePostsAcrossServersAndLocally(t *testing.T) {
 		}
 		q1ID := idOf(t, q1)
 		eventually(t, "bob's quote accepted on B", func() bool {
-			s, qid := quoteState(t, b, bobTok, q1ID)
+			s, qid := quoteStateNow(t, b, bob, q1ID)
 			return s == "accepted" && qid == fmt.Sprint(p1OnB.ID)
 		})
+		if s, qid := quoteState(t, b, bobTok, q1ID); s != "accepted" || qid != fmt.Sprint(p1OnB.ID) {
+			t.Fatalf("bob's quote in B's API: %q %q", s, qid)
+		}
 		eventually(t, "bob's quote accepted on C, alice's post fetched", func() bool {
 			st, err := c.svc.StatusByURI(ctx, q1["uri"].(string))
 			if err != nil {
 				return false
 			}
-			s, qid := quoteState(t, c, erinTok, st.ID)
+			s, qid := quoteStateNow(t, c, erin, st.ID)
 			return s == "accepted" && qid != ""
 		})
 		if st, _ := c.svc.StatusByURI(ctx, q1["uri"].(string)); st.EditedAt != nil {
 			t.Fatal("the quote's approval made bob's post edited on C")
+		} else if s, qid := quoteState(t, c, erinTok, st.ID); s != "accepted" || qid == "" {
+			t.Fatalf("bob's quote in C's API: %q %q", s, qid)
 		}
 		var q1OnA *storage.Status
 		eventually(t, "bob's quote on A", func() bool {
@@ -163,9 +186,12 @@ func TestQuotePostsAcrossServersAndLocally(t *testing.T) {
 			t.Fatalf("second quote: %d %v", code, q2)
 		}
 		eventually(t, "bob's second quote rejected on B", func() bool {
-			s, qid := quoteState(t, b, bobTok, idOf(t, q2))
+			s, qid := quoteStateNow(t, b, bob, idOf(t, q2))
 			return s == "rejected" && qid == ""
 		})
+		if s, qid := quoteState(t, b, bobTok, idOf(t, q2)); s != "rejected" || qid != "" {
+			t.Fatalf("bob's rejected quote in B's API: %q %q", s, qid)
+		}
 		if code, body := postJSONStatus(t, a, carolTok, url.Values{"status": {"Me too"}, "quoted_status_id": {fmt.Sprint(p1ID)}}); code != http.StatusForbidden {
 			t.Fatalf("carol quoting a post nobody may quote: %d %v", code, body)
 		}
@@ -176,9 +202,12 @@ func TestQuotePostsAcrossServersAndLocally(t *testing.T) {
 			t.Fatalf("revoke: %d %v", code, rv)
 		}
 		eventually(t, "bob's quote revoked on B", func() bool {
-			s, qid := quoteState(t, b, bobTok, q1ID)
+			s, qid := quoteStateNow(t, b, bob, q1ID)
 			return s == "revoked" && qid == ""
 		})
+		if s, qid := quoteState(t, b, bobTok, q1ID); s != "revoked" || qid != "" {
+			t.Fatalf("bob's revoked quote in B's API: %q %q", s, qid)
+		}
 		if code, list := call(t, a, aliceTok, "GET", fmt.Sprintf("/api/v1/statuses/%d/quotes", p1ID), nil); code != http.StatusOK || len(list["list"].([]any)) != 0 {
 			t.Fatalf("quotes after the revoke: %d %v", code, list)
 		}
@@ -331,9 +360,12 @@ func TestRemoteQuoteIsAcceptedOnceItsAuthorizationIsFetched(t *testing.T) {
 		forged := quote("/users/mia/quote_authorizations/1", quotedID+"/other")
 		good := quote("/users/mia/quote_authorizations/2", "")
 		eventually(t, "the quoted post fetched and the quote accepted", func() bool {
-			s, qid := quoteState(t, n, aliceTok, good.ID)
+			s, qid := quoteStateNow(t, n, alice, good.ID)
 			return s == "accepted" && qid != ""
 		})
+		if s, qid := quoteState(t, n, aliceTok, good.ID); s != "accepted" || qid == "" {
+			t.Fatalf("the verified quote in the API: %q %q", s, qid)
+		}
 		if s, qid := quoteState(t, n, aliceTok, forged.ID); s != "pending" || qid != "" {
 			t.Fatalf("a quote with another post's authorization: %q %q", s, qid)
 		}
@@ -369,6 +401,12 @@ func TestQuoteNotifiesOnlyOnceThePostLeaves(t *testing.T) {
 		if c := count(); c != 0 {
 			t.Fatalf("%d quote notifications before the quote left", c)
 		}
-		eventually(t, "the quote notification once the post left", func() bool { return count() == 1 })
+		eventually(t, "the quote released", func() bool {
+			st, err := n.svc.StatusByID(ctx, q.ID)
+			return err == nil && !st.Pending()
+		})
+		if c := count(); c != 1 {
+			t.Fatalf("%d quote notifications after the quote left", c)
+		}
 	})
 }
