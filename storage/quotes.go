@@ -31,9 +31,12 @@ func (q queries) InsertQuote(ctx context.Context, qt *Quote) error {
 	return nil
 }
 
-// UpdateQuote saves the state, the quoted post and the links of qt.
+// UpdateQuote saves the state and the links of qt, and its quoted post
+// when set (a quoted post linked meanwhile, by LinkQuotes, is kept).
 func (q queries) UpdateQuote(ctx context.Context, qt *Quote) error {
-	_, err := q.w.NewUpdate().Model(qt).Column("state", "authorization_uri", "request_uri", "quoted_status_id", "quoted_account_id").WherePK().Exec(ctx)
+	_, err := q.w.ExecContext(ctx, `UPDATE quotes SET state = ?, authorization_uri = ?, request_uri = ?,
+		quoted_status_id = COALESCE(?, quoted_status_id), quoted_account_id = COALESCE(?, quoted_account_id) WHERE status_id = ?`,
+		qt.State, qt.AuthorizationURI, qt.RequestURI, qt.QuotedStatusID, qt.QuotedAccountID, qt.StatusID)
 	if err != nil {
 		return fmt.Errorf("update quote: %w", err)
 	}
