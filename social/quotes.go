@@ -219,6 +219,13 @@ func (s *Service) QuoteOf(ctx context.Context, viewer *storage.Account, st *stor
 	}
 	out := &Quote{State: qt.State}
 	if qt.QuotedStatusID == nil {
+		// Fetched while the quote was being stored: link it now.
+		if quoted, err := s.db.StatusByURI(ctx, qt.QuotedURI); err == nil {
+			_ = s.db.LinkQuotes(ctx, quoted)
+			qt.QuotedStatusID = &quoted.ID
+		}
+	}
+	if qt.QuotedStatusID == nil {
 		if qt.State == QuoteAccepted {
 			out.State = QuotePending // not fetched yet
 		}
