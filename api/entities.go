@@ -128,7 +128,9 @@ type Status struct {
 	Filtered           []any              `json:"filtered"`
 	// LocalOnly (as glitch-soc has it): seen only by signed-in accounts
 	// of this server, never sent to others.
-	LocalOnly bool `json:"local_only"`
+	LocalOnly     bool           `json:"local_only"`
+	Quote         any            `json:"quote"` // *Quote, *ShallowQuote or nil (quotes.go)
+	QuoteApproval *QuoteApproval `json:"quote_approval"`
 }
 
 // Relationship is Mastodon's Relationship entity.
@@ -372,6 +374,7 @@ func (p *present) Status(ctx context.Context, st *storage.Status) *Status {
 		return out
 	}
 	out.Emojis = p.emojisOf(ctx, author, st.Content, st.SpoilerText)
+	out.Quote, out.QuoteApproval = p.quoteOf(ctx, st)
 	if x := p.sx; x != nil && x.Replies != nil && p.preloaded(st.ID) {
 		for _, m := range x.Media[st.ID] {
 			out.MediaAttachments = append(out.MediaAttachments, p.Media(m))

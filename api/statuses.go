@@ -24,6 +24,7 @@ func (h *handler) statusRoutes(r chi.Router) {
 	r.With(requireUser("write:favourites")).Post("/api/v1/statuses/{id}/unfavourite", h.unfavourite)
 	r.With(requireUser("write:statuses")).Post("/api/v1/statuses/{id}/reblog", h.reblog)
 	r.With(requireUser("write:statuses")).Post("/api/v1/statuses/{id}/unreblog", h.unreblog)
+	h.quoteRoutes(r)
 }
 
 // visibleStatus loads {id} if the requester may see it; otherwise 404, as
@@ -59,6 +60,9 @@ func newStatusFrom(p params) (social.NewStatus, error) {
 			return in, errorf(http.StatusUnprocessableEntity, "Validation failed: media_ids must be ids")
 		}
 		in.MediaIDs = append(in.MediaIDs, id)
+	}
+	if err == nil {
+		err = quoteFieldsFrom(p, &in)
 	}
 	if err != nil {
 		return in, err

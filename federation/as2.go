@@ -117,6 +117,12 @@ type NoteDoc struct {
 	// Emojis are the custom emojis it uses (parsed only; see
 	// fediverse_shapes.go).
 	Emojis []Emoji
+	// Quote is the post it quotes (quotes.go); QuoteLegacy when only a
+	// pre-FEP-044f name said so; QuoteAuthorization its approval;
+	// CanQuote its interactionPolicy.canQuote.
+	Quote, QuoteAuthorization string
+	QuoteLegacy               bool
+	CanQuote                  *QuotePolicy
 }
 
 // ActivityDoc is the plain form of an activity. The object is carried either
@@ -137,6 +143,10 @@ type ActivityDoc struct {
 	Objects []string
 	// Content is an activity's own content (a Flag's comment).
 	Content string
+	// FEP-044f (quotes.go): a QuoteRequest's instrument, embedded or not,
+	// and an Accept's result.
+	Instrument, Result string
+	InstrumentNote     *NoteDoc
 }
 
 // as2Context returns the @context Mastodon emits. It is rebuilt on every call
@@ -289,6 +299,7 @@ func MarshalOrderedCollectionPage(id, partOf, next, prev string, items []json.Ra
 // encodes without HTML escaping so post content stays readable.
 func as2Finish(m map[string]interface{}) ([]byte, error) {
 	m["@context"] = as2Context()
+	as2QuoteContext(m)
 	if as2HasPoll(m) {
 		// Only documents with a poll use the term, as Mastodon defines it.
 		ctx := m["@context"].([]interface{})
@@ -791,6 +802,7 @@ func as2BuildNote(d NoteDoc) (as2NoteLike, error) {
 // Image). It also makes to/cc/tag/attachment arrays, as Mastodon emits them.
 func as2PatchNote(m map[string]interface{}, d NoteDoc) {
 	m["sensitive"] = d.Sensitive
+	as2PatchQuote(m, d)
 	as2ArrayKeys(m, "to", "cc")
 	as2PatchPoll(m, d)
 
@@ -1181,6 +1193,7 @@ func ParseActivity(b []byte) (*ActivityDoc, error) {
 	default:
 		d = as2ActivityFrom(t, raw, 0)
 	}
+	as2QuoteActivityFrom(d, raw)
 	switch {
 	case d.ID == "":
 		return nil, fmt.Errorf("federation: parse activity: %w", as2MissingRef(raw, "id"))
@@ -1435,6 +1448,7 @@ func as2NoteFrom(n as2NoteLike, raw map[string]interface{}) *NoteDoc {
 		d.Attachments = as2AttachmentsOf(p, as2List(raw["attachment"]))
 	}
 	d.Name = as2NameOf(n, raw)
+	as2QuoteFrom(d, raw)
 	if q, ok := n.(vocab.ActivityStreamsQuestion); ok {
 		as2PollFrom(d, raw)
 		if p := q.GetActivityStreamsOneOf(); p != nil {

@@ -60,6 +60,9 @@ func (f *Federation) buildActivity(ctx context.Context, p social.PublishArgs) (s
 	if err != nil {
 		return social.Outgoing{}, nil, err
 	}
+	if out, inboxes, ok, err := f.buildQuoteActivity(ctx, actor, p); ok {
+		return out, inboxes, err
+	}
 	var act ActivityDoc
 	var inboxes []string
 	out := social.Outgoing{AccountID: actor.ID}

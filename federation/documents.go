@@ -164,6 +164,7 @@ func (f *Federation) noteDoc(ctx context.Context, st *storage.Status, author *st
 	for _, t := range tags {
 		n.Tags = append(n.Tags, Tag{Type: "Hashtag", Href: f.social.BaseURL() + "/tags/" + t, Name: "#" + t})
 	}
+	f.noteQuote(ctx, st, author, &n)
 	poll, err := f.social.StatusPoll(ctx, st)
 	if err != nil {
 		return NoteDoc{}, err

@@ -93,6 +93,7 @@ func New(o Options) *Federation {
 	storage.AddWorker(o.Jobs, &relayFollowWorker{f: f})
 	storage.AddWorker(o.Jobs, &relayUndoWorker{f: f})
 	storage.AddWorker(o.Jobs, &relayReceiveWorker{f: f})
+	storage.AddWorker(o.Jobs, &verifyQuoteWorker{f: f})
 	return f
 }
 
@@ -121,6 +122,7 @@ func (f *Federation) Routes(r chi.Router) {
 		r.Get("/users/{username}/collections/featured", f.featured)
 		r.Get("/users/{username}/collections/tags", f.featuredTags)
 		r.Get("/users/{username}/statuses/{id}", f.status)
+		r.Get("/users/{username}/quote_authorizations/{id}", f.quoteAuthorization)
 	})
 }
 

@@ -155,7 +155,12 @@ func (f *Federation) apply(ctx context.Context, actor *storage.Account, act *Act
 			return social.ErrNotFound
 		}
 		return f.social.ReceiveFollow(ctx, actor, target, act.ID)
+	case "QuoteRequest":
+		return f.receiveQuoteRequest(ctx, actor, act)
 	case "Accept", "Reject":
+		if handled, err := f.receiveQuoteAnswer(ctx, actor, act); handled {
+			return err
+		}
 		followURI := act.ObjectID
 		if act.Activity != nil {
 			followURI = act.Activity.ID
@@ -199,6 +204,9 @@ func (f *Federation) apply(ctx context.Context, actor *storage.Account, act *Act
 		}
 		return nil
 	case "Delete":
+		if handled, err := f.social.ReceiveQuoteRevoke(ctx, actor, act.ObjectID); handled {
+			return err
+		}
 		if act.ObjectID == actor.URI {
 			return f.social.ReceiveDeleteActor(ctx, actor)
 		}
@@ -254,15 +262,27 @@ func (f *Federation) apply(ctx context.Context, actor *storage.Account, act *Act
 
 // receiveNote stores a remote post.
 func (f *Federation) receiveNote(ctx context.Context, actor *storage.Account, n *NoteDoc) error {
+	// A quote of one of our posts is kept, as a reply to one is: its
+	// author is told, and lists it among the post's quotes.
+	return f.receiveNoteAs(ctx, actor, n, n.Quote != "" && sameHost(n.Quote, f.social.BaseURL()))
+}
+
+// receiveNoteAs stores a remote post; kept keeps it even when nobody here
+// follows its author (a post that quotes one of ours).
+func (f *Federation) receiveNoteAs(ctx context.Context, actor *storage.Account, n *NoteDoc, kept bool) error {
 	st, mentions, err := f.statusFromNote(ctx, actor, n)
 	if err != nil {
 		return err
 	}
-	kept, err := f.social.ReceiveStatus(ctx, st, mentions, social.ReceiveOptions{Tags: hashtags(n), Media: remoteMedia(n), Poll: remotePoll(n), RemoteMentions: f.remoteMentions(ctx, n), Article: remoteArticle(n, st)})
-	if err == nil && kept != nil {
-		f.saveEmojis(ctx, actor, n.Emojis)
+	st, err = f.social.ReceiveStatus(ctx, st, mentions, social.ReceiveOptions{Context: kept, Tags: hashtags(n), Media: remoteMedia(n), Poll: remotePoll(n), RemoteMentions: f.remoteMentions(ctx, n), Article: remoteArticle(n, st)})
+	if err != nil || st == nil {
+		return err
 	}
-	return err
+	f.saveEmojis(ctx, actor, n.Emojis)
+	if n.Quote == "" {
+		return nil
+	}
+	return f.social.ReceiveQuote(ctx, st, social.RemoteQuote{URI: n.Quote, AuthorizationURI: n.QuoteAuthorization, Legacy: n.QuoteLegacy})
 }
 
 // maxRemoteMentions bounds the mentions of other servers' accounts looked
@@ -372,6 +392,23 @@ func remoteMedia(n *NoteDoc) []social.RemoteMedia {
 func (f *Federation) receiveEdit(ctx context.Context, actor *storage.Account, n *NoteDoc) error {
 	if n.AttributedTo != actor.URI {
 		return social.ErrForbidden
+	}
+	if n.Quote != "" {
+		st, err := f.social.StatusByURI(ctx, n.ID)
+		switch {
+		case isNotFound(err) && n.Updated == nil:
+			// The approval overtook the post's Create: the Update
+			// carries the whole post.
+			return f.receiveNote(ctx, actor, n)
+		case err == nil && st.AccountID == actor.ID:
+			q := social.RemoteQuote{URI: n.Quote, AuthorizationURI: n.QuoteAuthorization, Legacy: n.QuoteLegacy}
+			if err := f.social.ReceiveQuoteUpdate(ctx, st, q); err != nil {
+				return err
+			}
+		}
+		if n.Updated == nil {
+			return nil // a quote's approval, not an edit of the text
+		}
 	}
 	if rp := remotePoll(n); rp != nil {
 		err := f.social.ReceivePollUpdate(ctx, actor, n.ID, *rp)

@@ -236,6 +236,9 @@ func (s *Service) EditStatus(ctx context.Context, me *storage.Account, statusID 
 			return nil // not sent yet: it leaves with the new text
 		}
 		s.emit(ctx, Event{Type: "status.update", StatusID: st.ID})
+		if err := s.notifyQuoters(ctx, tx, st, me); err != nil {
+			return err
+		}
 		return s.publish(ctx, tx, PublishArgs{Type: PublishUpdate, AccountID: me.ID, StatusID: st.ID})
 	})
 	done(err == nil)
@@ -470,6 +473,9 @@ func (s *Service) ReceiveUpdateStatus(ctx context.Context, actor *storage.Accoun
 		}
 		s.emit(ctx, Event{Type: "status.update", StatusID: st.ID})
 		if err := tx.UpdateStatusContent(ctx, st, content, "", spoiler, sensitive || spoiler != "", at); err != nil {
+			return err
+		}
+		if err := s.notifyQuoters(ctx, tx, st, actor); err != nil {
 			return err
 		}
 		return s.replaceRemoteMedia(ctx, tx, st, media)

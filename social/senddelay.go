@@ -213,6 +213,9 @@ func (s *Service) afterPublish(ctx context.Context, tx storage.Tx, st *storage.S
 			return err
 		}
 	}
+	if err := s.quotePublished(ctx, tx, st, author); err != nil {
+		return err
+	}
 	return s.publish(ctx, tx, PublishArgs{Type: PublishCreate, AccountID: author.ID, StatusID: st.ID})
 }
 

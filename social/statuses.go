@@ -59,6 +59,10 @@ type NewStatus struct {
 	// scheduled marks a scheduled post being published: the guidance was
 	// acknowledged when it was scheduled (guidance.go).
 	scheduled bool
+	// QuotedStatusID quotes that post (quotes.go); QuotePolicy says who
+	// may quote this one (public, followers, nobody).
+	QuotedStatusID int64
+	QuotePolicy    string
 }
 
 // idempotencyWindow is how long an Idempotency-Key is remembered.
@@ -126,6 +130,10 @@ func (s *Service) postStatus(ctx context.Context, author *storage.Account, in Ne
 		}
 	}
 	text, err := s.checkNewStatus(ctx, author, &in)
+	if err != nil {
+		return nil, err
+	}
+	quoted, err := s.checkQuote(ctx, author, in)
 	if err != nil {
 		return nil, err
 	}
@@ -215,6 +223,9 @@ func (s *Service) postStatus(ctx context.Context, author *storage.Account, in Ne
 			return err
 		}
 		if err := s.attachMedia(ctx, tx, author, st, uniqueIDs(in.MediaIDs), nil); err != nil {
+			return err
+		}
+		if err := s.storeQuote(ctx, tx, author, st, quoted, in.QuotePolicy); err != nil {
 			return err
 		}
 		if in.Poll != nil {
@@ -422,6 +433,9 @@ func (s *Service) ReceiveStatus(ctx context.Context, st *storage.Status, mention
 		}
 		// Replies that arrived before this status now hang under it.
 		if err := tx.LinkReplies(ctx, st); err != nil {
+			return err
+		}
+		if err := tx.LinkQuotes(ctx, st); err != nil {
 			return err
 		}
 		if st.InReplyToURI != "" && !parentKnown && opts.Depth < MaxThreadFetchDepth && s.jobs != nil {
