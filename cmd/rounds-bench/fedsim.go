@@ -62,6 +62,7 @@ type simServer struct {
 	followers int                 // Follows from the server that we accepted
 	badSigs   int
 	badSig    string         // one example
+	knocks    int            // RFC 9421 signatures answered 401 (cavage only here)
 	gets      map[string]int // GETs by kind: webfinger, actor, note, other
 	notes     map[string][]byte
 	acceptErr error // the last failure to send an Accept
@@ -285,6 +286,17 @@ func (s *simServer) inbox(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	actor := refID(act.Actor)
+	if r.Header.Get("Signature-Input") != "" {
+		// The simulated servers verify draft-cavage signatures only, as
+		// GoToSocial, Akkoma and Misskey do today: an RFC 9421 knock is
+		// answered 401, and the sender knocks again with cavage. That is
+		// not a bad signature.
+		s.mu.Lock()
+		s.knocks++
+		s.mu.Unlock()
+		http.Error(w, "only draft-cavage HTTP signatures are accepted here", http.StatusUnauthorized)
+		return
+	}
 	if err := s.n.verify(r.Context(), r, body, actor); err != nil {
 		s.mu.Lock()
 		s.badSigs++
