@@ -82,10 +82,17 @@ type ToneError struct {
 	Verdict tone.Verdict
 	// Wait is how long after this the same text, sent again, is posted.
 	Wait time.Duration
+	// What names what was paused: "reply", "post" (one that mentions
+	// someone) or "edit".
+	What string
 }
 
 func (e *ToneError) Error() string {
-	return "This reply reads as heated: " + e.Explanation() + ". Are you sure you're right? " +
+	what := e.What
+	if what == "" {
+		what = "reply"
+	}
+	return "This " + what + " reads as heated: " + e.Explanation() + ". Are you sure you're right? " +
 		"It has not been sent. To post it as it is, send the same text again after " + waitWords(e.Wait) +
 		" (within 30 minutes); or edit it."
 }
@@ -190,5 +197,12 @@ func (s *Service) toneGate(ctx context.Context, author *storage.Account, reply b
 	if err := s.db.RememberTonePause(ctx, author.ID, hash, now, now.Add(-toneRetryWindow)); err != nil {
 		return 0, err
 	}
-	return 0, &ToneError{Verdict: v, Wait: wait}
+	what := "post"
+	switch {
+	case holdAsAsk:
+		what = "edit"
+	case reply:
+		what = "reply"
+	}
+	return 0, &ToneError{Verdict: v, Wait: wait, What: what}
 }

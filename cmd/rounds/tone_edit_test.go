@@ -49,7 +49,7 @@ func TestTonePauseOnEdits(t *testing.T) {
 		heated := "@bob you absolute idiot, did you even read the guideline?"
 		code, body = edit(reply, heated)
 		msg, _ := body["error"].(string)
-		if code != http.StatusUnprocessableEntity || !strings.Contains(msg, "send the same text again after") {
+		if code != http.StatusUnprocessableEntity || !strings.Contains(msg, "send the same text again after") || !strings.HasPrefix(msg, "This edit reads as heated") {
 			t.Fatalf("a heated edit of a reply: %d %v", code, body)
 		}
 		if reasons, _ := body["rounds_tone_reasons"].([]any); len(reasons) == 0 {
