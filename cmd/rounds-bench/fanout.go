@@ -228,14 +228,14 @@ func (s *fanoutScenario) onePost(ctx context.Context, c *common, api *apiClient,
 				k++
 			}
 		}
-		bar.set(int64(k))
+		bar.Set(int64(k))
 		return k
 	}
 	n.waitFor(ctx, s.sendDelay+s.timeout, func() bool { return reached() == s.servers })
 	if after := c.cpuMark(); cpuBefore.server >= 0 && after.server >= 0 {
 		fp.ServerCPUS = after.server - cpuBefore.server
 	}
-	bar.finish()
+	bar.Finish()
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}

@@ -216,10 +216,10 @@ func (s *inboxScenario) followBack(ctx context.Context, c *common, api *apiClien
 			return err
 		}
 		ids[i] = a.ID
-		bar.add(1)
+		bar.Add(1)
 		return api.follow(ctx, token, a.ID)
 	})
-	bar.finish()
+	bar.Finish()
 	if err != nil {
 		return nil, err
 	}
@@ -332,10 +332,10 @@ func (s *inboxScenario) prepare(ctx context.Context, c *common, n *simNet, actor
 			return err
 		}
 		posts[i] = preparedPost{header: req.Header, body: body, noteID: id, actor: i % len(actors)}
-		bar.add(1)
+		bar.Add(1)
 		return nil
 	})
-	bar.finish()
+	bar.Finish()
 	return posts, err
 }
 
@@ -384,13 +384,13 @@ func (s *inboxScenario) send(ctx context.Context, c *common, inbox string, posts
 				rec.add(time.Since(t0), code, err)
 				accepted[i] = code/100 == 2
 				sent.Add(1)
-				bar.add(1)
+				bar.Add(1)
 			}
 		}()
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	bar.finish()
+	bar.Finish()
 	return elapsed, int(sent.Load())
 }
 

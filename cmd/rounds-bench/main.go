@@ -20,6 +20,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"rounds/internal/progress"
 	"runtime"
 	"strings"
 	"sync"
@@ -372,7 +373,7 @@ func (c *common) logf(format string, args ...any) {
 }
 
 // progress starts a bar for a phase, or returns nil when bars are off.
-func (c *common) progress(label string, total int) *progress {
+func (c *common) progress(label string, total int) *progress.Bar {
 	show := c.bar == "on"
 	if c.bar == "auto" && !c.quiet {
 		if f, ok := c.stderr.(*os.File); ok {
@@ -384,7 +385,7 @@ func (c *common) progress(label string, total int) *progress {
 	if !show {
 		return nil
 	}
-	return startProgress(c.stderr, label, int64(total))
+	return progress.Start(c.stderr, label, int64(total))
 }
 
 // tokens returns the access tokens given with --token and --token-file.

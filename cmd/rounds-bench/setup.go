@@ -71,10 +71,10 @@ func (c *common) followTarget(ctx context.Context, n *simNet, target *remoteActo
 			return fmt.Errorf("follow from %s: %w", actors[i].s.actorURL(actors[i].name), err)
 		}
 		ids[i] = id
-		bar.add(1)
+		bar.Add(1)
 		return nil
 	})
-	bar.finish()
+	bar.Finish()
 	if err != nil {
 		return err
 	}

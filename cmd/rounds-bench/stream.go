@@ -250,10 +250,10 @@ func (s *streamScenario) run(ctx context.Context, c *common) (*Report, error) {
 		cl := &streamClient{conn: conn, got: map[string]time.Time{}, done: make(chan struct{})}
 		clients[i] = cl
 		go cl.read(runCtx)
-		bar.add(1)
+		bar.Add(1)
 		return nil
 	})
-	bar.finish()
+	bar.Finish()
 	defer func() {
 		for _, cl := range clients {
 			if cl != nil {
@@ -326,7 +326,7 @@ func (s *streamScenario) onePost(ctx context.Context, c *common, api *apiClient,
 				k++
 			}
 		}
-		bar.set(int64(k))
+		bar.Set(int64(k))
 		return k
 	}
 	deadline := time.Now().Add(s.timeout)
@@ -336,7 +336,7 @@ func (s *streamScenario) onePost(ctx context.Context, c *common, api *apiClient,
 	if after := c.cpuMark(); cpuBefore.server >= 0 && after.server >= 0 {
 		sp.ServerCPUS = after.server - cpuBefore.server
 	}
-	bar.finish()
+	bar.Finish()
 	if ctx.Err() != nil {
 		return nil, nil, nil, ctx.Err()
 	}

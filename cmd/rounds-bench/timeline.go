@@ -197,10 +197,10 @@ func (s *timelineScenario) seed(ctx context.Context, c *common, api *apiClient, 
 	err := parallel(ctx, pairs, s.concurrency, func(ctx context.Context, k int) error {
 		i, j := k/s.follows, k%s.follows
 		target := (i + j + 1) % s.accounts
-		bar.add(1)
+		bar.Add(1)
 		return api.follow(ctx, tokens[i], ids[target])
 	})
-	bar.finish()
+	bar.Finish()
 	if err != nil {
 		return nil, fmt.Errorf("follow: %w", err)
 	}
@@ -212,10 +212,10 @@ func (s *timelineScenario) seed(ctx context.Context, c *common, api *apiClient, 
 		if _, err := api.postStatus(ctx, tokens[k%s.accounts], text); err != nil {
 			return err
 		}
-		bar.add(1)
+		bar.Add(1)
 		return nil
 	})
-	bar.finish()
+	bar.Finish()
 	if err != nil {
 		if statusOf(err) == http.StatusTooManyRequests {
 			err = fmt.Errorf("%w (rate limited: use more --accounts)", err)
@@ -289,7 +289,7 @@ func (s *timelineScenario) read(ctx context.Context, c *common, api *apiClient, 
 							items.Add(int64(n))
 							pagesRead.Add(1)
 						}
-						bar.add(1)
+						bar.Add(1)
 					}
 					if code != http.StatusOK || n == 0 {
 						break
@@ -300,7 +300,7 @@ func (s *timelineScenario) read(ctx context.Context, c *common, api *apiClient, 
 		}()
 	}
 	wg.Wait()
-	bar.finish()
+	bar.Finish()
 	end := time.Now()
 	res.Requests = int(measured.Load())
 	if st := measureStart.Load(); st > 0 {

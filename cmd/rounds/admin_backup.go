@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"rounds/internal/progress"
 	"rounds/storage"
 )
 
@@ -139,9 +140,9 @@ func backupCommand(ctx context.Context, args []string, stdout, stderr io.Writer,
 	if err := tarBytes(tw, "manifest.json", manifest); err != nil {
 		return err
 	}
-	bar := startProgress(stderr, "backup", m.DatabaseBytes+m.MediaBytes)
+	bar := progress.StartBytes(stderr, "backup", m.DatabaseBytes+m.MediaBytes)
 	if err := tarFile(tw, m.DatabaseFile, dump, bar); err != nil {
-		bar.finish()
+		bar.Finish()
 		return err
 	}
 	skipped := 0
@@ -152,11 +153,11 @@ func backupCommand(ctx context.Context, args []string, stdout, stderr io.Writer,
 			continue
 		}
 		if err != nil {
-			bar.finish()
+			bar.Finish()
 			return err
 		}
 	}
-	bar.finish()
+	bar.Finish()
 	if err := tw.Close(); err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
@@ -254,7 +255,7 @@ func restoreCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	defer os.RemoveAll(tmp)
 
-	bar := startProgress(stderr, "restore", m.DatabaseBytes+m.MediaBytes)
+	bar := progress.StartBytes(stderr, "restore", m.DatabaseBytes+m.MediaBytes)
 	var dump string
 	files := 0
 	for {
@@ -263,7 +264,7 @@ func restoreCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 			break
 		}
 		if err != nil {
-			bar.finish()
+			bar.Finish()
 			return fmt.Errorf("restore: read %s: %w", from, err)
 		}
 		if hdr.Typeflag != tar.TypeReg {
@@ -283,7 +284,7 @@ func restoreCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 			rel := strings.TrimPrefix(hdr.Name, "media/")
 			// Nothing is written outside the media directory.
 			if rel == "" || path.Clean(rel) != rel || strings.HasPrefix(rel, "../") || path.IsAbs(rel) || strings.HasPrefix(path.Base(rel), ".") {
-				bar.finish()
+				bar.Finish()
 				return fmt.Errorf("restore: the backup holds a bad file name %q", hdr.Name)
 			}
 			dest = filepath.Join(mediaDir, filepath.FromSlash(rel))
@@ -292,11 +293,11 @@ func restoreCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 			continue
 		}
 		if err := writeFrom(dest, tr, bar); err != nil {
-			bar.finish()
+			bar.Finish()
 			return err
 		}
 	}
-	bar.finish()
+	bar.Finish()
 	if dump == "" {
 		return fmt.Errorf("restore: %s holds no database", from)
 	}
@@ -369,7 +370,7 @@ func tarBytes(tw *tar.Writer, name string, b []byte) error {
 }
 
 // tarFile adds the file at p as name, counting its bytes on bar.
-func tarFile(tw *tar.Writer, name, p string, bar *progress) error {
+func tarFile(tw *tar.Writer, name, p string, bar *progress.Bar) error {
 	f, err := os.Open(p)
 	if err != nil {
 		return err
@@ -394,7 +395,7 @@ func tarFile(tw *tar.Writer, name, p string, bar *progress) error {
 }
 
 // writeFrom writes r to a new file at dest, counting bytes on bar.
-func writeFrom(dest string, r io.Reader, bar *progress) error {
+func writeFrom(dest string, r io.Reader, bar *progress.Bar) error {
 	if err := os.MkdirAll(filepath.Dir(dest), 0o750); err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
